@@ -1,0 +1,25 @@
+# Two commands do all set-up on a fresh machine:  make run   and   make test
+# Each creates the virtual environment (.venv, Python 3.12 via .python-version) when missing.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test venv clean
+
+$(STAMP): pyproject.toml
+	@python3 -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 12) else "cogov needs Python >= 3.12: python3 is " + sys.version.split()[0] + " (pyenv reads .python-version)")'
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m experiments.run
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf outputs multirun .pytest_cache

@@ -1,0 +1,1 @@
+"""Entry points: configs in, runs and result tables out (``python -m experiments.<name>``)."""

@@ -1,0 +1,101 @@
+"""Shared command-line plumbing for Hydra entry points: early, one-line config errors.
+
+Hydra reports an unknown config option or a bad override with a multi-line message and exit
+code 1 after creating an output directory. Our entry points check the command line first
+(:func:`precheck`) and, inside the job, validate the composed config
+(:func:`model_config`), so bad input ends the run before it starts with one line naming the
+key and what is allowed, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from model.params import ConfigError
+
+EXIT_CONFIG = 2
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit with code 2."""
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_CONFIG)
+
+
+def _overrides(argv: list[str]) -> list[str]:
+    return [a for a in argv if not a.startswith("-") and "=" in a]
+
+
+def precheck(argv: list[str], groups: dict[str, str]) -> None:
+    """Check group choices (e.g. ``scenario=…``) on the command line against the config tree.
+
+    Args:
+        argv: the command-line arguments (without the program name).
+        groups: config group name → default option, for the groups to check.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    import scenarios
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(_overrides(argv))
+    except Exception as exc:  # Hydra's own parse error: keep its first line
+        fail(str(exc).strip().splitlines()[0])
+    for o in parsed:
+        group = o.key_or_group.lstrip("+~")
+        if group not in groups:
+            continue
+        values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
+        for v in values:
+            try:
+                scenarios.check_name(group, str(v))
+            except ConfigError as exc:
+                fail(str(exc))
+
+
+def precompose(argv: list[str]) -> None:
+    """For a single (non-multirun) job: compose and validate the config before Hydra starts."""
+    import scenarios
+
+    if any(a in ("-m", "--multirun") for a in argv) or any(a.startswith("--") for a in argv):
+        return
+    overrides = _overrides(argv)
+    choice = {"scenario": None, "community": None}
+    rest = []
+    for o in overrides:
+        key, _, value = o.partition("=")
+        if key in choice:
+            choice[key] = value
+        elif not key.startswith("hydra"):
+            rest.append(o)
+    try:
+        data = scenarios.compose_dict(choice["scenario"], choice["community"], rest)
+    except ConfigError as exc:
+        fail(str(exc))
+    except Exception as exc:  # composition/type errors from Hydra/OmegaConf
+        fail(_first_line(exc))
+    model_config(data)
+
+
+def _first_line(exc: BaseException) -> str:
+    """Hydra/OmegaConf's multi-line error (and its cause) folded into one line."""
+    parts: list[str] = []
+    while exc is not None:
+        for ln in str(exc).strip().splitlines():
+            ln = ln.strip()
+            if ln and not ln.startswith(("To append", "object_type", "full_key", "reference_type")) \
+                    and ln not in parts:
+                parts.append(ln)
+        exc = exc.__cause__
+    return " ".join(parts[:3]) or "invalid configuration"
+
+
+def model_config(data: dict):
+    """Validate a composed config dict into a ModelConfig, or exit 2 with a one-line error."""
+    from model import config as config_mod
+
+    data = {k: v for k, v in data.items() if k != "hydra"}
+    try:
+        return config_mod.from_dict(data)
+    except ConfigError as exc:
+        fail(str(exc))

@@ -1,0 +1,62 @@
+"""Run one configured model and summarise it: the unit every experiment is built from."""
+
+from __future__ import annotations
+
+import math
+from importlib import metadata
+
+import pandas as pd
+
+from model.community import CommunityModel
+from model.metrics import HEADLINE
+
+
+def package_version() -> str:
+    """The installed cogov version ("unknown" when run from a source tree that is not installed)."""
+    try:
+        return metadata.version("cogov")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def simulate(cfg, seed: int | None = None, steps: int | None = None) -> pd.DataFrame:
+    """Run a model built from ``cfg`` for ``steps`` months (default ``cfg.steps``) with ``seed``
+    (default ``cfg.seed``); return its time series, one row per step including step 0."""
+    seed = cfg.seed if seed is None else seed
+    steps = cfg.steps if steps is None else steps
+    model = CommunityModel(config=cfg, rng=seed)
+    for _ in range(steps):
+        model.step()
+    return model.timeseries()
+
+
+def summarise(ts: pd.DataFrame, cfg, seed: int, window: int = 12) -> dict:
+    """Final values and means over the last ``window`` steps, plus the run's identity."""
+    tail = ts.iloc[-window:]
+
+    def clean(x):
+        x = float(x)
+        return None if math.isnan(x) else x
+
+    metrics = [c for c in ts.columns if c != "step"]
+    return {
+        "scenario": cfg.info.scenario,
+        "community": cfg.info.community,
+        "seed": int(seed),
+        "steps": int(ts["step"].iloc[-1]),
+        "version": package_version(),
+        "final": {m: clean(ts[m].iloc[-1]) for m in metrics},
+        f"mean_last_{window}": {m: clean(tail[m].mean()) for m in metrics},
+    }
+
+
+def headline_table(summary: dict, window: int = 12) -> str:
+    """A short plain-text table of the headline metrics of a summary."""
+    mean = summary[f"mean_last_{window}"]
+    lines = [f"{summary['scenario']} / {summary['community']}, seed {summary['seed']}, {summary['steps']} months",
+             f"{'metric':<28}{'final':>14}{f'mean last {window}':>16}"]
+    for m in HEADLINE:
+        f, a = summary["final"][m], mean[m]
+        fmt = (lambda v: "n/a" if v is None else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3f}"))
+        lines.append(f"{m:<28}{fmt(f):>14}{fmt(a):>16}")
+    return "\n".join(lines)

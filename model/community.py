@@ -1,0 +1,375 @@
+"""``CommunityModel``: a community of residents, social organisations and government.
+
+One step is one month of the five-step participation cycle (domain brief):
+
+1. **needs arise** – the community fund receives the month's budget; mechanisms' shocks;
+   social organisations renew contracts and grow or lose capacity;
+2. **projects are chosen** – grids with no project may start one; its domain is drawn from
+   the government's priorities, which mechanisms (consultation) mix with residents' needs;
+3. **residents decide** – every resident chooses a contribution share (:mod:`model.decisions`)
+   from disposition, beliefs about neighbours, trust, efficacy, stake, cost and incentives;
+4. **projects progress** – money and residents' hours flow into projects; disputes escalate
+   or settle; finished projects pass inspection (or need rework) and become facilities;
+   facilities decay without upkeep;
+5. **benefits** – facilities serve everyone in their grid by need fit, contributors or not;
+6. **evaluation** – satisfaction, trust in government, trust in neighbours and efficacy move
+   towards targets set by benefits, disputes and mechanisms' feedback;
+7. **rewards and ties** – mechanisms reward; volunteers drop out or are recruited; ties grow
+   between residents who took part together and decay otherwise.
+
+The model core knows nothing of files, plots or Hydra: given a name, it asks the scenario
+catalogue (:mod:`scenarios`) for the composed config; given a config, it uses it as is.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+import mesa
+import numpy as np
+
+from agents.government import Government
+from agents.resident import Resident
+from agents.social_org import SocialOrganisation
+from model import config as config_mod
+from model import decisions, metrics
+from model.mechanisms import MECHANISMS
+from model.mechanisms.base import DecisionTerms, Feedback, ProjectChoice, StepRecord
+from model.network import SocialGraph
+from model.params import AGE_GROUPS, DISPOSITIONS, DOMAINS, ConfigError
+from model.population import ResidentState, build_structure, sample_dist
+from model.projects import FacilityStock, ProjectBoard
+
+HISTORY = 12
+"""Months of participation and volunteer history kept (retention, 'rarely take part')."""
+
+
+def _metric(model: "CommunityModel", name: str) -> float:
+    return model.latest[name]
+
+
+class CommunityModel(mesa.Model):
+    """A community governance model (Mesa model; one step = one month).
+
+    Args:
+        scenario_name: a scenario under ``scenarios/scenario/``; None: the default of
+            ``scenarios/config.yaml``.
+        community: a community under ``scenarios/community/``; None: the default.
+        rng: seed or ``numpy.random.Generator`` (Mesa's ``rng``); every draw comes from it.
+        config: a ready ``ModelConfig`` or nested dict; when given, the names are not looked up.
+        **overrides: dotted config keys and values, e.g.
+            ``CommunityModel(**{"consultation.adoption_rate": 0.5})``.
+
+    Raises:
+        ConfigError: an unknown scenario, community or key, or a value out of range.
+    """
+
+    AGE_GROUPS = AGE_GROUPS
+    DOMAINS = DOMAINS
+    DISPOSITIONS = DISPOSITIONS
+
+    def __init__(self, *, scenario_name: str | None = None, community: str | None = None,
+                 rng: Any = None, config: Any = None, **overrides: Any) -> None:
+        super().__init__(rng=rng)
+        self.config = resolve_config(scenario_name, community, config, overrides)
+        cfg = self.config
+        self.scenario_name = cfg.info.scenario
+        self.community_name = cfg.info.community
+
+        structure = build_structure(self.rng, cfg.community)
+        if structure.n < 2:
+            raise ConfigError("community has fewer than 2 residents; raise community.buildings or households_per_building")
+        self.structure = structure
+        self.state = ResidentState(self.rng, cfg, structure)
+        self.n_residents = structure.n
+        self.n_grids = structure.n_grids
+        self.graph = SocialGraph(self.rng, cfg.community, structure, self.state.age_group, cfg.learning.tie_floor)
+        self._grid_size = np.bincount(structure.grid, minlength=self.n_grids).astype(float)
+        self.grid_fit = self._mean_by_grid(self.state.fit)
+        self.projects = ProjectBoard(self.n_grids)
+        self.facilities = FacilityStock()
+        self.fund = 0.0
+        self.totals = {"projects_completed": 0, "projects_abandoned": 0, "government_spending": 0.0}
+
+        self.government = Government(self, cfg.government)
+        n_orgs = cfg.social_orgs.count
+        self.social_orgs = SocialOrganisation.create_agents(
+            self, n_orgs, domain=list(self.rng.integers(0, len(DOMAINS), n_orgs)),
+            capacity=list(sample_dist(self.rng, cfg.social_orgs.capacity, n_orgs)))
+        self.residents = Resident.create_agents(self, self.n_residents, index=list(range(self.n_residents)))
+        self.resident_list: list[Resident] = self.residents.to_list()
+        """Residents by index (``resident_list[i]`` is row ``i`` of ``state``)."""
+        self._build_legacy_facilities()
+
+        self.mechanisms = {name: cls(self, getattr(cfg, name))
+                           for name, cls in MECHANISMS.items() if getattr(cfg, name).enabled}
+        for m in list(self.mechanisms.values()):
+            m.setup(self)
+
+        self._participation_history = np.zeros((HISTORY, self.n_residents), dtype=bool)
+        self._volunteer_counts: list[int] = [int(self.state.volunteer.sum())]
+        self.record: StepRecord | None = None
+        self.coverage = coverage(self)
+        self.latest: dict[str, float] = metrics.compute(self, None)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: functools.partial(_metric, name=name) for name in self.latest})
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def active_mechanisms(self):
+        """Enabled mechanisms in the order they run."""
+        return list(self.mechanisms.values())
+
+    def deactivate(self, name: str) -> None:
+        """Switch a mechanism off from now on (used by shocks such as leadership turnover)."""
+        self.mechanisms.pop(name, None)
+
+    def _mean_by_grid(self, values: np.ndarray) -> np.ndarray:
+        """Mean of per-resident values (n × k) by grid → (grids × k)."""
+        grid = self.structure.grid
+        cols = [np.bincount(grid, weights=values[:, k], minlength=self.n_grids) for k in range(values.shape[1])]
+        return np.stack(cols, axis=1) / np.maximum(self._grid_size, 1)[:, None]
+
+    def _build_legacy_facilities(self) -> None:
+        k = self.config.projects.legacy_facilities_per_grid
+        if k == 0 or self.n_grids == 0:
+            return
+        grids = np.repeat(np.arange(self.n_grids), k)
+        domains = self._draw_domains(np.tile(self.government.priorities, (len(grids), 1)))
+        self.facilities.add(grids, domains, self.grid_fit[grids, domains], 0)
+        self.facilities.condition[: self.facilities.n] = self.rng.uniform(0.4, 0.9, len(grids))
+
+    def _draw_domains(self, weights: np.ndarray) -> np.ndarray:
+        cum = np.cumsum(weights, axis=1)
+        cum /= cum[:, -1:]
+        u = self.rng.random(len(weights))[:, None]
+        return np.minimum((u > cum).sum(axis=1), len(DOMAINS) - 1).astype(np.int8)
+
+    def _call(self, hook: str, *args) -> None:
+        for m in self.active_mechanisms:
+            getattr(m, hook)(self, *args)
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        """Advance one month through the participation cycle."""
+        rec = StepRecord(self.n_residents)
+        self.record = rec
+        self.fund += self.government.monthly_budget()
+        self._call("begin_step", rec)
+        self.social_orgs.do("step")
+        self._choose_projects(rec)
+        self._decide(rec)
+        self._call("after_decisions", rec)
+        self._progress(rec)
+        self._deliver_benefits(rec)
+        self._evaluate(rec)
+        self._reward_and_update_ties(rec)
+        self.government.step()
+        self.latest = metrics.compute(self, rec)
+        self.totals["government_spending"] += self.latest["government_spending"]
+        self.datacollector.collect(self)
+
+    def _choose_projects(self, rec: StepRecord) -> None:
+        cfg = self.config.projects
+        rec.consulted = np.zeros(self.n_residents, dtype=bool)
+        rec.views_adopted = np.zeros(self.n_residents)
+        starting = ~self.projects.active & (self.rng.random(self.n_grids) < cfg.start_probability)
+        grids = np.flatnonzero(starting)
+        if len(grids) == 0:
+            return
+        k = len(grids)
+        choice = ProjectChoice(
+            grids=grids,
+            weights=np.tile(self.government.priorities, (k, 1)),
+            cost=np.full(k, cfg.cost),
+            hours=np.full(k, cfg.resident_hours),
+            dispute_probability=np.full(k, cfg.dispute_probability),
+            consulted=np.zeros(k, dtype=bool),
+        )
+        self._call("choose_projects", rec, choice)
+        domains = self._draw_domains(np.clip(choice.weights, 0, None) + 1e-12)
+        disputed = self.rng.random(k) < np.clip(choice.dispute_probability, 0, 1)
+        self.projects.start(grids, domains, choice.cost, choice.hours, self.grid_fit[grids, domains],
+                            choice.consulted, disputed, self.steps)
+        self.state.contributed_to_project[starting[self.structure.grid]] = False
+
+    def _decide(self, rec: StepRecord) -> None:
+        s, d = self.state, self.config.decision
+        grid = self.structure.grid
+        project_on = self.projects.active[grid]
+        stake = np.where(project_on, s.fit[np.arange(self.n_residents), self.projects.domain[grid]], d.idle_stake)
+        n = self.n_residents
+        terms = DecisionTerms(
+            opportunity=np.full(n, d.base_opportunity),
+            net_cost=s.time_cost.copy(),
+            engagement_logit=np.zeros(n),
+            norm_pull=np.zeros(n),
+            norm=np.zeros(n),
+            floor=np.where(s.volunteer, self.config.social_orgs.volunteer_commitment, 0.0),
+        )
+        rec.terms = terms
+        self._call("contribution_terms", rec, terms)
+        z = (d.engagement_intercept + d.engagement_trust_in_government * s.trust_in_government
+             + d.engagement_trust_in_neighbours * s.trust_in_neighbours + d.engagement_efficacy * s.efficacy
+             + d.engagement_stake * stake + terms.engagement_logit)
+        motivation = np.clip(terms.opportunity, 0, 1) / (1.0 + np.exp(-z))
+        preferred = decisions.preferred_share(s.disposition, s.matching_slope, s.unconditional_level, s.belief)
+        noise = self.rng.normal(0.0, d.noise_sd, n) if d.noise_sd > 0 else 0.0
+        c = decisions.contribution_share(
+            preferred, motivation=motivation, net_cost=terms.net_cost, cost_sensitivity=d.cost_sensitivity,
+            norm_pull=np.clip(terms.norm_pull, 0, 1), norm=terms.norm, floor=terms.floor, noise=noise)
+        s.contribution = c
+        s.participated = c >= d.participation_threshold
+        s.contributed_to_project |= s.participated & project_on
+        decisions.update_belief(s.belief, self.graph.neighbour_mean(c, default=s.belief), d.belief_learning_rate)
+        rec.contribution, rec.participated = c, s.participated
+        rec.hours = c * s.time_budget
+
+    def _progress(self, rec: StepRecord) -> None:
+        cfg, pb = self.config.projects, self.projects
+        grid = self.structure.grid
+        hours_by_grid = np.bincount(grid, weights=rec.hours, minlength=self.n_grids)
+        rec.upkeep_hours = hours_by_grid * cfg.upkeep_share
+        rec.rework_probability = cfg.rework_probability
+        rec.dispute_resolution = np.full(self.n_grids, cfg.dispute_resolution)
+        self._call("progress", rec)
+
+        # Disputes settle, escalate, or kill the project.
+        u = self.rng.random((2, self.n_grids))
+        disputed = pb.active & (pb.dispute_level > 0)
+        settle = disputed & (u[0] < rec.dispute_resolution)
+        escalate = disputed & ~settle & (u[1] < cfg.dispute_escalation)
+        pb.dispute_level[settle] = 0
+        pb.dispute_level[escalate] += 1
+        abandoned = pb.active & (pb.dispute_level >= cfg.dispute_abandon_level)
+        self.totals["projects_abandoned"] += int(abandoned.sum())
+        pb.stop(np.flatnonzero(abandoned))
+
+        working = pb.active & (pb.dispute_level == 0)
+        need = np.where(working, np.clip(pb.cost - pb.funded, 0, cfg.monthly_funding), 0.0)
+        total = need.sum()
+        release = need * min(1.0, self.fund / total) if total > 0 else need
+        pb.funded += release
+        self.fund -= release.sum()
+        rec.spend("projects", release.sum())
+        pb.hours_done += np.where(working, hours_by_grid * (1 - cfg.upkeep_share), 0.0)
+        rec.working_grids = working
+
+        done = working & (pb.funded >= pb.cost - 1e-6) & (pb.hours_done >= pb.hours_needed - 1e-9)
+        rework = done & (self.rng.random(self.n_grids) < rec.rework_probability)
+        pb.cost[rework] = pb.funded[rework] + cfg.rework_cost_share * cfg.cost
+        completed = np.flatnonzero(done & ~rework)
+        if len(completed):
+            self.facilities.add(completed, pb.domain[completed], pb.fit[completed], self.steps)
+            pb.stop(completed)
+        rec.completed_grids = completed
+        self.totals["projects_completed"] += len(completed)
+
+        # Facilities decay unless residents keep them up.
+        fac = self.facilities
+        if fac.n:
+            need_hours = cfg.upkeep_hours * fac.count_by_grid(self.n_grids)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                coverage = np.where(need_hours > 0, rec.upkeep_efficiency * rec.upkeep_hours / need_hours, 1.0)
+            coverage = np.clip(coverage, 0, 1)
+            cond = fac.condition[: fac.n]
+            cond -= cfg.facility_decay * (1 - coverage[fac.grid[: fac.n]])
+            np.clip(cond, 0, 1, out=cond)
+
+    def _deliver_benefits(self, rec: StepRecord) -> None:
+        s = self.state
+        self.coverage = cover = coverage(self)
+        s.benefit = self.config.projects.facility_value * np.einsum("ij,ij->i", cover[self.structure.grid], s.fit)
+        rec.benefit = s.benefit
+        s.payoff = s.benefit - s.time_cost * s.contribution
+
+    def _evaluate(self, rec: StepRecord) -> None:
+        s, L = self.state, self.config.learning
+        n = self.n_residents
+        fb = Feedback(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n))
+        rec.feedback = fb
+        self._call("evaluate", rec, fb)
+        grid = self.structure.grid
+        dispute = L.dispute_penalty * self.projects.dispute_level[grid] * self.projects.active[grid]
+
+        sat_target = (L.satisfaction_baseline + L.satisfaction_benefit_weight
+                      * np.minimum(1.0, s.benefit / L.benefit_reference) + fb.satisfaction - dispute)
+        s.satisfaction += L.satisfaction_rate * (np.clip(sat_target, 0, 1) - s.satisfaction)
+
+        trust_target = L.trust_baseline + L.trust_satisfaction_weight * (s.satisfaction - 0.5) + fb.trust_in_government
+        s.trust_in_government += L.trust_in_government_rate * (np.clip(trust_target, 0, 1) - s.trust_in_government)
+
+        nbr_part = self.graph.neighbour_mean(rec.participated.astype(float), default=0.0)
+        nbr_target = L.neighbour_trust_baseline + L.neighbour_trust_weight * nbr_part + fb.trust_in_neighbours - dispute
+        s.trust_in_neighbours += L.trust_in_neighbours_rate * (np.clip(nbr_target, 0, 1) - s.trust_in_neighbours)
+
+        progressed = rec.participated & rec.working_grids[grid]
+        eff_target = L.efficacy_baseline + L.efficacy_progress_weight * progressed + fb.efficacy
+        s.efficacy += L.efficacy_rate * (np.clip(eff_target, 0, 1) - s.efficacy)
+
+    def _reward_and_update_ties(self, rec: StepRecord) -> None:
+        s, so = self.state, self.config.social_orgs
+        rec.dropout_multiplier = np.ones(self.n_residents)
+        self._call("reward", rec)
+        u = self.rng.random((2, self.n_residents))
+        drop = s.volunteer & (u[0] < so.volunteer_dropout * rec.dropout_multiplier)
+        s.volunteer[drop] = False
+        s.volunteer_since[drop] = -1
+        capacity = sum(org.capacity for org in self.social_orgs)
+        p_recruit = so.recruitment_rate * capacity
+        recruit = ~s.volunteer & (rec.contribution >= so.volunteer_threshold) & (u[1] < p_recruit)
+        s.volunteer[recruit] = True
+        s.volunteer_since[recruit] = self.steps
+        self._volunteer_counts.append(int(s.volunteer.sum()))
+        self._participation_history[self.steps % HISTORY] = rec.participated
+        L = self.config.learning
+        self.graph.update_ties(rec.participated, L.tie_growth, L.tie_decay)
+
+    # ------------------------------------------------------------------ views
+    def social_graph(self):
+        """The social-capital graph as networkx, with resident attributes on nodes."""
+        s = self.state
+        return self.graph.to_networkx({
+            "age_group": np.asarray(AGE_GROUPS)[s.age_group], "building": self.structure.building,
+            "grid": self.structure.grid, "participated": s.participated, "contribution": s.contribution,
+        })
+
+    def timeseries(self):
+        """The collected metrics as a pandas DataFrame, one row per step (step 0 = start)."""
+        df = self.datacollector.get_model_vars_dataframe()
+        return df.reset_index(drop=True)
+
+
+def coverage(model: CommunityModel) -> np.ndarray:
+    """How well each grid is served in each domain (grids × domains, 0–1).
+
+    ``1 − exp(−S[g, d] · residents_served / residents_g)``: summed facility condition relative
+    to what the grid's population needs.
+    """
+    per_capita = model.config.projects.residents_served / np.maximum(model._grid_size, 1)
+    return 1.0 - np.exp(-model.facilities.service(model.n_grids, len(DOMAINS)) * per_capita[:, None])
+
+
+@functools.lru_cache(maxsize=64)
+def _composed(scenario_name: str | None, community: str | None) -> dict:
+    import scenarios  # the catalogue; imported lazily so the core needs it only for names
+
+    return scenarios.compose_dict(scenario_name, community)
+
+
+def resolve_config(scenario_name: str | None, community: str | None, config: Any, overrides: dict):
+    """The validated config of a model: looked up by names, or given, plus dotted overrides."""
+    if config is None:
+        data = copy.deepcopy(_composed(scenario_name, community))
+    elif isinstance(config, dict):
+        data = config
+    else:
+        data = config_mod.to_dict(config)
+    if overrides:
+        data = copy.deepcopy(data)
+        for key, value in overrides.items():
+            config_mod.set_dotted(data, key, value)
+    return config_mod.from_dict(data)

@@ -1,0 +1,399 @@
+"""The configuration schema of a cogov community model.
+
+``ModelConfig`` is the whole schema: the core sections declared here (community structure,
+resident traits, decision rule, learning rates, government, social organisations, projects)
+plus one section per participation mechanism, taken from the mechanism registry
+(:mod:`model.mechanisms`). Scenario and community YAML files under ``scenarios/`` only
+override these defaults; every default records its source (or says it is an assumption).
+
+Units: time in months (one model step), money in yuan, contributions as a share of a
+resident's monthly time budget for community affairs (0–1).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from model.mechanisms import MECHANISMS
+from model.params import (
+    ByAge,
+    ByDomain,
+    ConfigError,
+    Dist,
+    param,
+    share,
+    shares_sum_to_one,
+    validate,
+)
+
+SEED_CENSUS = "Jilin 2020 census (domain brief): 0–14 11.71%, 15–59 65.23%, 60+ 23.06%"
+SEED_003 = "seed [003]: micro-grids of 300–500 households, about 120 households per building"
+FGF2001 = "Fischbacher, Gächter & Fehr (2001): ~50% conditional cooperators, ~30% free riders, ~14% hump-shaped"
+FG2010 = "Fischbacher & Gächter (2010): conditional cooperators match imperfectly (slope < 1)"
+
+
+@dataclass
+class Info:
+    """Labels of a run (set by the scenario and community files, not parameters)."""
+
+    scenario: str = param("custom", "scenario name")
+    scenario_description: str = param("", "one line: what the scenario represents")
+    community: str = param("custom", "community name")
+    community_description: str = param("", "one line: who lives in the community")
+
+
+@dataclass
+class CommunityConfig:
+    """Who lives where: households in buildings, buildings in grids, and the ties between residents."""
+
+    buildings: int = param(8, "number of residential buildings", unit="buildings", range=(1, 100_000))
+    households_per_building: int = param(
+        120, "households in each building", unit="households", range=(1, 10_000), source=SEED_003
+    )
+    buildings_per_grid: int = param(
+        4, "buildings in each micro-grid (grid = 300–500 households)", unit="buildings",
+        range=(1, 1_000), source=SEED_003,
+    )
+    adults_per_household: float = param(
+        2.1, "mean number of adult residents per household (1 + Poisson)", unit="adults",
+        range=(1.0, 6.0), source="assumption (China 2020 census: 2.62 persons per household, incl. children)",
+    )
+    children_household_share: float = share(
+        0.35, "share of households with children under 18 (raises need for children's projects)",
+        source="assumption (census: 11.71% of Jilin residents are aged 0–14)",
+    )
+    ties_within_building: float = param(
+        4.0, "mean number of ties to other households' adults in the same building", unit="ties",
+        range=(0.0, 50.0),
+    )
+    ties_within_grid: float = param(
+        1.0, "mean number of ties to residents of other buildings in the same grid", unit="ties",
+        range=(0.0, 50.0),
+    )
+    shortcut_ties: float = param(
+        0.3, "mean number of small-world shortcut ties to anyone in the community", unit="ties",
+        range=(0.0, 50.0),
+    )
+    age_homophily: float = share(
+        0.5, "probability that a tie to a different age group is redrawn (0 = no homophily)"
+    )
+    household_tie_strength: float = share(0.9, "strength of ties between adults of one household")
+    neighbour_tie_strength: Dist = param(
+        Dist(0.25, 0.1), "initial strength of ties between neighbours (0–1)",
+        source="assumption (seed [004]: only 38% of residents can name a neighbour)",
+    )
+
+
+@dataclass
+@shares_sum_to_one
+class AgeShares:
+    """Shares of adult residents by age group."""
+
+    youth: float = share(0.25, "share aged 18–34", source="assumption (split of census 15–59 share)")
+    middle: float = share(0.48, "share aged 35–59", source="assumption (split of census 15–59 share)")
+    elderly: float = share(
+        0.27, "share aged 60+ (23.06% of all residents is 27% of adults)", source=SEED_CENSUS
+    )
+
+
+@dataclass
+@shares_sum_to_one
+class DispositionShares:
+    """Shares of cooperative dispositions among residents."""
+
+    conditional_cooperator: float = share(0.50, "match what they expect others to give", source=FGF2001)
+    free_rider: float = share(0.30, "give nothing unless it pays privately", source=FGF2001)
+    unconditional_cooperator: float = share(
+        0.06, "give much whatever others do (FGF's 6% 'other' types, an assumption)", source=FGF2001
+    )
+    hump_shaped: float = share(0.14, "match others up to half the endowment, then give less", source=FGF2001)
+
+
+@dataclass
+class NeedsByAge:
+    """Mean need profile (relative weights over domains) of each age group."""
+
+    youth: ByDomain = param(ByDomain(0.15, 0.10, 0.35, 0.40), "need weights of residents aged 18–34",
+                            source="assumption (seeds [001], [003]: parking, children's care)")
+    middle: ByDomain = param(ByDomain(0.15, 0.30, 0.25, 0.30), "need weights of residents aged 35–59",
+                             source="assumption (caring for parents and children)")
+    elderly: ByDomain = param(ByDomain(0.15, 0.55, 0.05, 0.25), "need weights of residents aged 60+",
+                              source="assumption (seeds [000], [004]: elderly care, canteens)")
+
+
+@dataclass
+class ResidentConfig:
+    """How resident traits are distributed at the start."""
+
+    age_shares: AgeShares = param(AgeShares(), "age structure of adult residents", source=SEED_CENSUS)
+    dispositions: DispositionShares = param(DispositionShares(), "cooperative dispositions", source=FGF2001)
+    matching_slope: Dist = param(
+        Dist(0.75, 0.15), "conditional cooperators' slope: share given per share expected of others",
+        source=FG2010,
+    )
+    trust_in_government: Dist = param(Dist(0.50, 0.15), "initial trust in government (0–1)")
+    trust_in_neighbours: Dist = param(Dist(0.40, 0.15), "initial trust in neighbours (0–1)")
+    satisfaction: Dist = param(Dist(0.50, 0.12), "initial satisfaction with the community (0–1)")
+    efficacy: Dist = param(Dist(0.30, 0.10), "initial belief that taking part changes outcomes (0–1)")
+    initial_belief: Dist = param(
+        Dist(0.50, 0.15), "initially expected contribution of others (share of their time budget)",
+        source="Fischbacher & Gächter (2010): first-round beliefs near half the endowment",
+    )
+    time_budget: ByAge = param(
+        ByAge(8.0, 10.0, 20.0), "hours a month a resident can give to community affairs",
+        unit="hours/month", range=(0.0, 200.0),
+    )
+    time_cost: ByAge = param(
+        ByAge(0.12, 0.10, 0.06), "private cost of giving time, by age (the young are busiest)",
+        unit="utility per share", range=(0.0, 2.0),
+    )
+    digital_access: ByAge = param(
+        ByAge(0.95, 0.85, 0.45), "probability of having smartphone/internet access", unit="share",
+        range=(0.0, 1.0), source="assumption (CNNIC 2020: internet use falls steeply after 60)",
+    )
+    needs: NeedsByAge = param(NeedsByAge(), "need profiles by age group")
+    children_need_boost: float = param(
+        0.4, "extra need weight on children's projects in households with children", range=(0.0, 5.0)
+    )
+    need_concentration: float = param(
+        8.0, "Dirichlet concentration of individual needs around the age profile (higher = alike)",
+        range=(0.1, 1_000.0),
+    )
+    party_member_share: float = share(
+        0.08, "share of Party members and capable residents (能人) among adults",
+        source="assumption (CPC membership ~6.7% of the population)",
+    )
+    party_member_elderly_bias: float = param(
+        2.0, "odds multiplier of being a Party member for the elderly ('ageing volunteer base')",
+        range=(0.0, 20.0), source="domain brief: ageing volunteer base with no successors",
+    )
+    volunteer_share: float = share(0.05, "share of residents enrolled as volunteers at the start")
+
+
+@dataclass
+class DecisionConfig:
+    """Parameters of residents' contribution decision (:mod:`model.decisions`)."""
+
+    unconditional_level: Dist = param(Dist(0.85, 0.1), "unconditional cooperators' contribution share")
+    belief_learning_rate: float = share(
+        0.3, "weight of what neighbours did last month in the updated belief",
+        source="Fischbacher & Gächter (2010): beliefs track others' last contributions",
+    )
+    cost_sensitivity: float = param(1.0, "weight of net private cost in the decision", range=(0.0, 10.0))
+    noise_sd: float = param(0.05, "sd of idiosyncratic noise in the contribution share", range=(0.0, 1.0))
+    participation_threshold: float = share(
+        0.05, "contribution share at which a resident counts as taking part this month"
+    )
+    engagement_intercept: float = param(-4.0, "engagement logit intercept", range=(-20.0, 20.0))
+    engagement_trust_in_government: float = param(2.0, "engagement logit weight of trust in government", range=(-10.0, 10.0))
+    engagement_trust_in_neighbours: float = param(2.0, "engagement logit weight of trust in neighbours", range=(-10.0, 10.0))
+    engagement_efficacy: float = param(2.0, "engagement logit weight of efficacy", range=(-10.0, 10.0))
+    engagement_stake: float = param(2.0, "engagement logit weight of stake (need fit of the grid's project)", range=(-10.0, 10.0))
+    base_opportunity: float = share(
+        0.35, "how much there is to take part in with no mechanism on (social organisations' activities)"
+    )
+    idle_stake: float = share(0.3, "stake of a resident whose grid has no project under way")
+
+
+@dataclass
+class LearningConfig:
+    """Monthly adjustment rates of residents' attitudes and ties (exponential smoothing weights)."""
+
+    trust_in_government_rate: float = share(0.03, "monthly adjustment rate of trust in government")
+    trust_in_neighbours_rate: float = share(0.04, "monthly adjustment rate of trust in neighbours")
+    satisfaction_rate: float = share(0.08, "monthly adjustment rate of satisfaction")
+    efficacy_rate: float = share(0.05, "monthly adjustment rate of efficacy")
+    trust_baseline: float = share(0.35, "trust in government a resident drifts to with no signal at all")
+    trust_satisfaction_weight: float = param(0.5, "weight of satisfaction in the trust target", range=(0.0, 2.0))
+    neighbour_trust_baseline: float = share(0.2, "neighbour trust with no joint activity")
+    neighbour_trust_weight: float = param(0.7, "weight of neighbours' participation in the neighbour-trust target", range=(0.0, 2.0))
+    tie_growth: float = share(0.08, "monthly growth of a tie when both residents take part")
+    tie_decay: float = share(0.01, "monthly decay of a tie towards its floor without joint activity")
+    tie_floor: float = share(0.05, "strength a neighbour tie decays to (household ties do not decay)")
+    satisfaction_baseline: float = share(0.25, "satisfaction with no benefit, voice or dispute")
+    satisfaction_benefit_weight: float = param(0.55, "weight of benefits received in the satisfaction target", range=(0.0, 2.0))
+    benefit_reference: float = param(
+        1.5, "benefit (need-fit-weighted facility service) that counts as fully served", range=(0.01, 100.0)
+    )
+    efficacy_baseline: float = share(0.2, "efficacy with no signal")
+    efficacy_progress_weight: float = param(
+        0.5, "efficacy target gain when one's time went into a project that progressed this month",
+        range=(0.0, 2.0),
+    )
+    dispute_penalty: float = param(
+        0.1, "satisfaction and neighbour-trust target loss per escalation level of a dispute in one's grid",
+        range=(0.0, 1.0),
+    )
+
+
+@dataclass
+class GovernmentConfig:
+    """The street office and the residents' committee acting as its arm."""
+
+    budget_per_resident: float = param(
+        6.0, "community project budget per adult resident per month", unit="yuan/month",
+        range=(0.0, 10_000.0), source="assumption (seed [004]: government holds 80–90% of community funds)",
+    )
+    priorities: ByDomain = param(
+        ByDomain(0.55, 0.10, 0.10, 0.25), "government's own priorities over project domains (visible works first)",
+        source="seed [004]: 'government builds, residents don't use'",
+    )
+    responsiveness: float = share(0.2, "share of residents' suggestions the government answers")
+    kpi: str = param(
+        "projects_completed", "what the office is judged on", choices=("projects_completed", "satisfaction"),
+        source="seed [004]: KPI = projects completed leads to cosmetic work",
+    )
+    kpi_learning_rate: float = share(
+        0.1, "monthly shift of priorities towards residents' revealed needs under a satisfaction KPI"
+    )
+
+
+@dataclass
+class SocialOrgConfig:
+    """Social organisations (NGOs, social-work agencies, volunteer teams)."""
+
+    count: int = param(2, "number of social organisations serving the community", range=(0, 1_000))
+    capacity: Dist = param(Dist(0.3, 0.1), "professional capacity (0–1)", source="domain brief: 'small, scattered, weak'")
+    recruitment_rate: float = share(
+        0.05, "monthly probability that an organisation at full capacity recruits a willing contributor"
+    )
+    volunteer_threshold: float = share(0.15, "contribution share above which a resident can be recruited")
+    volunteer_commitment: float = share(0.15, "minimum share of time budget a volunteer gives")
+    volunteer_dropout: float = share(
+        0.074, "monthly probability a volunteer drifts away with no reward (1 - 0.4^(1/12))",
+        source="seed [004]: 60% of volunteers gone after a year without incentives",
+    )
+    contract_stability: float = share(
+        0.35, "probability a purchased-service contract is renewed at the end of a year",
+        source="domain brief: only ~35% of purchased-service contracts are stable",
+    )
+    contract_value: float = param(
+        2.0, "purchased-service funding per adult resident per month when contracted", unit="yuan/month",
+        range=(0.0, 1_000.0),
+    )
+    capacity_growth: float = share(0.05, "monthly growth of capacity towards 1 while funded")
+    capacity_loss: float = share(0.08, "monthly loss of capacity while unfunded")
+
+
+@dataclass
+class ProjectConfig:
+    """Community micro-projects: one at a time per grid, from proposal to facility."""
+
+    start_probability: float = share(0.3, "monthly probability a grid with no project starts one")
+    cost: float = param(40_000.0, "money a project needs", unit="yuan", range=(0.0, 1e9))
+    monthly_funding: float = param(15_000.0, "money released to a project per month", unit="yuan/month", range=(0.0, 1e9))
+    resident_hours: float = param(
+        0.0, "volunteer hours a project needs from residents (co-building adds to this)", unit="hours",
+        range=(0.0, 1e9),
+    )
+    upkeep_share: float = share(0.3, "share of residents' contributed hours that goes to upkeep of facilities")
+    rework_probability: float = share(0.3, "probability a finished project fails inspection and needs rework",
+                                      source="seed [001]: failed renovations overran schedule by 50%")
+    rework_cost_share: float = share(0.3, "share of the cost spent again on rework")
+    facility_decay: float = share(0.02, "monthly loss of a facility's condition without upkeep")
+    upkeep_hours: float = param(20.0, "residents' upkeep hours a month that keep one facility in condition",
+                                unit="hours/month", range=(0.0, 1e6))
+    residents_served: float = param(
+        400.0, "residents one facility in full condition can serve (sets how fast service saturates)",
+        unit="residents", range=(1.0, 1e7))
+    facility_value: float = param(1.0, "service a facility in full condition gives a resident whose top need it meets",
+                                  range=(0.0, 100.0))
+    legacy_facilities_per_grid: int = param(2, "facilities each grid has at the start (built top-down)", range=(0, 100))
+    dispute_probability: float = share(0.25, "probability a new project starts a dispute between groups")
+    dispute_escalation: float = share(0.15, "monthly probability an unmediated dispute escalates one level")
+    dispute_resolution: float = share(0.05, "monthly probability a dispute settles on its own")
+    dispute_abandon_level: int = param(3, "escalation level at which a disputed project is abandoned", range=(1, 100))
+    needs_drift: float = param(0.0, "monthly sd of random drift in residents' needs", range=(0.0, 1.0))
+
+
+_CORE_FIELDS = [
+    ("info", Info, param(Info(), "labels of the run")),
+    ("seed", int, param(0, "random seed of the run (experiments pass it as the model's rng)", range=(0, 2**63 - 1))),
+    ("steps", int, param(120, "months to simulate", unit="months", range=(0, 100_000))),
+    ("community", CommunityConfig, param(CommunityConfig(), "community structure")),
+    ("resident", ResidentConfig, param(ResidentConfig(), "resident traits")),
+    ("decision", DecisionConfig, param(DecisionConfig(), "contribution decision")),
+    ("learning", LearningConfig, param(LearningConfig(), "attitude and tie dynamics")),
+    ("government", GovernmentConfig, param(GovernmentConfig(), "government")),
+    ("social_orgs", SocialOrgConfig, param(SocialOrgConfig(), "social organisations")),
+    ("projects", ProjectConfig, param(ProjectConfig(), "projects and facilities")),
+]
+
+ModelConfig = dataclasses.make_dataclass(
+    "ModelConfig",
+    _CORE_FIELDS
+    + [(name, m.Params, param(m.Params(), (m.__doc__ or name).strip().splitlines()[0]))
+       for name, m in MECHANISMS.items()],
+    module=__name__,
+)
+ModelConfig.__doc__ = "The whole configuration of one community model: core sections and one section per mechanism."
+
+
+def from_dict(data: dict) -> "ModelConfig":  # type: ignore[valid-type]
+    """Build a validated ``ModelConfig`` from a nested dict (missing keys take defaults).
+
+    Raises:
+        ConfigError: for an unknown key, a wrong type, or a value out of range.
+    """
+    cfg = _build(ModelConfig, data, "")
+    validate(cfg)
+    return cfg
+
+
+def _build(cls: type, data: dict, path: str):
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path or 'config'} must be a mapping, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        key = f"{path}.{unknown[0]}" if path else unknown[0]
+        raise ConfigError(f"{key} is not a config key; allowed here: {', '.join(fields)}")
+    kwargs = {}
+    for name, value in data.items():
+        f = fields[name]
+        key = f"{path}.{name}" if path else name
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if dataclasses.is_dataclass(default):
+            kwargs[name] = _build(type(default), value, key)
+        else:
+            kwargs[name] = _coerce(key, value, default)
+    return cls(**kwargs)
+
+
+def _coerce(key: str, value, default):
+    kind = type(default)
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+    elif kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif kind is str:
+        if isinstance(value, str):
+            return value
+    elif kind is list:
+        if isinstance(value, (list, tuple)):
+            return list(value)
+    raise ConfigError(f"{key} = {value!r} has the wrong type; expected {kind.__name__}")
+
+
+def to_dict(cfg) -> dict:
+    """The config as a plain nested dict (for YAML, JSON and hashing)."""
+    return dataclasses.asdict(cfg)
+
+
+def set_dotted(data: dict, key: str, value) -> None:
+    """Set ``data['a']['b'] = value`` for ``key='a.b'`` in a nested dict, creating levels."""
+    parts = key.split(".")
+    node = data
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"{key}: {p} is a value, not a section")
+    node[parts[-1]] = value

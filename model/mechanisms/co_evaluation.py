@@ -1,0 +1,53 @@
+"""Co-evaluation (效果共评): residents and a third party rate results; the government responds.
+
+Each month residents who took part rate results and make suggestions; each suggestion is
+answered with the government's ``responsiveness`` (core government parameter). A
+resident's memory of being answered, ``answered_i`` (0–1, starting neutral at 0.5), moves a
+share ``memory_rate`` towards each new experience, and shifts the trust-in-government target
+by ``trust_weight · (answered_i − 0.5)`` and satisfaction by ``satisfaction_weight · (…)``.
+Responses raise trust; ignored suggestions lower it (domain brief). Rating adds
+``opportunity`` to take part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.mechanisms.base import Mechanism, MechanismParams
+from model.params import param, share
+
+
+@dataclass
+class CoEvaluationParams(MechanismParams):
+    opportunity: float = share(0.1, "opportunity to take part added by rating and suggestions")
+    memory_rate: float = share(0.2, "weight of a new response experience in a resident's memory")
+    trust_weight: float = param(0.4, "trust target shift per unit of (answered − 0.5)", range=(0.0, 2.0))
+    satisfaction_weight: float = param(0.2, "satisfaction target shift per unit of (answered − 0.5)",
+                                       range=(0.0, 2.0))
+    third_party_cost: float = param(1_000.0, "monthly cost of third-party evaluation", unit="yuan/month",
+                                    range=(0.0, 1e7))
+
+
+class CoEvaluation(Mechanism):
+    """Co-evaluation: ratings and suggestions, answered (or not) by the government."""
+
+    name = "co_evaluation"
+    order = 40
+    Params = CoEvaluationParams
+
+    def setup(self, model) -> None:
+        self.answered = np.full(model.n_residents, 0.5)
+
+    def contribution_terms(self, model, record, terms) -> None:
+        terms.opportunity += self.params.opportunity
+
+    def evaluate(self, model, record, feedback) -> None:
+        p = self.params
+        raters = record.participated
+        reply = (model.rng.random(model.n_residents) < model.government.responsiveness).astype(float)
+        self.answered[raters] += p.memory_rate * (reply[raters] - self.answered[raters])
+        feedback.trust_in_government += p.trust_weight * (self.answered - 0.5)
+        feedback.satisfaction += p.satisfaction_weight * (self.answered - 0.5)
+        record.spend("evaluation", p.third_party_cost)

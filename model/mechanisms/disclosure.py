@@ -1,0 +1,34 @@
+"""Disclosure (open ledger, 阳光账本): spending is published; trust in government follows.
+
+With disclosure on, the trust-in-government target rises by ``trust_weight · level``, where
+``level`` (0–1) is the share of spending disclosed. Opacity is the default: without the
+ledger, residents' trust target carries no such term (seed [004]: "72% don't know where the
+money went"). Keeping the ledger costs ``monthly_cost``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model.mechanisms.base import Mechanism, MechanismParams
+from model.params import param, share
+
+
+@dataclass
+class DisclosureParams(MechanismParams):
+    level: float = share(0.9, "share of spending disclosed on the open ledger")
+    trust_weight: float = param(0.15, "trust target shift at full disclosure", range=(0.0, 2.0),
+                                source="seed [004]: opacity → distrust; disclosure → trust")
+    monthly_cost: float = param(500.0, "cost of keeping the ledger", unit="yuan/month", range=(0.0, 1e7))
+
+
+class Disclosure(Mechanism):
+    """Disclosure: an open ledger of spending raises trust in government."""
+
+    name = "disclosure"
+    order = 60
+    Params = DisclosureParams
+
+    def evaluate(self, model, record, feedback) -> None:
+        feedback.trust_in_government += self.params.trust_weight * self.params.level
+        record.spend("disclosure", self.params.monthly_cost)

@@ -1,0 +1,132 @@
+"""One row of outcome metrics per step, computed from the model's arrays.
+
+All metrics are community-level aggregates (no per-agent reporters). Shares are 0–1;
+money in yuan.
+
+=============================  =================================================================
+metric                         definition
+=============================  =================================================================
+participation_rate             share of residents who took part this month (contribution ≥ threshold)
+participation_rate_<age>       the same within youth (18–34), middle (35–59), elderly (60+)
+rarely_participating_share     share who took part in fewer than 3 of the last 12 months
+mean_contribution              mean share of residents' time budget given this month
+contribution_<disposition>     mean contribution share by cooperative disposition
+free_rider_share               share of residents who benefited from completed facilities this
+                               month without contributing
+payoff_gap                     mean payoff of contributors minus that of non-contributors
+                               (payoff = benefit − time cost + rewards − sanctions)
+cooperation_assortativity      correlation of a resident's and neighbours' participation
+                               (tie-weighted): do contributors cluster with contributors?
+trust_in_government            mean, 0–1
+trust_in_neighbours            mean, 0–1
+social_capital                 mean strength of neighbour ties (``model.network``), with
+                               social_capital_bonding (within building) and _bridging (across)
+satisfaction                   mean, 0–1
+efficacy                       mean, 0–1
+need_fit                       mean over residents of the need fit of the services they receive:
+                               Σ_d cover[g,d]·fit_i[d] / Σ_d cover[g,d]
+facility_use                   mean use of facilities (condition × mean fit in their grid)
+projects_completed             projects completed this month
+projects_completed_total       cumulative
+government_spending            yuan spent this month; government_spending_total cumulative
+volunteer_share                share of residents enrolled as volunteers
+volunteer_retention            share of volunteers of 12 months ago still volunteering
+                               (NaN before month 12)
+active_disputes                grids with an unsettled dispute
+=============================  =================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.params import AGE_GROUPS, DISPOSITIONS
+
+HEADLINE = (
+    "participation_rate", "mean_contribution", "free_rider_share", "trust_in_government",
+    "trust_in_neighbours", "social_capital", "satisfaction", "need_fit", "projects_completed_total",
+    "government_spending_total", "volunteer_retention",
+)
+"""Metrics printed at the end of a run and shown first in reports."""
+
+
+def _mean(x: np.ndarray, mask: np.ndarray | None = None) -> float:
+    if mask is not None:
+        x = x[mask]
+    return float(x.mean()) if x.size else float("nan")
+
+
+def compute(model, rec) -> dict[str, float]:
+    """The metrics row of the model's current state (``rec`` is None before the first step)."""
+    s = model.state
+    step = int(model.steps)
+    participated = s.participated if rec is not None else np.zeros(model.n_residents, dtype=bool)
+    row: dict[str, float] = {"step": step}
+    row["participation_rate"] = _mean(participated)
+    for k, age in enumerate(AGE_GROUPS):
+        row[f"participation_rate_{age}"] = _mean(participated, s.age_group == k)
+    months = min(step, 12)
+    if months:
+        counts = model._participation_history.sum(axis=0)
+        row["rarely_participating_share"] = _mean(counts < 3 * months / 12)
+    else:
+        row["rarely_participating_share"] = 1.0
+    row["mean_contribution"] = _mean(s.contribution)
+    for k, disp in enumerate(DISPOSITIONS):
+        row[f"contribution_{disp}"] = _mean(s.contribution, s.disposition == k)
+    benefited = s.benefit > 1e-3 * model.config.projects.facility_value
+    row["free_rider_share"] = _mean(benefited & ~participated) if rec is not None else 0.0
+    row["payoff_gap"] = (_mean(s.payoff, participated) - _mean(s.payoff, ~participated)
+                         if participated.any() and not participated.all() else float("nan"))
+    row["cooperation_assortativity"] = _assortativity(model, participated)
+    row["trust_in_government"] = _mean(s.trust_in_government)
+    row["trust_in_neighbours"] = _mean(s.trust_in_neighbours)
+    sc, bonding, bridging = model.graph.social_capital()
+    row["social_capital"], row["social_capital_bonding"], row["social_capital_bridging"] = sc, bonding, bridging
+    row["satisfaction"] = _mean(s.satisfaction)
+    row["efficacy"] = _mean(s.efficacy)
+    row["need_fit"] = _need_fit(model)
+    fac = model.facilities
+    row["facility_use"] = _mean(fac.use(model.grid_fit)) if fac.n else float("nan")
+    row["facilities"] = float(fac.n)
+    row["projects_completed"] = float(len(rec.completed_grids)) if rec is not None else 0.0
+    row["projects_completed_total"] = float(model.totals["projects_completed"])
+    spent = float(sum(rec.spending.values())) if rec is not None else 0.0
+    row["government_spending"] = spent
+    row["government_spending_total"] = model.totals["government_spending"] + spent
+    row["volunteer_share"] = _mean(s.volunteer)
+    row["volunteer_retention"] = _retention(model, step)
+    row["active_disputes"] = float((model.projects.active & (model.projects.dispute_level > 0)).sum())
+    return row
+
+
+def _need_fit(model) -> float:
+    s = model.state
+    c = model.coverage[model.structure.grid]
+    total = c.sum(axis=1)
+    has = total > 0
+    if not has.any():
+        return float("nan")
+    return float((np.einsum("ij,ij->i", c[has], s.fit[has]) / total[has]).mean())
+
+
+def _retention(model, step: int) -> float:
+    if step < 12:
+        return float("nan")
+    base = model._volunteer_counts[step - 12]
+    if base == 0:
+        return float("nan")
+    s = model.state
+    kept = s.volunteer & (s.volunteer_since >= 0) & (s.volunteer_since <= step - 12)
+    return float(kept.sum()) / base
+
+
+def _assortativity(model, participated: np.ndarray) -> float:
+    """Pearson correlation between a resident's participation and the tie-weighted mean of neighbours'."""
+    x = participated.astype(float)
+    if x.std() == 0:
+        return float("nan")
+    nb = model.graph.neighbour_mean(x, default=x.mean())
+    if nb.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(x, nb)[0, 1])

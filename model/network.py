@@ -1,0 +1,201 @@
+"""The social-capital graph: ties between residents, their strengths, and social capital.
+
+The graph is built from the community's structure (vectorised, so a district of a million
+residents builds in seconds):
+
+- **household ties**: every pair of adults in a household, strength
+  ``community.household_tie_strength``; they never decay;
+- **building ties**: each resident starts on average ``ties_within_building / 2`` ties to
+  adults of other households in the same building (so the mean degree from these is
+  ``ties_within_building``);
+- **grid ties**: likewise, ``ties_within_grid`` to residents anywhere in the grid;
+- **shortcuts**: ``shortcut_ties`` small-world ties to anyone in the community;
+- **age homophily**: a tie drawn to a different age group is redrawn once with probability
+  ``age_homophily``.
+
+Ties are stored once per direction in a CSR matrix (``scipy.sparse``) whose ``data`` array
+holds the current strengths; both directions are updated by the same symmetric rule, so the
+matrix stays symmetric. :meth:`SocialGraph.to_networkx` gives the networkx view.
+
+**Social capital** (``social_capital``) is the mean strength of neighbour ties (all ties
+except those within a household), 0–1; **bonding** is the mean over ties within a building,
+**bridging** over ties across buildings.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from model.population import Structure, sample_dist
+
+HOUSEHOLD, BUILDING, GRID, SHORTCUT = 0, 1, 2, 3
+TIE_KINDS = ("household", "building", "grid", "shortcut")
+
+
+def _partners_in_block(rng, origin, block_start, block_size, age, homophily):
+    """Draw one partner per origin uniformly within its block, redrawing once for homophily."""
+    partner = block_start + (rng.random(len(origin)) * block_size).astype(np.int64)
+    if homophily > 0 and len(origin):
+        redraw = (age[partner] != age[origin]) & (rng.random(len(origin)) < homophily)
+        idx = np.flatnonzero(redraw)
+        partner[idx] = block_start[idx] + (rng.random(len(idx)) * block_size[idx]).astype(np.int64)
+    return partner
+
+
+def _stub_ties(rng, n, mean_degree, block_of, block_start, block_size, age, homophily):
+    """Ties started by residents: Poisson(mean_degree/2) per resident, partner in its block."""
+    if mean_degree <= 0 or n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    counts = rng.poisson(mean_degree / 2.0, n)
+    origin = np.repeat(np.arange(n, dtype=np.int64), counts)
+    b = block_of[origin]
+    partner = _partners_in_block(rng, origin, block_start[b], block_size[b], age, homophily)
+    return origin, partner
+
+
+def _household_pairs(household: np.ndarray):
+    """All pairs of residents sharing a household (residents of a household are contiguous)."""
+    n_h = int(household[-1]) + 1 if len(household) else 0
+    sizes = np.bincount(household, minlength=n_h)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    us, vs = [], []
+    for a in range(int(sizes.max(initial=0))):
+        for b in range(a + 1, int(sizes.max(initial=0))):
+            h = np.flatnonzero(sizes > b)
+            us.append(starts[h] + a)
+            vs.append(starts[h] + b)
+    if not us:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(us).astype(np.int64), np.concatenate(vs).astype(np.int64)
+
+
+def _blocks(labels: np.ndarray):
+    n_blocks = int(labels[-1]) + 1 if len(labels) else 0
+    size = np.bincount(labels, minlength=n_blocks).astype(np.int64)
+    start = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
+    return start, size
+
+
+class SocialGraph:
+    """Ties between residents with strengths in [0, 1], as a symmetric CSR matrix.
+
+    Attributes:
+        adjacency: ``scipy.sparse.csr_array`` (n × n); ``adjacency.data`` are tie strengths.
+        rows, cols: the (row, column) of each stored entry (both directions of each tie).
+        kind: tie kind of each entry (``TIE_KINDS``).
+        floor: strength each entry decays towards without joint activity.
+        neighbour_tie: bool, entry is not a household tie (counts for social capital).
+        same_building: bool, entry joins residents of one building (bonding).
+    """
+
+    def __init__(self, rng: np.random.Generator, community, structure: Structure, age: np.ndarray,
+                 tie_floor: float) -> None:
+        n = structure.n
+        self.n = n
+        h = community.age_homophily
+        b_start, b_size = _blocks(structure.building)
+        g_start, g_size = _blocks(structure.grid)
+        pieces = [(*_household_pairs(structure.household), HOUSEHOLD)]
+        pieces.append((*_stub_ties(rng, n, community.ties_within_building, structure.building,
+                                   b_start, b_size, age, h), BUILDING))
+        pieces.append((*_stub_ties(rng, n, community.ties_within_grid, structure.grid,
+                                   g_start, g_size, age, h), GRID))
+        everyone = np.zeros(n, dtype=np.int64)
+        pieces.append((*_stub_ties(rng, n, community.shortcut_ties, everyone,
+                                   np.zeros(1, np.int64), np.array([n], np.int64), age, h), SHORTCUT))
+
+        u = np.concatenate([p[0] for p in pieces])
+        v = np.concatenate([p[1] for p in pieces])
+        kind = np.concatenate([np.full(len(p[0]), p[2], np.int8) for p in pieces])
+        lo, hi = np.minimum(u, v), np.maximum(u, v)
+        keep = lo != hi
+        lo, hi, kind = lo[keep], hi[keep], kind[keep]
+        # One tie per pair: the first kind listed (household before building before ...).
+        key = lo * n + hi
+        _, first = np.unique(key, return_index=True)
+        lo, hi, kind = lo[first], hi[first], kind[first]
+        self.n_ties = len(lo)
+
+        strength = np.where(kind == HOUSEHOLD, community.household_tie_strength,
+                            sample_dist(rng, community.neighbour_tie_strength, len(lo)))
+        floor = np.where(kind == HOUSEHOLD, strength, np.minimum(tie_floor, strength))
+
+        rows = np.concatenate([lo, hi])
+        cols = np.concatenate([hi, lo])
+        order = np.lexsort((cols, rows))
+        self.rows = rows[order].astype(np.int32)
+        self.cols = cols[order].astype(np.int32)
+        self.kind = np.concatenate([kind, kind])[order]
+        self.floor = np.concatenate([floor, floor])[order]
+        data = np.concatenate([strength, strength])[order]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.rows, minlength=n), out=indptr[1:])
+        self.adjacency = sp.csr_array((data, self.cols, indptr), shape=(n, n))
+        self.neighbour_tie = self.kind != HOUSEHOLD
+        self.same_building = structure.building[self.rows] == structure.building[self.cols]
+        self._bonding = self.neighbour_tie & self.same_building
+        self._bridging = self.neighbour_tie & ~self.same_building
+        self.degree = np.diff(indptr)
+        self.refresh()
+
+    @property
+    def strength(self) -> np.ndarray:
+        """Current tie strengths, one per stored entry (view of the CSR data)."""
+        return self.adjacency.data
+
+    def neighbour_mean(self, x: np.ndarray, default: np.ndarray | float) -> np.ndarray:
+        """Tie-strength-weighted mean of ``x`` over each resident's neighbours.
+
+        Residents with no ties get ``default``.
+        """
+        total = self._row_strength
+        weighted = self.adjacency @ x
+        out = np.empty(self.n)
+        has = total > 0
+        np.divide(weighted, total, out=out, where=has)
+        if not has.all():
+            out[~has] = default[~has] if isinstance(default, np.ndarray) else default
+        return out
+
+    def refresh(self) -> None:
+        """Recompute cached row sums after tie strengths changed."""
+        self._row_strength = self.adjacency @ np.ones(self.n)
+
+    def update_ties(self, active: np.ndarray, growth: float, decay: float) -> None:
+        """Ties grow when both ends were active this month and decay towards their floor otherwise.
+
+        ``w += growth * (1 - w)`` for joint activity; ``w -= decay * (w - floor)`` otherwise.
+        """
+        w = self.adjacency.data
+        joint = active[self.rows] & active[self.cols]
+        w += np.where(joint, growth * (1.0 - w), -decay * (w - self.floor))
+        self.refresh()
+
+    def social_capital(self) -> tuple[float, float, float]:
+        """(mean, bonding, bridging) strength of neighbour ties; NaN where there are none."""
+        w = self.adjacency.data
+
+        def mean(mask):
+            return float(w[mask].mean()) if mask.any() else float("nan")
+
+        return mean(self.neighbour_tie), mean(self._bonding), mean(self._bridging)
+
+    def to_networkx(self, node_attrs: dict[str, np.ndarray] | None = None) -> nx.Graph:
+        """The graph as networkx, with ``weight`` (strength) and ``kind`` on edges.
+
+        Args:
+            node_attrs: optional arrays (one value per resident) to set as node attributes.
+        """
+        g = nx.Graph()
+        g.add_nodes_from(range(self.n))
+        upper = self.rows < self.cols
+        w = self.adjacency.data
+        g.add_edges_from(
+            (int(a), int(b), {"weight": float(s), "kind": TIE_KINDS[k]})
+            for a, b, s, k in zip(self.rows[upper], self.cols[upper], w[upper], self.kind[upper])
+        )
+        for name, values in (node_attrs or {}).items():
+            nx.set_node_attributes(g, {i: v for i, v in enumerate(values.tolist())}, name)
+        return g

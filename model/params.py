@@ -1,0 +1,176 @@
+"""Building blocks of the configuration schema: documented parameters and validation.
+
+Every parameter of cogov is a dataclass field declared with :func:`param`, which records
+its meaning, unit, allowed range or choices, and the source of its default value. The
+validation walker (:func:`validate`) and the ODD parameter tables
+(``python -m experiments.odd_tables``) both read these records, so the documentation
+cannot drift from the code.
+
+This module imports nothing else from cogov.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+ASSUMPTION = "assumption"
+
+AGE_GROUPS: tuple[str, ...] = ("youth", "middle", "elderly")
+"""Adult age groups: youth 18–34, middle 35–59, elderly 60+."""
+
+DOMAINS: tuple[str, ...] = ("environment", "elderly_care", "children", "safety_parking")
+"""Project domains residents have needs over."""
+
+DISPOSITIONS: tuple[str, ...] = (
+    "conditional_cooperator",
+    "free_rider",
+    "unconditional_cooperator",
+    "hump_shaped",
+)
+"""Cooperative dispositions (Fischbacher, Gächter & Fehr 2001)."""
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid. The message is one line naming the key."""
+
+
+def param(
+    default: Any,
+    doc: str,
+    *,
+    unit: str = "",
+    range: tuple[float | None, float | None] | None = None,  # noqa: A002 - domain word
+    choices: tuple[str, ...] | None = None,
+    source: str = ASSUMPTION,
+) -> Any:
+    """Declare a documented config field.
+
+    Args:
+        default: default value; dataclass instances and containers are copied per instance.
+        doc: what the parameter means, in the domain's words.
+        unit: unit of measurement ("" for dimensionless, "share" for 0–1 fractions).
+        range: inclusive (low, high) bounds; None on a side means unbounded.
+        choices: the allowed values of a string parameter.
+        source: where the default comes from (a citation, a seed file, or "assumption").
+    """
+    meta = {"doc": doc, "unit": unit, "range": range, "choices": choices, "source": source}
+    if dataclasses.is_dataclass(default) or isinstance(default, (dict, list)):
+        return field(default_factory=lambda d=default: copy.deepcopy(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def share(default: float, doc: str, *, source: str = ASSUMPTION) -> Any:
+    """A fraction in [0, 1]."""
+    return param(default, doc, unit="share", range=(0.0, 1.0), source=source)
+
+
+@dataclass
+class Dist:
+    """A trait distributed over residents: a Beta distribution on [0, 1] given by mean and sd."""
+
+    mean: float = param(0.5, "mean of the distribution", range=(0.0, 1.0))
+    sd: float = param(0.15, "standard deviation (0 gives every resident the mean)", range=(0.0, 0.5))
+
+
+@dataclass
+class ByAge:
+    """One value per adult age group."""
+
+    youth: float = param(0.0, "value for residents aged 18–34")
+    middle: float = param(0.0, "value for residents aged 35–59")
+    elderly: float = param(0.0, "value for residents aged 60+")
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return tuple(getattr(self, a) for a in AGE_GROUPS)  # type: ignore[return-value]
+
+
+@dataclass
+class ByDomain:
+    """One value per project domain."""
+
+    environment: float = param(0.25, "greening, sanitation, public space")
+    elderly_care: float = param(0.25, "day care, canteens, home visits")
+    children: float = param(0.25, "play areas, after-school care")
+    safety_parking: float = param(0.25, "lighting, security, parking order")
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return tuple(getattr(self, d) for d in DOMAINS)  # type: ignore[return-value]
+
+
+SHARE_GROUPS: set[str] = set()
+"""Qualified names of dataclasses whose float fields are shares that must sum to 1."""
+
+
+def shares_sum_to_one(cls: type) -> type:
+    """Class decorator: the float fields of this dataclass are shares summing to 1."""
+    SHARE_GROUPS.add(cls.__qualname__)
+    return cls
+
+
+def _check_value(path: str, value: Any, meta: dict) -> None:
+    lo, hi = (meta.get("range") or (None, None))
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{path} = {value!r} is not allowed; allowed: {', '.join(map(str, choices))}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{path} = {value} is not a finite number")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        lo_s = "-inf" if lo is None else f"{lo:g}"
+        hi_s = "inf" if hi is None else f"{hi:g}"
+        raise ConfigError(f"{path} = {value:g} is out of range; allowed: [{lo_s}, {hi_s}]")
+
+
+def _merged(meta: dict, inherited: dict | None) -> dict:
+    """A leaf's metadata, taking range, unit and source from its container where it has none."""
+    out = dict(meta)
+    for k in ("range", "unit", "source", "choices"):
+        if inherited and inherited.get(k) and (not out.get(k) or out.get(k) == ASSUMPTION):
+            out[k] = inherited[k]
+    return out
+
+
+def validate(obj: Any, path: str = "", inherited: dict | None = None) -> None:
+    """Check every field of a config dataclass tree against its declared range and choices.
+
+    A container field (e.g. a ``ByAge``) passes its range down to leaves that declare none.
+
+    Raises:
+        ConfigError: one line naming the dotted key, the value and what is allowed.
+    """
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{path}.{f.name}" if path else f.name
+        meta = _merged(dict(f.metadata), inherited)
+        if dataclasses.is_dataclass(value):
+            validate(value, key, meta)
+        else:
+            _check_value(key, value, meta)
+    if type(obj).__qualname__ in SHARE_GROUPS:
+        values = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+        total = sum(values.values())
+        if abs(total - 1.0) > 1e-6:
+            parts = " + ".join(f"{k}={v:g}" for k, v in values.items())
+            raise ConfigError(f"{path} shares must sum to 1 ({parts} = {total:g})")
+
+
+def iter_params(cls_or_obj: Any, path: str = "", inherited: dict | None = None, docs: tuple = ()):
+    """Yield (dotted key, metadata, value) for every leaf parameter of a schema.
+
+    The metadata's ``doc`` is the chain of container docs and the leaf's own doc.
+    """
+    obj = cls_or_obj() if isinstance(cls_or_obj, type) else cls_or_obj
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{path}.{f.name}" if path else f.name
+        meta = _merged(dict(f.metadata), inherited)
+        chain = docs + ((meta.get("doc") or ""),)
+        if dataclasses.is_dataclass(value):
+            yield from iter_params(value, key, meta, chain)
+        else:
+            yield key, {**meta, "doc": ": ".join(d for d in chain if d)}, value

@@ -1,0 +1,141 @@
+"""Residents' state: one numpy array per attribute, sampled from the config.
+
+Index ``i`` of every array is resident ``i``. Residents of one household, one building and
+one grid are contiguous, which keeps the network construction and per-grid sums cheap.
+The Mesa ``Resident`` agents (:mod:`agents.resident`) read and write these arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.params import AGE_GROUPS, DISPOSITIONS, DOMAINS, Dist
+
+YOUTH, MIDDLE, ELDERLY = 0, 1, 2
+CONDITIONAL, FREE_RIDER, UNCONDITIONAL, HUMP_SHAPED = 0, 1, 2, 3
+
+
+def sample_dist(rng: np.random.Generator, dist: Dist, n: int) -> np.ndarray:
+    """Draw ``n`` values in [0, 1] from a Beta distribution with the given mean and sd.
+
+    An sd of 0 (or a mean at a bound) gives every draw the mean; an sd too large for a Beta
+    with that mean is reduced to the largest one possible.
+    """
+    m, sd = float(dist.mean), float(dist.sd)
+    if sd < 1e-9 or m <= 0 or m >= 1:
+        return np.full(n, m)
+    var = min(sd * sd, 0.98 * m * (1 - m))
+    k = m * (1 - m) / var - 1
+    return rng.beta(m * k, (1 - m) * k, size=n)
+
+
+def categorical(rng: np.random.Generator, probs: np.ndarray, n: int) -> np.ndarray:
+    """Draw ``n`` category indices with the given probabilities (int8)."""
+    cum = np.cumsum(np.asarray(probs, dtype=float))
+    cum /= cum[-1]
+    return np.searchsorted(cum, rng.random(n), side="right").astype(np.int8)
+
+
+@dataclass
+class Structure:
+    """Where residents live: household, building and grid of each resident."""
+
+    household: np.ndarray
+    building: np.ndarray
+    grid: np.ndarray
+    n_households: int
+    n_buildings: int
+    n_grids: int
+
+    @property
+    def n(self) -> int:
+        return len(self.household)
+
+
+def build_structure(rng: np.random.Generator, community) -> Structure:
+    """Households in buildings, buildings in grids; 1 + Poisson adults per household."""
+    n_buildings = community.buildings
+    n_households = n_buildings * community.households_per_building
+    sizes = 1 + rng.poisson(community.adults_per_household - 1.0, n_households)
+    np.minimum(sizes, 8, out=sizes)
+    household = np.repeat(np.arange(n_households, dtype=np.int32), sizes)
+    building = (household // community.households_per_building).astype(np.int32)
+    grid = (building // community.buildings_per_grid).astype(np.int32)
+    n_grids = int(grid[-1]) + 1 if len(grid) else 0
+    return Structure(household, building, grid, n_households, n_buildings, n_grids)
+
+
+class ResidentState:
+    """Arrays of resident attributes (one entry per adult resident).
+
+    Attributes (units and ranges):
+        age_group: int8, 0 youth (18–34), 1 middle (35–59), 2 elderly (60+).
+        disposition: int8, index into ``DISPOSITIONS``.
+        matching_slope: share given per share expected of others (conditional cooperators), 0–1.5.
+        unconditional_level: contribution share of unconditional cooperators, 0–1.
+        trust_in_government, trust_in_neighbours, satisfaction, efficacy: 0–1.
+        belief: expected contribution share of neighbours, 0–1.
+        time_budget: hours a month for community affairs.
+        time_cost: private cost per unit of contribution share.
+        digital_access: bool.
+        needs: (n × domains) need weights, rows sum to 1.
+        fit: (n × domains) need fit of each domain, ``needs / needs.max(row)``, 0–1.
+        party_member: bool, Party member or capable resident (能人).
+        has_children: bool, lives in a household with children.
+        volunteer: bool; volunteer_since: step enrolled (-1 if not a volunteer).
+        points: accumulated incentive points.
+        contribution: share of time budget given this month, 0–1.
+        participated: bool, contribution ≥ the participation threshold this month.
+        contributed_to_project: bool, has given time to the current project of their grid.
+    """
+
+    def __init__(self, rng: np.random.Generator, cfg, structure: Structure) -> None:
+        res = cfg.resident
+        n = structure.n
+        self.n = n
+        self.household = structure.household
+        self.building = structure.building
+        self.grid = structure.grid
+
+        self.age_group = categorical(rng, _tuple(res.age_shares, AGE_GROUPS), n)
+        self.disposition = categorical(rng, _tuple(res.dispositions, DISPOSITIONS), n)
+        self.matching_slope = sample_dist(rng, res.matching_slope, n)
+        self.unconditional_level = sample_dist(rng, cfg.decision.unconditional_level, n)
+        self.trust_in_government = sample_dist(rng, res.trust_in_government, n)
+        self.trust_in_neighbours = sample_dist(rng, res.trust_in_neighbours, n)
+        self.satisfaction = sample_dist(rng, res.satisfaction, n)
+        self.efficacy = sample_dist(rng, res.efficacy, n)
+        self.belief = sample_dist(rng, res.initial_belief, n)
+
+        self.time_budget = np.asarray(res.time_budget.as_tuple())[self.age_group]
+        self.time_cost = np.asarray(res.time_cost.as_tuple())[self.age_group]
+        self.digital_access = rng.random(n) < np.asarray(res.digital_access.as_tuple())[self.age_group]
+
+        children_households = rng.random(structure.n_households) < cfg.community.children_household_share
+        self.has_children = children_households[self.household]
+        profiles = np.array([getattr(res.needs, a).as_tuple() for a in AGE_GROUPS])
+        alpha = profiles[self.age_group]
+        alpha[:, DOMAINS.index("children")] += res.children_need_boost * self.has_children
+        alpha *= res.need_concentration / alpha.sum(axis=1, keepdims=True)
+        gam = rng.gamma(np.maximum(alpha, 1e-3))
+        self.needs = gam / gam.sum(axis=1, keepdims=True)
+        self.fit = self.needs / self.needs.max(axis=1, keepdims=True)
+
+        age_weight = np.where(self.age_group == ELDERLY, res.party_member_elderly_bias, 1.0)
+        p_party = np.clip(res.party_member_share * age_weight / age_weight.mean(), 0, 1)
+        self.party_member = rng.random(n) < p_party
+
+        self.volunteer = rng.random(n) < res.volunteer_share
+        self.volunteer_since = np.where(self.volunteer, 0, -1).astype(np.int32)
+        self.points = np.zeros(n)
+        self.contribution = np.zeros(n)
+        self.participated = np.zeros(n, dtype=bool)
+        self.contributed_to_project = np.zeros(n, dtype=bool)
+        self.benefit = np.zeros(n)
+        self.payoff = np.zeros(n)
+
+
+def _tuple(obj, names) -> np.ndarray:
+    return np.array([getattr(obj, k) for k in names], dtype=float)
