@@ -39,7 +39,7 @@ from model.mechanisms import MECHANISMS
 from model.mechanisms.base import DecisionTerms, Feedback, ProjectChoice, StepRecord
 from model.network import SocialGraph
 from model.params import AGE_GROUPS, DISPOSITIONS, DOMAINS, ConfigError
-from model.population import ResidentState, build_structure, sample_dist
+from model.population import FREE_RIDER, ResidentState, build_structure, sample_dist
 from model.projects import FacilityStock, ProjectBoard
 
 HISTORY = 12
@@ -200,7 +200,8 @@ class CommunityModel(mesa.Model):
         s, d = self.state, self.config.decision
         grid = self.structure.grid
         project_on = self.projects.active[grid]
-        stake = np.where(project_on, s.fit[np.arange(self.n_residents), self.projects.domain[grid]], d.idle_stake)
+        project_fit = s.fit[np.arange(self.n_residents), self.projects.domain[grid]]
+        stake = np.where(project_on, project_fit, d.idle_stake)
         n = self.n_residents
         terms = DecisionTerms(
             opportunity=np.full(n, d.base_opportunity),
@@ -215,11 +216,18 @@ class CommunityModel(mesa.Model):
         z = (d.engagement_intercept + d.engagement_trust_in_government * s.trust_in_government
              + d.engagement_trust_in_neighbours * s.trust_in_neighbours + d.engagement_efficacy * s.efficacy
              + d.engagement_stake * stake + terms.engagement_logit)
-        motivation = np.clip(terms.opportunity, 0, 1) / (1.0 + np.exp(-z))
+        access = np.clip(terms.access, 0, 1)
+        engagement = 1.0 / (1.0 + np.exp(-z))
+        motivation = np.clip(terms.opportunity, 0, 1) * access * engagement
+        # Private returns on taking part lower the net private cost: one's own stake (in the grid's
+        # project, or in community affairs while there is none; like a higher marginal per-capita return in the laboratory) and, for all but free
+        # riders, the warm glow of belonging and efficacy (rises with engagement).
+        civic = np.where(s.disposition != FREE_RIDER, d.civic_return * engagement, 0.0)
+        net_cost = terms.net_cost - access * (d.stake_return * stake + civic)
         preferred = decisions.preferred_share(s.disposition, s.matching_slope, s.unconditional_level, s.belief)
         noise = self.rng.normal(0.0, d.noise_sd, n) if d.noise_sd > 0 else 0.0
         c = decisions.contribution_share(
-            preferred, motivation=motivation, net_cost=terms.net_cost, cost_sensitivity=d.cost_sensitivity,
+            preferred, motivation=motivation, net_cost=net_cost, cost_sensitivity=d.cost_sensitivity,
             norm_pull=np.clip(terms.norm_pull, 0, 1), norm=terms.norm, floor=terms.floor, noise=noise)
         s.contribution = c
         s.participated = c >= d.participation_threshold
@@ -233,6 +241,7 @@ class CommunityModel(mesa.Model):
         grid = self.structure.grid
         hours_by_grid = np.bincount(grid, weights=rec.hours, minlength=self.n_grids)
         rec.upkeep_hours = hours_by_grid * cfg.upkeep_share
+        rec.upkeep_efficiency = cfg.unorganised_upkeep_efficiency
         rec.rework_probability = cfg.rework_probability
         rec.dispute_resolution = np.full(self.n_grids, cfg.dispute_resolution)
         self._call("progress", rec)

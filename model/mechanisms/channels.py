@@ -23,10 +23,13 @@ from model.params import ByAge, param, share
 class ChannelParams(MechanismParams):
     offline: bool = param(True, "offline meetings are held")
     online: bool = param(True, "an online platform is run")
-    offline_cost: ByAge = param(ByAge(1.3, 1.1, 0.8), "time-cost multiplier of taking part offline",
-                                range=(0.0, 10.0))
-    online_cost: ByAge = param(ByAge(0.4, 0.6, 0.9), "time-cost multiplier of taking part online",
-                               range=(0.0, 10.0))
+    offline_cost: ByAge = param(
+        ByAge(1.0, 1.0, 1.0), "time-cost multiplier of taking part offline (1: the status-quo meetings)",
+        range=(0.0, 10.0), source="assumption (the core time cost is that of in-person meetings)")
+    online_cost: ByAge = param(
+        ByAge(0.6, 0.8, 1.2), "time-cost multiplier of taking part online, for residents with digital access",
+        range=(0.0, 10.0), source="assumption (seed [004]: an online platform raised young residents' "
+        "participation by 50%; the elderly find apps harder)")
     excluded_opportunity: float = share(0.3, "share of opportunity kept by a resident with no usable channel")
     platform_cost: float = param(300.0, "monthly cost of the online platform", unit="yuan/month", range=(0.0, 1e7))
 
@@ -50,7 +53,7 @@ class Channels(Mechanism):
 
     def contribution_terms(self, model, record, terms) -> None:
         terms.net_cost *= self.cost_factor
-        terms.opportunity[self.excluded] *= self.params.excluded_opportunity
+        terms.access[self.excluded] *= self.params.excluded_opportunity
 
     def begin_step(self, model, record) -> None:
         if self.params.online:

@@ -43,7 +43,7 @@ class CoBuilding(Mechanism):
         choice.cost = choice.cost * (1 - self.params.cost_saving)
 
     def contribution_terms(self, model, record, terms) -> None:
-        terms.opportunity += self.params.opportunity * model.projects.active[model.structure.grid]
+        terms.add_opportunity(self.params.opportunity * model.projects.active[model.structure.grid])
 
     def progress(self, model, record) -> None:
         pb = model.projects

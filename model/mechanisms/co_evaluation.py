@@ -41,7 +41,7 @@ class CoEvaluation(Mechanism):
         self.answered = np.full(model.n_residents, 0.5)
 
     def contribution_terms(self, model, record, terms) -> None:
-        terms.opportunity += self.params.opportunity
+        terms.add_opportunity(self.params.opportunity)
 
     def evaluate(self, model, record, feedback) -> None:
         p = self.params

@@ -34,7 +34,7 @@ class CoManagement(Mechanism):
     Params = CoManagementParams
 
     def contribution_terms(self, model, record, terms) -> None:
-        terms.opportunity += self.params.opportunity
+        terms.add_opportunity(self.params.opportunity)
 
     def progress(self, model, record) -> None:
         record.upkeep_efficiency = self.params.upkeep_efficiency

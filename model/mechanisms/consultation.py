@@ -99,7 +99,7 @@ class Consultation(Mechanism):
 
     def contribution_terms(self, model, record, terms) -> None:
         if self.params.mode != "none":
-            terms.opportunity += self.params.opportunity
+            terms.add_opportunity(self.params.opportunity)
 
     def evaluate(self, model, record, feedback) -> None:
         p = self.params

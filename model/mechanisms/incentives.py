@@ -24,11 +24,13 @@ from model.params import param, share
 class IncentiveParams(MechanismParams):
     points_per_hour: float = param(1.0, "points earned per hour contributed", unit="points/hour", range=(0.0, 1e4))
     coin_value: float = param(1.0, "yuan value of a point when redeemed", unit="yuan/point", range=(0.0, 1e4))
-    cost_offset: float = param(0.05, "reduction of the net private cost of contributing", range=(0.0, 2.0))
+    cost_offset: float = param(
+        0.03, "reduction of the net private cost of contributing at full trust that points will be honoured",
+        range=(0.0, 2.0), source="assumption, calibrated (experiments.calibrate)")
     dropout_multiplier: float = param(
         0.25, "multiplier of volunteers' monthly dropout hazard when rewarded", range=(0.0, 10.0),
         source="seed [004]: volunteer attrition 60% without incentives, 20% with community coins")
-    honour_boost: float = param(0.3, "engagement logit gain for residents who took part last month",
+    honour_boost: float = param(0.1, "engagement logit gain for residents who took part last month",
                                 range=(0.0, 10.0))
 
 
@@ -41,7 +43,7 @@ class Incentives(Mechanism):
 
     def contribution_terms(self, model, record, terms) -> None:
         p = self.params
-        terms.net_cost -= p.cost_offset
+        terms.net_cost -= p.cost_offset * model.state.trust_in_government
         terms.engagement_logit += p.honour_boost * model.state.participated
 
     def reward(self, model, record) -> None:

@@ -20,7 +20,7 @@ from model.params import param, share
 @dataclass
 class MobilisationParams(MechanismParams):
     leader_floor: float = share(0.4, "minimum share of time budget a mobilised leader gives")
-    example_weight: float = param(3.0, "engagement logit gain when all one's neighbours are active leaders",
+    example_weight: float = param(1.0, "engagement logit gain when all one's neighbours are active leaders",
                                   range=(0.0, 50.0))
 
 

@@ -58,7 +58,7 @@ class Shocks(Mechanism):
         if p.showcase_share > 0:
             amount = min(model.fund, p.showcase_share * model.government.monthly_budget())
             model.fund -= amount
-            record.spend("showcase", amount)
+            record.spend("showcase_upkeep", amount)
             fac = model.facilities
             on_show = fac.grid[: fac.n] == min(p.showcase_grid, model.n_grids - 1)
             fac.condition[: fac.n][on_show] = 1.0
