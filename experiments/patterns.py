@@ -156,21 +156,34 @@ class Criterion:
     """Upper bound of the target range (None: unbounded)."""
     source: str = ""
     unit: str = "share"
+    """``share`` (0–1, shown as %), ``points`` (a difference of shares, shown signed) or ``ratio``."""
+    strict: bool = False
+    """Bounds exclude their value (a direction: 'lower than', 'higher than')."""
+
+    def show(self, x: float) -> str:
+        if not math.isfinite(x):
+            return "n/a"
+        if self.unit == "share":
+            return f"{100 * x:.1f}%"
+        if self.unit == "points":
+            return f"{x:+.3f}"
+        return f"{x:.2f}"
 
     @property
     def target(self) -> str:
-        pct = self.unit == "share"
-
         def f(x: float) -> str:
-            return f"{100 * x:.0f}%" if pct else f"{x:g}"
+            return self.show(x).replace(".0%", "%").replace("+0.000", "0")
 
+        lo, hi = ("> ", "< ") if self.strict else (">= ", "<= ")
         if self.low is not None and self.high is not None:
             return f"{f(self.low)} to {f(self.high)}"
         if self.low is not None:
-            return f">= {f(self.low)}"
-        return f"<= {f(self.high)}"  # type: ignore[arg-type]
+            return lo + f(self.low)
+        return hi + f(self.high)  # type: ignore[arg-type]
 
     def contains(self, x: float) -> bool:
+        if self.strict:
+            return (self.low is None or x > self.low) and (self.high is None or x < self.high)
         return (self.low is None or x >= self.low) and (self.high is None or x <= self.high)
 
 
@@ -216,7 +229,8 @@ CRITERIA: tuple[Criterion, ...] = (
               unit="ratio"),
     Criterion("2d", "satisfaction: co-creation minus top-down (final year)",
               _diff("co_creation", "top_down", "satisfaction"), ("co_creation", "top_down"), 0.25, None,
-              "seed [004]: satisfaction +35%, 52% → 85%; [001]: over 70% dissatisfied after top-down"),
+              "seed [004]: satisfaction +35%, 52% → 85%; [001]: over 70% dissatisfied after top-down",
+              unit="points"),
     Criterion("3a", "volunteer attrition after 12 months without incentives",
               lambda r: r["co_creation_no_incentives"]["volunteer_attrition"], ("co_creation_no_incentives",),
               0.50, 0.70, "seed [004]: 60% of volunteers gone after a year without points or honours"),
@@ -225,14 +239,16 @@ CRITERIA: tuple[Criterion, ...] = (
               "seed [004]: community coins cut attrition from 60% to 20%"),
     Criterion("4", "trust in government: top-down minus sham consultation (final year)",
               _diff("top_down", "sham_consultation", "trust_in_government"), ("top_down", "sham_consultation"),
-              0.0, None, "seed [004]: meetings held, views ignored → collective petitions", unit="points"),
+              0.0, None, "seed [004]: meetings held, views ignored → collective petitions", unit="points",
+              strict=True),
     Criterion("5a", "youth participation: online-only minus offline-only",
               _diff("online_only", "offline_only", "participation_rate_youth"), ("online_only", "offline_only"),
               0.0, None, "seed [004]: meetings and suggestion boxes fail the young; an online platform "
-              "raised youth participation 50%", unit="points"),
+              "raised youth participation 50%", unit="points", strict=True),
     Criterion("5b", "elderly participation: offline-only minus online-only",
               _diff("offline_only", "online_only", "participation_rate_elderly"), ("online_only", "offline_only"),
-              0.0, None, "seed [004]: over-reliance on an online platform shut the elderly out", unit="points"),
+              0.0, None, "seed [004]: over-reliance on an online platform shut the elderly out", unit="points",
+              strict=True),
     Criterion("6a", "without co-management: use of facilities 12+ months after completion, relative to new",
               lambda r: r["co_creation_no_co_management"]["facility_relative_use"],
               ("co_creation_no_co_management",), None, 0.70,
@@ -288,20 +304,14 @@ def evaluate(results: dict[str, list[dict[str, Any]]], criteria: Iterable[Criter
 def format_table(rows: list[Row], n_seeds: int) -> str:
     """A plain-text table: one row per criterion with target, mean, 90% interval, pass/fail."""
 
-    def f(x: float, unit: str) -> str:
-        if not math.isfinite(x):
-            return "n/a"
-        return f"{100 * x:.1f}%" if unit == "share" else f"{x:+.3f}" if unit == "points" else f"{x:.2f}"
-
     header = f"{'':4}{'pattern':<86}{'target':>14}{'mean':>9}{'90% interval':>20}  result"
     lines = [f"Calibration patterns over {n_seeds} replications (120 months each; seeds 0–{n_seeds - 1})",
              header, "-" * len(header)]
     for row in rows:
         c = row.criterion
         lo, hi = row.interval
-        target = c.target if c.unit != "points" else (f"> {c.low:+g}" if c.high is None else c.target)
-        lines.append(f"{c.key:<4}{c.claim[:85]:<86}{target:>14}{f(row.mean, c.unit):>9}"
-                     f"{'[' + f(lo, c.unit) + ', ' + f(hi, c.unit) + ']':>20}  {'pass' if row.passed else 'FAIL'}")
+        lines.append(f"{c.key:<4}{c.claim[:85]:<86}{c.target:>14}{c.show(row.mean):>9}"
+                     f"{'[' + c.show(lo) + ', ' + c.show(hi) + ']':>20}  {'pass' if row.passed else 'FAIL'}")
     n_pass = sum(r.passed for r in rows)
     lines.append(f"{n_pass}/{len(rows)} criteria pass")
     return "\n".join(lines)
