@@ -1,15 +1,21 @@
 """Co-sharing and incentives (成果共享): points or community coins for contributions, and honours.
 
 Residents earn ``points_per_hour`` points per hour given; a point redeems for ``coin_value``
-yuan of goods or services (paid from the government's budget). Knowing this lowers the net
-private cost of contributing by ``cost_offset`` (in the units of the decision rule's time
-cost), and volunteers who are rewarded drift away less: their monthly dropout hazard is
-multiplied by ``dropout_multiplier``. Honours for the most active add ``honour_boost`` to
-the engagement logit of residents who took part last month.
+yuan of goods or services (paid from the government's budget). Points lower the net private
+cost of taking part, by what residents trust they will get: ``k_i ← k_i − o · T_i``, where
+``o`` = ``cost_offset`` and ``T_i`` is the resident's trust in government (the credibility of
+the promise to redeem), so the scheme pays off more as trust grows. Honours for the active
+add ``honour_boost`` to the engagement logit of residents who took part last month. Rewarded
+volunteers drift away less: their monthly dropout hazard is multiplied by
+``dropout_multiplier``.
 
-Calibration: with the core's dropout hazard 0.074/month (60% gone after a year, seed [004]),
-a multiplier of 0.25 gives 0.0185/month, i.e. 20% gone after a year with community coins
-(seed [004]).
+Calibration: with the core's dropout hazard 0.074/month (1 − 0.4^(1/12): 60% gone after a
+year, seed [004]), a multiplier of 0.25 gives 0.0185/month, i.e. 20% gone after a year with
+community coins (seed [004]); pattern 3 of ``experiments.calibrate`` checks both.
+
+Sources: seed [004] (a "smart elderly care" project without points exchange or honours lost
+60% of its volunteers in a year; a Shenzhen community's "community coins" cut attrition from
+60% to 20% and raised volunteer participation by 70%).
 """
 
 from __future__ import annotations
