@@ -1,7 +1,7 @@
 """Residents' contribution decision: the public-goods choice at the heart of free riding.
 
 The same functions drive residents in the community model and players in the laboratory
-public-goods game (``experiments.lab``), so the community inherits the laboratory
+public-goods game (:mod:`model.lab`, run by ``python -m experiments.lab``), so the community inherits the laboratory
 regularities (Ledyard 1995; Fischbacher, Gächter & Fehr 2001; Fischbacher & Gächter 2010).
 
 A decision-maker ``i`` holds a belief ``b_i`` (0–1) about the share others contribute and a
