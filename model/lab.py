@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from model import decisions
-from model.config import build_section
+from model.config import build_section, set_dotted, to_dict
 from model.params import DISPOSITIONS, Dist, param, share, shares_sum_to_one
 from model.population import categorical, sample_dist
 
@@ -284,7 +284,8 @@ class PublicGoodsGame:
         decisions.update_belief(self.belief, others, cfg.behaviour.belief_learning_rate)
 
         self.round += 1
-        row = {"round": self.round, "mean_contribution": float(c.mean() * e), "mean_contribution_share": float(c.mean())}
+        row = {"round": self.round, "mean_contribution": float(c.mean() * e),
+               "mean_contribution_share": float(c.mean())}
         for k, t in enumerate(TYPE_NAMES):
             mask = self.player_type == k
             row[f"contribution_share_{t}"] = float(c[mask].mean()) if mask.any() else float("nan")
@@ -309,8 +310,6 @@ def play(cfg: LabConfig, rng=None) -> pd.DataFrame:
 
 def with_overrides(cfg: LabConfig, **changes) -> LabConfig:
     """A copy of ``cfg`` with dotted-key changes, validated (e.g. ``**{"punishment.enabled": True}``)."""
-    from model.config import set_dotted, to_dict
-
     data = to_dict(cfg)
     for key, value in changes.items():
         set_dotted(data, key, value)

@@ -72,7 +72,8 @@ def test_punishment_makes_contributions_rise_and_end_well_above_the_game_without
     assert rise.mean() > max(0.10, 3 * se(rise)), f"rise {rise.mean():.3f}"
     assert pun.mean(axis=0)[-3:].mean() > pun.mean(axis=0)[:3].mean() + 0.10
     gap = pun[:, -1] - none[:, -1]
-    assert gap.mean() > max(0.30, 3 * se(gap)), f"last round: punishment {pun[:, -1].mean():.3f}, none {none[:, -1].mean():.3f}"
+    assert gap.mean() > max(0.30, 3 * se(gap)), \
+        f"last round: punishment {pun[:, -1].mean():.3f}, none {none[:, -1].mean():.3f}"
 
 
 def test_a_higher_mpcr_gives_higher_contributions(games):
