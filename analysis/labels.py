@@ -112,7 +112,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
 """Time-series figures: one small-multiples figure per group (age groups have their own figure).
 Metrics in a table but in no group are drawn in a figure "Further metrics"."""
 
-ID_COLUMNS = ("scenario", "community", "seed", "step")
+ID_COLUMNS = ("scenario", "community", "seed", "step", "run", "run_id", "replication", "job", "index")
+"""Columns of a tidy table that identify a run or a row, never metrics."""
 
 
 def metric(name: str) -> Metric:

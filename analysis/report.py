@@ -48,6 +48,9 @@ SECTIONS = {
 }
 """Section ids (HTML ``id`` of each ``<section>``) by kind of job, in order."""
 
+MAX_GRAPH_SCENARIOS = 4
+"""Scenarios drawn in the social-capital graph figure at most (baseline first)."""
+
 SUMMARY_ALIASES = {"cost_per_project": COST_PER_PROJECT}
 """Other names summary.parquet may give a headline metric."""
 
@@ -146,7 +149,10 @@ def _compare(rep: Report) -> None:
     rep.timings["age groups"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    rep.section("network", **_network(rep))
+    try:
+        rep.section("network", **_network(rep))
+    except Exception as exc:  # a graph that cannot be drawn must not cost the rest of the report
+        rep.section("network", note=f"The social-capital graph could not be drawn: {type(exc).__name__}: {exc}")
     rep.timings["network"] = time.perf_counter() - t
 
 
@@ -219,7 +225,8 @@ def _network(rep: Report) -> dict:
         community = str(ts["community"].iloc[0])
     overrides = res.overrides()
     snaps, checks = [], []
-    for s in res.scenarios:
+    shown = res.scenarios[:MAX_GRAPH_SCENARIOS]
+    for s in shown:
         stored = ts[(ts["scenario"] == s) & (ts["seed"] == seed)]
         steps = int(stored["step"].max()) if len(stored) else int(res.manifest.get("steps") or 0)
         try:
@@ -247,6 +254,8 @@ def _network(rep: Report) -> dict:
            "size: weighted degree (sum of tie strengths); lines: ties, darker and wider when stronger (ties across "
            "buildings fainter). Assortativity is the correlation between a resident's participation and the "
            "tie-weighted mean of its neighbours': above 0, participants cluster with participants." + partial)
+    if len(shown) < len(res.scenarios):
+        cap += f" Only the first {len(shown)} scenarios are drawn."
     ok = all(c["ok"] for c in checks)
     if ok:
         check = ("The representative runs were re-created from the manifest (scenario, community, seed, steps"

@@ -236,6 +236,40 @@ def test_re_run_is_checked_against_the_stored_run(compare_report):
     assert (nearest == snap.building).mean() > 0.99
 
 
+@pytest.mark.parametrize("override, expected", [
+    (60, "reproduce the stored time series exactly"),
+    (50, "Warning: re-creating the representative run did not reproduce the stored time series"),
+])
+def test_graph_section_says_whether_the_re_run_matches(override, expected, compare_report, tmp_path):
+    """Results made with other settings than the manifest records are flagged, not drawn as if they matched."""
+    from analysis import figures
+    from analysis.report import Report, _network
+    from analysis.results import load
+
+    d = tmp_path / "job"
+    shutil.copytree(compare_report.parent, d)
+    m = json.loads((d / "manifest.json").read_text())
+    m["overrides"]["community.households_per_building"] = override
+    (d / "manifest.json").write_text(json.dumps(m))
+    with figures.style():
+        section = _network(Report(load(d), tmp_path / "out"))
+    assert expected in section["check"] and section["check_ok"] == (override == 60)
+    assert len(section["figures"]) == 1
+
+
+def test_a_graph_that_cannot_be_drawn_leaves_the_rest_of_the_report(compare_report, tmp_path):
+    d = tmp_path / "job"
+    shutil.copytree(compare_report.parent, d, ignore=shutil.ignore_patterns("figures", "report.html"))
+    m = json.loads((d / "manifest.json").read_text())
+    m["overrides"]["community.no_such_key"] = 1
+    (d / "manifest.json").write_text(json.dumps(m))
+    p = page(build_report(d))
+    assert p.sections == SECTIONS["compare"]
+    html = (d / "report.html").read_text(encoding="utf-8")
+    assert "could not be re-created" in html and "no_such_key" in html
+    assert len(p.images) >= 5
+
+
 def test_representative_seed_is_closest_to_the_medians(compare_report):
     ts = pd.read_parquet(compare_report.parent / "timeseries.parquet")
     seed = network.representative_seed(ts, ["top_down", "co_creation"])
