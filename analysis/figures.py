@@ -242,6 +242,7 @@ def sweep_heatmaps(outcomes: pd.DataFrame, params: list[str], scenario: str | No
         ax.set_title(m.label, loc="left")
         cb = fig.colorbar(im, ax=ax, shrink=0.9)
         cb.set_label(m.unit)
+        _units(cb.ax, m)
         if len(xs) * len(ys) <= 64:
             vals = grid.to_numpy()
             lo, hi = np.nanmin(vals), np.nanmax(vals)

@@ -359,6 +359,10 @@ def _seeds(seeds) -> str:
     return ", ".join(out) + f" ({len(seeds)} seed{'' if len(seeds) == 1 else 's'})"
 
 
+EXTRA_LABELS = {"swept": "Swept parameters", "parameters": "Parameter ranges", "method": "Method",
+                "samples": "Samples", "runs": "Runs", "metrics": "Outcomes analysed"}
+"""Labels of kind-specific manifest keys in 'what was run' (other keys appear under their own name)."""
+
 SHOWN = {"kind", "scenarios", "descriptions", "community", "community_description", "replications", "steps",
          "seeds", "version", "command", "overrides"}
 
@@ -381,7 +385,8 @@ def _what_was_run(rep: Report) -> None:
     overrides = rep.res.overrides()
     if overrides:
         facts.append(("Overrides (every run)", ", ".join(f"{k}={v}" for k, v in overrides.items())))
-    extra = [(k, _plain(v)) for k, v in m.items() if k not in SHOWN]
+    labels = {**EXTRA_LABELS, **({"parameters": "Swept parameters"} if rep.res.kind == "sweep" else {})}
+    extra = [(labels.get(k, k), _plain(v)) for k, v in m.items() if k not in SHOWN]
     rep.section("what-was-run", scenarios=scen, facts=facts, extra=extra, command=m.get("command", "n/a"),
                 files=rep.files)
 
