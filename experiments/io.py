@@ -41,3 +41,8 @@ def write_json(data, path: Path) -> Path:
             fh.write("\n")
 
     return _atomic(path, write)
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """Write a DataFrame to CSV atomically (no index column)."""
+    return _atomic(path, lambda tmp: df.to_csv(tmp, index=False))

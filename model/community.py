@@ -316,6 +316,10 @@ class CommunityModel(mesa.Model):
         s.benefit = self.config.projects.facility_value * np.einsum("ij,ij->i", cover[self.structure.grid], s.fit)
         rec.benefit = s.benefit
         s.payoff = s.benefit - s.time_cost * s.contribution
+        if rec.rewards is not None:  # incentives: the value of points earned
+            s.payoff += rec.rewards
+        if rec.sanction_cost is not None:  # sanctions suffered and the cost of sanctioning
+            s.payoff -= rec.sanction_cost
 
     def _evaluate(self, rec: StepRecord) -> None:
         s, L = self.state, self.config.learning

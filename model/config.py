@@ -388,6 +388,18 @@ def from_dict(data: dict) -> "ModelConfig":  # type: ignore[valid-type]
     return cfg
 
 
+def build_section(cls: type, data: dict):
+    """Build and validate any config dataclass declared with :func:`model.params.param` from a
+    nested dict (missing keys take defaults); e.g. the laboratory game's ``LabConfig``.
+
+    Raises:
+        ConfigError: for an unknown key, a wrong type, or a value out of range.
+    """
+    cfg = _build(cls, data, "")
+    validate(cfg)
+    return cfg
+
+
 def _build(cls: type, data: dict, path: str):
     if not isinstance(data, dict):
         raise ConfigError(f"{path or 'config'} must be a mapping, got {type(data).__name__}")

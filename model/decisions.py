@@ -1,7 +1,7 @@
 """Residents' contribution decision: the public-goods choice at the heart of free riding.
 
 The same functions drive residents in the community model and players in the laboratory
-public-goods game (``experiments.lab``), so the community inherits the laboratory
+public-goods game (:mod:`model.lab`, run by ``python -m experiments.lab``), so the community inherits the laboratory
 regularities (Ledyard 1995; Fischbacher, Gächter & Fehr 2001; Fischbacher & Gächter 2010).
 
 A decision-maker ``i`` holds a belief ``b_i`` (0–1) about the share others contribute and a
@@ -26,6 +26,13 @@ laboratory), net private cost per unit ``k_i`` (time cost minus incentives; ``1 
 relative to the reference game in the laboratory), cost sensitivity ``κ``, a pull ``π_i``
 (0–1, from expected sanctions or reputation) up to the norm ``n_i``, a committed floor
 ``f_i`` (volunteers, leaders), and noise ``ε_i ~ N(0, σ²)``.
+
+Peer sanctions (Fehr & Gächter 2000) follow one rule, :func:`sanction_intensity`, in the
+community (sanctions mechanism) and the laboratory game (punishment stage): only those who
+gave at least the norm sanction, only those who gave less are sanctioned, and a sanction
+grows with the shortfall ``norm − c_j`` until it is full at ``full_at`` (0: any shortfall is
+sanctioned in full). A sanctioned decision-maker learns a perceived sanction risk (updated
+like a belief, :func:`update_belief`) that becomes the pull ``π_i`` towards the norm.
 
 After everyone has contributed, beliefs move towards what was observed:
 ``b_i ← b_i + λ (o_i − b_i)``, where ``o_i`` is the mean contribution of ``i``'s neighbours
@@ -70,3 +77,25 @@ def update_belief(belief: np.ndarray, observed: np.ndarray, rate: float) -> np.n
     """Move beliefs a share ``rate`` (0–1) of the way towards what was observed; in place."""
     belief += rate * (observed - belief)
     return belief
+
+
+def sanction_intensity(sanctioner: np.ndarray, target: np.ndarray, norm: np.ndarray | float, *,
+                       full_at: float = 0.0) -> np.ndarray:
+    """How strongly a sanctioner sanctions a target, 0–1 (Fehr & Gächter 2000).
+
+    Args:
+        sanctioner: the sanctioner's contribution share (0–1).
+        target: the target's contribution share (0–1).
+        norm: the contribution share expected (0–1): only sanctioners who gave at least this
+            much sanction, and only targets who gave less are sanctioned.
+        full_at: shortfall ``norm − target`` (share of the endowment, 0–1) at which the sanction
+            is full; below it the sanction grows in proportion. 0: any shortfall in full.
+
+    Returns:
+        Intensity per (sanctioner, target) pair, 0–1 (broadcast of the inputs).
+    """
+    shortfall = norm - target
+    hit = (sanctioner >= norm) & (shortfall > 0)
+    if full_at <= 0:
+        return hit.astype(float)
+    return np.where(hit, np.minimum(shortfall / full_at, 1.0), 0.0)

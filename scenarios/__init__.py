@@ -5,7 +5,7 @@ Layout (a Hydra config directory; YAML only, except this module)::
     config.yaml            defaults: the schema, a community, a scenario; run keys
     community/<name>.yaml  who lives here (``community`` and ``resident`` sections)
     scenario/<name>.yaml   which mechanisms are on, with their parameters
-    lab/<name>.yaml        laboratory public-goods games
+    lab/config.yaml        the laboratory public-goods game (``experiments.lab``; its own schema)
     hydra/launcher/*.yaml  launchers for sweeps
 
 Both entry points compose the same way: ``experiments.run`` through ``@hydra.main`` and the

@@ -84,7 +84,7 @@ def test_every_scenario_and_community_file_composes_and_validates():
 
 
 def test_scenario_files_say_what_they_represent_and_cite_a_source():
-    for group in ("scenario", "community"):
+    for group in ("scenario", "community", "lab"):
         for name in scenarios.available(group):
             text = (ROOT / "scenarios" / group / f"{name}.yaml").read_text()
             comments = " ".join(ln for ln in text.splitlines() if ln.startswith("#"))

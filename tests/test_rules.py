@@ -46,6 +46,29 @@ def test_imperfect_conditional_cooperation_decays_and_perfect_does_not():
         assert (b.mean() < 0.1) == decays
 
 
+def test_sanction_intensity_only_contributors_sanction_only_those_who_fall_short():
+    c = np.array([0.0, 0.04, 0.05, 0.3, 0.9])
+    # Binary (the community's rule): the participation threshold as the norm, full_at = 0.
+    out = decisions.sanction_intensity(c[:, None], c[None, :], 0.05)
+    assert np.array_equal(out, (c[:, None] >= 0.05) & (c[None, :] < 0.05))
+    # Graded (the laboratory's rule): grows with the shortfall below the norm, full at full_at.
+    graded = decisions.sanction_intensity(np.array([0.6, 0.6, 0.6, 0.6, 0.3]), np.array([0.5, 0.3, 0.0, 0.5, 0.0]),
+                                          0.5, full_at=0.4)
+    assert graded == pytest.approx([0.0, 0.5, 1.0, 0.0, 0.0])
+
+
+def test_sanctions_use_the_shared_rule_and_enter_payoffs(monkeypatch):
+    calls = []
+    original = decisions.sanction_intensity
+    monkeypatch.setattr(decisions, "sanction_intensity", lambda *a, **k: calls.append(1) or original(*a, **k))
+    m = run_model("co_creation", seed=3, steps=6, **{"sanctions.enabled": True, "incentives.enabled": True})
+    assert len(calls) == 6
+    s, rec = m.state, m.record
+    assert rec.sanction_cost.sum() > 0 and rec.rewards.sum() > 0
+    expected = s.benefit - s.time_cost * s.contribution + rec.rewards - rec.sanction_cost
+    assert np.allclose(s.payoff, expected)
+
+
 def test_beta_sampling_has_the_requested_mean_and_sd():
     x = sample_dist(np.random.default_rng(1), Dist(0.3, 0.1), 200_000)
     assert x.mean() == pytest.approx(0.3, abs=0.003)

@@ -52,6 +52,10 @@ class Incentives(Mechanism):
         terms.net_cost -= p.cost_offset * model.state.trust_in_government
         terms.engagement_logit += p.honour_boost * model.state.participated
 
+    def after_decisions(self, model, record) -> None:
+        # What the points are worth to residents, in payoff units: the cost offset they expect.
+        record.rewards = self.params.cost_offset * record.contribution
+
     def reward(self, model, record) -> None:
         p, s = self.params, model.state
         earned = p.points_per_hour * record.hours

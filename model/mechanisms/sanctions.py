@@ -1,7 +1,9 @@
 """Peer sanctions: residents who contribute sanction free-riding neighbours, at a cost to themselves.
 
 Each month, each tie from a resident who took part to one who did not carries a sanction
-with probability ``probability · strength`` (criticism, a word with the building leader).
+with probability ``probability · strength`` (criticism, a word with the building leader); who
+sanctions whom is the shared rule :func:`model.decisions.sanction_intensity` with the
+participation threshold as the norm (the laboratory game's punishment stage uses it too).
 A sanctioned resident loses ``impact`` payoff per sanction; the sanctioner pays ``cost``.
 Residents learn the risk: ``risk_i`` (0–1) moves a share ``learning_rate`` towards 1 when
 sanctioned this month and towards 0 otherwise. The risk pulls the next contribution up
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model import decisions
 from model.mechanisms.base import Mechanism, MechanismParams
 from model.params import param, share
 
@@ -48,13 +51,14 @@ class Sanctions(Mechanism):
 
     def after_decisions(self, model, record) -> None:
         p, g = self.params, model.graph
-        part = record.participated
-        w = g.strength * p.probability
-        from_contributor = part[g.cols] & ~part[g.rows]
-        sanctions = np.bincount(g.rows, weights=np.where(from_contributor, w, 0.0), minlength=model.n_residents)
-        given = np.bincount(g.cols, weights=np.where(from_contributor, w, 0.0), minlength=model.n_residents)
+        part, c = record.participated, record.contribution
+        # The shared rule (model.decisions): those who took part sanction those who did not.
+        intensity = decisions.sanction_intensity(c[g.cols], c[g.rows], model.config.decision.participation_threshold)
+        w = g.strength * p.probability * intensity
+        sanctions = np.bincount(g.rows, weights=w, minlength=model.n_residents)
+        given = np.bincount(g.cols, weights=w, minlength=model.n_residents)
         sanctioned = model.rng.random(model.n_residents) < np.minimum(sanctions, 1.0)
-        self.risk += p.learning_rate * (sanctioned - self.risk)
-        model.state.payoff -= p.impact * sanctions + p.cost * given
+        decisions.update_belief(self.risk, sanctioned, p.learning_rate)
+        record.sanction_cost = p.impact * sanctions + p.cost * given
         if part.any():
-            self.norm = float(record.contribution[part].mean())
+            self.norm = float(c[part].mean())

@@ -1,0 +1,160 @@
+"""Labels, units and number formats of the model's metrics (see :mod:`model.metrics`).
+
+Each metric has a human label, a unit for axis labels and a *kind* that decides how numbers are
+printed: ``share`` (0–1, printed as a percentage; differences in percentage points), ``score``
+(a mean 0–1 score), ``corr`` (a correlation, −1–1), ``yuan`` (money), ``count``. A metric the
+catalogue does not know gets a label made from its name, so new metrics still appear.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+COST_PER_PROJECT = "cost_per_completed_project"
+"""Derived outcome: government_spending_total / projects_completed_total at the end of a run."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    unit: str
+    kind: str  # share | score | corr | yuan | count
+
+    @property
+    def axis_label(self) -> str:
+        """Axis label with the unit, e.g. "Participation (% of residents)"."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values the metric can take (intervals are truncated to them)."""
+        if self.kind == "corr":
+            return (-1.0, 1.0)
+        if self.kind in ("yuan", "count"):
+            return (0.0, math.inf)
+        if self.kind == "share" or self.unit.endswith("0–1"):
+            return (0.0, 1.0)
+        return (-math.inf, math.inf)
+
+    def clip(self, x):
+        """``x`` truncated to the metric's bounds (NaN stays NaN)."""
+        import numpy as np
+
+        lo, hi = self.bounds
+        return np.clip(x, lo, hi)
+
+    @property
+    def scale(self) -> float:
+        """Factor from stored value to plotted value (shares are plotted in %)."""
+        return 100.0 if self.kind == "share" else 1.0
+
+
+_RES = "% of residents"
+_SCORE = "mean score, 0–1"
+CATALOGUE: dict[str, Metric] = {m.name: m for m in [
+    Metric("participation_rate", "Participation", _RES, "share"),
+    Metric("participation_rate_youth", "Participation, youth (18–34)", "% of age group", "share"),
+    Metric("participation_rate_middle", "Participation, middle age (35–59)", "% of age group", "share"),
+    Metric("participation_rate_elderly", "Participation, elderly (60+)", "% of age group", "share"),
+    Metric("rarely_participating_share", "Rarely take part (<3 of 12 months)", _RES, "share"),
+    Metric("mean_contribution", "Mean contribution", "% of time budget", "share"),
+    Metric("contribution_conditional_cooperator", "Contribution, conditional cooperators", "% of time budget", "share"),
+    Metric("contribution_free_rider", "Contribution, free riders", "% of time budget", "share"),
+    Metric("contribution_unconditional_cooperator", "Contribution, unconditional cooperators",
+           "% of time budget", "share"),
+    Metric("contribution_hump_shaped", "Contribution, hump-shaped", "% of time budget", "share"),
+    Metric("free_rider_share", "Free-rider share", "% benefiting without contributing", "share"),
+    Metric("payoff_gap", "Payoff gap, contributors − others", "utility per month", "score"),
+    Metric("cooperation_assortativity", "Participation assortativity", "correlation", "corr"),
+    Metric("trust_in_government", "Trust in government", _SCORE, "score"),
+    Metric("trust_in_neighbours", "Trust in neighbours", _SCORE, "score"),
+    Metric("social_capital", "Social capital", "mean tie strength, 0–1", "score"),
+    Metric("social_capital_bonding", "Social capital, bonding (same building)", "mean tie strength, 0–1", "score"),
+    Metric("social_capital_bridging", "Social capital, bridging (across buildings)", "mean tie strength, 0–1",
+           "score"),
+    Metric("satisfaction", "Satisfaction", _SCORE, "score"),
+    Metric("efficacy", "Efficacy", _SCORE, "score"),
+    Metric("need_fit", "Need fit", "mean fit of services to needs, 0–1", "score"),
+    Metric("facility_use", "Facility use", "condition × fit, 0–1", "score"),
+    Metric("facilities", "Facilities", "count", "count"),
+    Metric("projects_completed", "Projects completed", "per month", "count"),
+    Metric("projects_completed_total", "Projects completed, cumulative", "projects", "count"),
+    Metric("government_spending", "Government spending", "yuan per month", "yuan"),
+    Metric("government_spending_total", "Government spending, cumulative", "yuan", "yuan"),
+    Metric("volunteer_share", "Volunteers", _RES, "share"),
+    Metric("volunteer_retention", "Volunteer retention (12 months)", "% of volunteers", "share"),
+    Metric("active_disputes", "Active disputes", "grids", "count"),
+    Metric(COST_PER_PROJECT, "Cost per completed project", "yuan per project", "yuan"),
+]}
+
+HEADLINE = ("participation_rate", "trust_in_government", "social_capital", "satisfaction", "need_fit",
+            "free_rider_share", COST_PER_PROJECT)
+"""Rows of the report's headline table, in order."""
+
+AGE_METRICS = ("participation_rate_youth", "participation_rate_middle", "participation_rate_elderly")
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "Participation and free riding": (
+        "participation_rate", "rarely_participating_share", "mean_contribution", "free_rider_share",
+        "payoff_gap", "cooperation_assortativity", "volunteer_share", "volunteer_retention"),
+    "Trust, social capital and satisfaction": (
+        "trust_in_government", "trust_in_neighbours", "satisfaction", "efficacy", "social_capital",
+        "social_capital_bonding", "social_capital_bridging"),
+    "Services, projects and cost": (
+        "need_fit", "facility_use", "facilities", "active_disputes", "projects_completed",
+        "projects_completed_total", "government_spending", "government_spending_total"),
+    "Contribution by cooperative disposition": (
+        "contribution_conditional_cooperator", "contribution_unconditional_cooperator",
+        "contribution_hump_shaped", "contribution_free_rider"),
+}
+"""Time-series figures: one small-multiples figure per group (age groups have their own figure).
+Metrics in a table but in no group are drawn in a figure "Further metrics"."""
+
+ID_COLUMNS = ("scenario", "community", "seed", "step", "run", "run_id", "replication", "job", "index")
+"""Columns of a tidy table that identify a run or a row, never metrics."""
+
+
+def metric(name: str) -> Metric:
+    """The catalogue entry of a metric, or a generic one made from its name."""
+    if name in CATALOGUE:
+        return CATALOGUE[name]
+    return Metric(name, name.replace("_", " ").capitalize(), "", "score")
+
+
+def fmt_value(name: str, x: float | None) -> str:
+    """A value as printed in tables: shares in %, money with thousands separators."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    kind = metric(name).kind
+    if kind == "share":
+        return f"{100 * x:.1f}%"
+    if kind == "yuan":
+        return f"{x:,.0f}"
+    if kind == "count":
+        return f"{x:,.1f}"
+    return f"{x:.3f}"
+
+
+def fmt_diff(name: str, x: float | None) -> str:
+    """A difference as printed in tables: shares in percentage points, signed."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    kind = metric(name).kind
+    if kind == "share":
+        return f"{100 * x:+.1f} pp"
+    if kind == "yuan":
+        return f"{x:+,.0f}"
+    if kind == "count":
+        return f"{x:+,.1f}"
+    return f"{x:+.3f}"
+
+
+def fmt_interval(name: str, lo: float | None, hi: float | None, diff: bool = False) -> str:
+    """"[lo, hi]" in the metric's format (percentage points for differences of shares)."""
+    f = fmt_diff if diff else fmt_value
+    a, b = f(name, lo), f(name, hi)
+    if diff and metric(name).kind == "share":
+        a, b = a.removesuffix(" pp"), b.removesuffix(" pp")
+    return f"[{a}, {b}]"

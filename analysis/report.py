@@ -1,0 +1,475 @@
+"""The analyst's report: one self-contained HTML file from a results directory.
+
+Usage::
+
+    python -m analysis.report results=<job dir>                 # writes <job dir>/report.html
+    python -m analysis.report results=<job dir> out=<dir>       # ... or into another directory
+
+From Python: ``build_report(results_dir) -> Path`` (the path of ``report.html``).
+
+The report opens in any browser with no server and no network: figures are embedded as PNG
+(base64 data URIs) and the style sheet is inline. Beside it: ``figures/<name>.png`` and
+``.svg`` (for slides and papers) and ``headline.csv`` (compare) / ``sweep_summary.csv`` (sweep).
+Which sections appear depends on the job's kind (see :mod:`analysis.results`):
+
+- compare: headline table, time series of every metric, participation by age group, the
+  social-capital graph of a representative run, what was run;
+- sweep: outcomes over the swept parameters (lines; heatmaps for two parameters), what was run;
+- sensitivity: Sobol S1/ST or Morris μ* bar charts and their table, what was run.
+
+Bad input (no such directory, no manifest, unknown kind, missing table) ends with one line
+naming the problem and exit code 2.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import figures, network, stats
+from analysis.labels import (AGE_METRICS, COST_PER_PROJECT, GROUPS, HEADLINE, ID_COLUMNS, fmt_diff, fmt_interval,
+                             fmt_value, metric)
+from analysis.palette import scenario_colours
+from analysis.results import Results, load
+from model.params import ConfigError
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+SECTIONS = {
+    "compare": ["headline", "timeseries", "age", "network", "what-was-run"],
+    "sweep": ["sweep", "what-was-run"],
+    "sensitivity": ["sensitivity", "what-was-run"],
+}
+"""Section ids (HTML ``id`` of each ``<section>``) by kind of job, in order."""
+
+MAX_GRAPH_SCENARIOS = 4
+"""Scenarios drawn in the social-capital graph figure at most (baseline first)."""
+
+SUMMARY_ALIASES = {"cost_per_project": COST_PER_PROJECT}
+"""Other names summary.parquet may give a headline metric."""
+
+TITLES = {
+    "headline": "Headline outcomes", "timeseries": "Outcomes over time", "age": "Participation by age group",
+    "network": "The social-capital graph", "sweep": "Parameter sweep", "sensitivity": "Sensitivity analysis",
+    "what-was-run": "What was run",
+}
+
+
+class Report:
+    """Collects sections and figures while the report is built."""
+
+    def __init__(self, res: Results, out: Path):
+        self.res = res
+        self.out = out
+        self.figdir = out / "figures"
+        self.colours = scenario_colours(res.scenarios)
+        self.sections: dict[str, dict] = {}
+        self.timings: dict[str, float] = {}
+        self.files: list[str] = []
+
+    def figure(self, fig, stem: str, title: str, caption: str) -> dict:
+        saved = figures.save(fig, self.figdir, stem)
+        self.files += [f"figures/{saved.png.name}", f"figures/{saved.svg.name}"]
+        return {"id": f"fig-{stem}", "title": title, "caption": caption, "png": f"figures/{saved.png.name}",
+                "svg": f"figures/{saved.svg.name}",
+                "data_uri": "data:image/png;base64," + base64.b64encode(saved.png_bytes).decode("ascii")}
+
+    def section(self, sid: str, **content) -> None:
+        self.sections[sid] = {"id": sid, "title": TITLES[sid], "note": None, "figures": [], "check": None,
+                              **content}
+
+
+def build_report(results_dir: str | Path, out_dir: str | Path | None = None, quiet: bool = True) -> Path:
+    """Build ``report.html`` (and its figures) from a results directory; return its path.
+
+    Args:
+        results_dir: a job directory holding ``manifest.json`` and the tables of its kind.
+        out_dir: where to write; default ``results_dir``.
+        quiet: if False, print the time each part took.
+
+    Raises:
+        ConfigError: a missing or malformed results directory (one line).
+    """
+    t0 = time.perf_counter()
+    res = load(results_dir)
+    out = Path(out_dir) if out_dir is not None else res.path
+    rep = Report(res, out)
+    with figures.style():
+        if res.kind == "compare":
+            _compare(rep)
+        elif res.kind == "sweep":
+            _sweep(rep)
+        else:
+            _sensitivity(rep)
+        _what_was_run(rep)
+    rep.timings["total"] = time.perf_counter() - t0
+    html = _render(rep)
+    path = _write_text(out / "report.html", html)
+    if not quiet:
+        parts = ", ".join(f"{k} {v:.1f} s" for k, v in rep.timings.items() if k != "total")
+        print(f"report built in {rep.timings['total']:.1f} s ({parts})")
+    return path
+
+
+# -------------------------------------------------------------------------------------- compare
+def _compare(rep: Report) -> None:
+    res, ts = rep.res, rep.res.timeseries
+    t = time.perf_counter()
+    outcomes = stats.run_outcomes(ts, ["scenario", "seed"])
+    rep.section("headline", **_headline(rep, outcomes))
+    rep.timings["table"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    grouped = {m for ms in GROUPS.values() for m in ms} | set(AGE_METRICS)
+    further = [c for c in ts.columns if c not in grouped and c not in ID_COLUMNS
+               and pd.api.types.is_numeric_dtype(ts[c])]
+    groups = {**{g: [m for m in ms if m in ts] for g, ms in GROUPS.items()}, "Further metrics": further}
+    figs = []
+    for k, (title, ms) in enumerate((g, ms) for g, ms in groups.items() if ms):
+        fig = figures.timeseries(ts, ms, rep.colours, title)
+        figs.append(rep.figure(fig, f"timeseries_{k + 1}", title, _ts_caption(res)))
+    rep.section("timeseries", figures=figs)
+    rep.timings["time series"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if all(a in ts for a in AGE_METRICS):
+        fig = figures.age_groups(ts, rep.colours)
+        cap = ("Top left: share of each age group taking part in a month, averaged over the last 12 months of each "
+               f"run, mean over {_n_runs(res)} with its 95% confidence interval. Other panels: each age group over "
+               "time, mean line and 95% confidence band over replications.")
+        rep.section("age", figures=[rep.figure(fig, "participation_by_age", "Participation by age group", cap)])
+    else:
+        rep.section("age", figures=[], note="The time series hold no participation by age group.")
+    rep.timings["age groups"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    try:
+        rep.section("network", **_network(rep))
+    except Exception as exc:  # a graph that cannot be drawn must not cost the rest of the report
+        rep.section("network", note=f"The social-capital graph could not be drawn: {type(exc).__name__}: {exc}")
+    rep.timings["network"] = time.perf_counter() - t
+
+
+def _n_runs(res: Results) -> str:
+    n = res.timeseries.groupby("scenario")["seed"].nunique()
+    return f"{n.iloc[0]} runs per scenario" if n.nunique() == 1 else "the runs of each scenario"
+
+
+def _ts_caption(res: Results) -> str:
+    return (f"Each line is the mean over {_n_runs(res)} (replications with different seeds); the band is the 95% "
+            "confidence interval of that mean (Student t). The grey strip marks the last 12 months, which the "
+            "headline table averages. Shares are in percent; bands are truncated to the values a metric can take, "
+            "and a month where a metric is undefined in more than half of the runs (e.g. volunteer retention "
+            "without volunteers) is left out.")
+
+
+def _headline(rep: Report, outcomes: pd.DataFrame) -> dict:
+    res = rep.res
+    scen = res.scenarios
+    base = scen[0]
+    summary = res.summary
+    if summary is not None:
+        summary = summary.assign(metric=summary["metric"].replace(SUMMARY_ALIASES))
+    parts, computed = [], []
+    for m in HEADLINE:
+        have = summary is not None and set(summary.loc[summary["metric"] == m, "scenario"]) >= set(scen)
+        if have:
+            parts.append(summary[summary["metric"] == m])
+        elif m in outcomes:
+            parts.append(stats.summarise(outcomes, scen, [m]))
+            computed.append(m)
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
+    rows = []
+    for m in HEADLINE:
+        d = table[table["metric"] == m].set_index("scenario")
+        if d.empty:
+            continue
+        cells = []
+        for s in scen:
+            r = d.loc[s]
+            lo, hi = (float(v) for v in metric(m).clip([r["ci_low"], r["ci_high"]]))
+            cell = {"value": fmt_value(m, r["mean"]), "ci": fmt_interval(m, lo, hi)}
+            if s != base:
+                lo, hi = r["diff_ci_low"], r["diff_ci_high"]
+                cell.update(diff=fmt_diff(m, r["diff"]), diff_ci=fmt_interval(m, lo, hi, diff=True),
+                            clear=bool(pd.notna(lo) and pd.notna(hi) and (lo > 0 or hi < 0)),
+                            g="n/a" if pd.isna(r["effect_size"]) else f"{r['effect_size']:+.2f}")
+            cells.append(cell)
+        mm = metric(m)
+        rows.append({"metric": m, "label": mm.label, "unit": mm.unit, "cells": cells,
+                     "n": ", ".join(sorted({str(int(v)) for v in d["n"].dropna()}))})
+    csv = table.copy()
+    csv.insert(2, "label", csv["metric"].map(lambda m: metric(m).label))
+    csv.insert(3, "unit", csv["metric"].map(lambda m: metric(m).unit))
+    _write_text(rep.out / "headline.csv", csv.to_csv(index=False, float_format="%.10g"))
+    rep.files.append("headline.csv")
+    notes = []
+    if computed:
+        notes.append("Computed here from timeseries.parquet (summary.parquet lacks them): "
+                     + ", ".join(metric(m).label for m in computed) + ".")
+    return {"rows": rows, "baseline": base, "others": scen[1:], "scenarios": scen, "notes": notes}
+
+
+def _network(rep: Report) -> dict:
+    res = rep.res
+    ts = res.timeseries
+    seed = network.representative_seed(ts, res.scenarios)
+    community = res.manifest.get("community")
+    if community is None and "community" in ts:
+        community = str(ts["community"].iloc[0])
+    overrides = res.overrides()
+    snaps, checks = [], []
+    shown = res.scenarios[:MAX_GRAPH_SCENARIOS]
+    for s in shown:
+        stored = ts[(ts["scenario"] == s) & (ts["seed"] == seed)]
+        steps = int(stored["step"].max()) if len(stored) else int(res.manifest.get("steps") or 0)
+        try:
+            snap = network.rerun(s, community, seed, steps, overrides)
+        except ConfigError as exc:
+            return {"figures": [], "note": f"The representative run could not be re-created: {exc}"}
+        diff = network.reproduces(snap, stored)
+        checks.append({"scenario": s, "ok": diff == 0.0, "diff": diff})
+        snaps.append(snap)
+    shared = all(sn.same_graph(snaps[0]) for sn in snaps)
+    if shared:
+        positions = [network.layout(snaps[0])] * len(snaps)
+    else:
+        positions = [network.layout(sn) for sn in snaps]
+    fig = network.figure(snaps, positions, rep.colours)
+    drawn = len(network.drawn_residents(snaps[0]))
+    partial = "" if drawn == snaps[0].n else f" Only the first {network.MAX_BUILDINGS} buildings ({drawn} of " \
+                                               f"{snaps[0].n} residents) are drawn."
+    cap = (f"One representative run per scenario: seed {seed}, the seed whose participation over the last 12 months "
+           "is closest to every scenario's median. Each dot is a resident, grouped by building (one row per "
+           "micro-grid); within a building, residents with strong initial ties sit close together. The layout is "
+           "computed once and shared by "
+           + ("every panel (all scenarios share the same community graph), " if shared else "both panels of a row, ")
+           + "so a resident keeps its place. Colour: share of the 12 months shown in which the resident took part; "
+           "size: weighted degree (sum of tie strengths); lines: ties, darker and wider when stronger (ties across "
+           "buildings fainter). Assortativity is the correlation between a resident's participation and the "
+           "tie-weighted mean of its neighbours': above 0, participants cluster with participants." + partial)
+    if len(shown) < len(res.scenarios):
+        cap += f" Only the first {len(shown)} scenarios are drawn."
+    ok = all(c["ok"] for c in checks)
+    if ok:
+        check = ("The representative runs were re-created from the manifest (scenario, community, seed, steps"
+                 + (", overrides" if overrides else "") + ") and reproduce the stored time series exactly.")
+    else:
+        bad = ", ".join(f"{c['scenario']} (largest difference {c['diff']:.3g})" for c in checks if not c["ok"])
+        check = (f"Warning: re-creating the representative run did not reproduce the stored time series for {bad}; "
+                 "the results were probably made with another version or other overrides than the manifest records.")
+    return {"figures": [rep.figure(fig, "social_capital_graph", "Social-capital graph, start and end", cap)],
+            "check": check, "check_ok": ok}
+
+
+# ---------------------------------------------------------------------------------------- sweep
+def _sweep(rep: Report) -> None:
+    t = time.perf_counter()
+    res = rep.res
+    params = res.swept_parameters()
+    if not params:
+        raise ConfigError("sweep.parquet: no swept parameter found (list them in manifest.json 'swept')")
+    outcomes = figures.sweep_outcomes(res.sweep, params)
+    if "scenario" not in outcomes:
+        outcomes["scenario"] = res.scenarios[0] if res.scenarios else "run"
+        rep.colours = scenario_colours(outcomes["scenario"].unique())
+    figs = []
+    cap = ("Each point is the mean over replications (and over the other swept parameters' values) of the outcome "
+           "averaged over the last 12 months of a run; the band is its 95% confidence interval. Cost per completed "
+           "project is taken at the end of each run.")
+    for k, p in enumerate(params):
+        fig = figures.sweep_lines(outcomes, p, rep.colours, [q for q in params if q != p])
+        figs.append(rep.figure(fig, f"sweep_lines_{k + 1}", f"Outcomes over {p}", cap))
+    if len(params) == 2:
+        for k, s in enumerate(list(rep.colours)[:4]):
+            fig = figures.sweep_heatmaps(outcomes, params, s)
+            cap2 = (f"Scenario {s}: mean over replications of each outcome (last 12 months) at each combination of "
+                    f"{params[0]} (x) and {params[1]} (y).")
+            figs.append(rep.figure(fig, f"sweep_heatmap_{k + 1}", f"Heatmaps — {s}", cap2))
+    table = _sweep_table(outcomes, params)
+    _write_text(rep.out / "sweep_summary.csv", table.to_csv(index=False, float_format="%.10g"))
+    rep.files.append("sweep_summary.csv")
+    values = {p: ", ".join(f"{v:g}" if isinstance(v, (int, float)) else str(v)
+                           for v in sorted(res.sweep[p].unique())) for p in params}
+    rep.section("sweep", figures=figs, params=values)
+    rep.timings["sweep"] = time.perf_counter() - t
+
+
+def _sweep_table(outcomes: pd.DataFrame, params: list[str]) -> pd.DataFrame:
+    rows = []
+    metrics = figures.sweep_metrics(outcomes)
+    for key, runs in outcomes.groupby([*params, "scenario"], sort=True):
+        for m in metrics:
+            mean, lo, hi, n = stats.t_interval(runs[m])
+            rows.append([*key, m, mean, lo, hi, n])
+    return pd.DataFrame(rows, columns=[*params, "scenario", "metric", "mean", "ci_low", "ci_high", "n"])
+
+
+# ---------------------------------------------------------------------------------- sensitivity
+def _sensitivity(rep: Report) -> None:
+    t = time.perf_counter()
+    ind = rep.res.indices
+    figs, tables = [], []
+    methods = list(dict.fromkeys(ind["method"])) if "method" in ind else ["sobol" if "S1" in ind else "morris"]
+    for method in methods:
+        d = ind[ind["method"] == method] if "method" in ind else ind
+        if {"S1", "ST"} <= set(d.columns) and d["S1"].notna().any():
+            fig = figures.sobol(d)
+            cap = ("First-order index S1: the share of the outcome's variance explained by the parameter alone; total "
+                   "index ST: including its interactions with the others. Whiskers: 95% bootstrap intervals. "
+                   "ST ≈ 0 means the outcome does not depend on the parameter in the ranges tried.")
+            figs.append(rep.figure(fig, f"sensitivity_{method}", "Sobol indices", cap))
+            cols = ["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+        elif "mu_star" in d and d["mu_star"].notna().any():
+            fig = figures.morris(d)
+            cap = ("μ*: mean absolute elementary effect of the parameter on the outcome (bars, with 95% bootstrap "
+                   "interval), a ranking of importance; σ (diamonds): the spread of the effects, high when the "
+                   "parameter acts non-linearly or through interactions. Shares in percentage points.")
+            figs.append(rep.figure(fig, f"sensitivity_{method}", "Morris elementary effects", cap))
+            cols = ["metric", "parameter", "mu_star", "mu_star_conf", "sigma"]
+        else:
+            continue
+        tab = d[[c for c in cols if c in d]].copy()
+        tab["metric"] = tab["metric"].map(lambda m: metric(m).label)
+        tables.append({"method": method, "columns": list(tab.columns),
+                       "rows": [[v if isinstance(v, str) else f"{v:.3g}" for v in r] for r in tab.itertuples(index=False)]})
+    rep.section("sensitivity", figures=figs, tables=tables)
+    rep.timings["sensitivity"] = time.perf_counter() - t
+
+
+# --------------------------------------------------------------------------------- what was run
+def _seeds(seeds) -> str:
+    seeds = sorted(int(s) for s in seeds)
+    if not seeds:
+        return "n/a"
+    out, start, prev = [], seeds[0], seeds[0]
+    for s in [*seeds[1:], None]:
+        if s is not None and s == prev + 1:
+            prev = s
+            continue
+        out.append(f"{start}–{prev}" if prev > start else f"{start}")
+        if s is not None:
+            start = prev = s
+    return ", ".join(out) + f" ({len(seeds)} seed{'' if len(seeds) == 1 else 's'})"
+
+
+EXTRA_LABELS = {"swept": "Swept parameters", "parameters": "Parameter ranges", "method": "Method",
+                "samples": "Samples", "runs": "Runs", "metrics": "Outcomes analysed"}
+"""Labels of kind-specific manifest keys in 'what was run' (other keys appear under their own name)."""
+
+SHOWN = {"kind", "scenarios", "descriptions", "community", "community_description", "replications", "steps",
+         "seeds", "version", "command", "overrides"}
+
+
+def _what_was_run(rep: Report) -> None:
+    m = rep.res.manifest
+    desc = m.get("descriptions") or {}
+    scen = [{"name": s, "colour": rep.colours.get(s, "#555555"), "description": desc.get(s, ""),
+             "baseline": k == 0 and rep.res.kind == "compare"} for k, s in enumerate(rep.res.scenarios)]
+    steps = m.get("steps")
+    facts = [
+        ("Kind of job", m.get("kind")),
+        ("Community", m.get("community", "n/a") + (f" — {m['community_description']}" if m.get("community_description") else "")),
+        ("Replications", f"{m.get('replications', 'n/a')} per scenario" if rep.res.kind != "sensitivity"
+         else f"{m.get('replications', 'n/a')}"),
+        ("Steps", f"{steps} months ({steps / 12:g} years)" if isinstance(steps, (int, float)) else "n/a"),
+        ("Seeds", _seeds(m.get("seeds") or [])),
+        ("Package version", f"cogov {m.get('version', 'unknown')}"),
+    ]
+    overrides = rep.res.overrides()
+    if overrides:
+        facts.append(("Overrides (every run)", ", ".join(f"{k}={v}" for k, v in overrides.items())))
+    labels = {**EXTRA_LABELS, **({"parameters": "Swept parameters"} if rep.res.kind == "sweep" else {})}
+    extra = [(labels.get(k, k), _plain(v)) for k, v in m.items() if k not in SHOWN]
+    rep.section("what-was-run", scenarios=scen, facts=facts, extra=extra, command=m.get("command", "n/a"),
+                files=rep.files)
+
+
+def _plain(v) -> str:
+    if isinstance(v, dict) and all(isinstance(x, (list, tuple)) and len(x) == 2
+                                   and all(isinstance(y, (int, float)) for y in x) for x in v.values()):
+        return "; ".join(f"{k}: {x[0]:g} to {x[1]:g}" for k, x in v.items())  # parameter ranges
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_plain(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_plain(x) for x in v)
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+# ------------------------------------------------------------------------------------ rendering
+def _render(rep: Report) -> str:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    m = rep.res.manifest
+    scen = rep.res.scenarios
+    if rep.res.kind == "compare":
+        title = "Scenario comparison: " + " vs ".join(scen)
+    elif rep.res.kind == "sweep":
+        title = "Parameter sweep: " + " × ".join(rep.res.swept_parameters())
+    else:
+        title = "Sensitivity analysis" + (f" ({m['method']})" if m.get("method") else "")
+    order = [s for s in SECTIONS[rep.res.kind] if s in rep.sections]
+    return env.get_template("report.html.j2").render(
+        title=title, kind=rep.res.kind, manifest=m, sections=[rep.sections[s] for s in order],
+        colours=rep.colours, generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        build_seconds=f"{rep.timings['total']:.1f}", results_dir=str(rep.res.path))
+
+
+def _write_text(path: Path, text: str) -> Path:
+    """Write atomically (temporary file beside the target, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# ----------------------------------------------------------------------------------------- CLI
+USAGE = "usage: python -m analysis.report results=<job dir> [out=<dir>]"
+KEYS = ("results", "out")
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if any(a in ("-h", "--help") for a in argv):
+        print(USAGE)
+        print(__doc__.split("\n\n", 2)[2].split("Bad input")[0].rstrip())
+        return
+    kw = {}
+    for a in argv:
+        key, sep, value = a.partition("=")
+        if not sep or key not in KEYS:
+            _fail(f"argument {a!r} is unknown; allowed: {', '.join(k + '=…' for k in KEYS)}")
+        kw[key] = value
+    if "results" not in kw:
+        _fail(f"results=<job dir> is required ({USAGE})")
+    try:
+        path = build_report(kw["results"], kw.get("out"), quiet=False)
+    except ConfigError as exc:
+        _fail(str(exc))
+    print(f"report: {path}")
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+if __name__ == "__main__":
+    main()

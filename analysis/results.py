@@ -1,0 +1,153 @@
+"""Reading a results directory (the contract between experiments and analysis).
+
+Every job directory holds ``manifest.json``::
+
+    {"kind": "compare" | "sweep" | "sensitivity", "scenarios": [...],
+     "descriptions": {scenario: one line}, "community": ..., "replications": n, "steps": ...,
+     "seeds": [...], "version": ..., "command": "<command line that reproduces it>", ...}
+
+plus kind-specific keys (sweeps: the swept parameter names; sensitivity: method, samples,
+parameter ranges), and optionally ``overrides`` (dotted config keys and values applied to
+every run, as ``{"key": value}`` or ``["key=value", ...]``). Tables:
+
+=============  =====================================================================================
+kind           tables
+=============  =====================================================================================
+compare        ``timeseries.parquet`` (tidy: scenario, community, seed, step, metric columns) and
+               ``summary.parquet`` (scenario, metric, mean, ci_low, ci_high, diff, diff_ci_low,
+               diff_ci_high, effect_size, n over the mean of the last 12 months; first scenario =
+               baseline)
+sweep          ``sweep.parquet`` (tidy: swept parameters as columns, seed, step, metric columns)
+sensitivity    ``indices.parquet`` (method, metric, parameter, S1, S1_conf, ST, ST_conf; Morris:
+               mu_star, mu_star_conf, sigma)
+=============  =====================================================================================
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.labels import ID_COLUMNS
+from model.params import ConfigError
+
+KINDS = ("compare", "sweep", "sensitivity")
+TABLES = {"compare": ("timeseries.parquet",), "sweep": ("sweep.parquet",), "sensitivity": ("indices.parquet",)}
+OPTIONAL = {"compare": ("summary.parquet",), "sweep": (), "sensitivity": ()}
+SWEPT_KEYS = ("swept", "parameters", "swept_parameters", "sweep")
+"""Manifest keys that may list a sweep's parameter names (first found wins)."""
+
+
+@dataclass
+class Results:
+    """A loaded results directory."""
+
+    path: Path
+    manifest: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.manifest["kind"]
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Scenarios in manifest order (the first is the baseline)."""
+        listed = list(self.manifest.get("scenarios") or [])
+        table = self.tables.get("timeseries.parquet", self.tables.get("sweep.parquet"))
+        if table is not None and "scenario" in table:
+            listed += [s for s in pd.unique(table["scenario"]) if s not in listed]
+        return listed
+
+    @property
+    def timeseries(self) -> pd.DataFrame | None:
+        return self.tables.get("timeseries.parquet")
+
+    @property
+    def summary(self) -> pd.DataFrame | None:
+        return self.tables.get("summary.parquet")
+
+    @property
+    def sweep(self) -> pd.DataFrame | None:
+        return self.tables.get("sweep.parquet")
+
+    @property
+    def indices(self) -> pd.DataFrame | None:
+        return self.tables.get("indices.parquet")
+
+    def overrides(self) -> dict:
+        """Dotted config overrides applied to every run (``{}`` when none)."""
+        o = self.manifest.get("overrides") or {}
+        if isinstance(o, dict):
+            return dict(o)
+        out = {}
+        for item in o:
+            key, sep, value = str(item).partition("=")
+            if not sep:
+                raise ConfigError(f"manifest overrides: {item!r} is not key=value")
+            out[key.strip()] = _yaml_value(value)
+        return out
+
+    def swept_parameters(self) -> list[str]:
+        """The sweep's parameter columns: from the manifest, else every non-metric column that varies."""
+        for key in SWEPT_KEYS:
+            value = self.manifest.get(key)
+            if value:
+                names = list(value.keys()) if isinstance(value, dict) else [str(v) for v in value]
+                missing = [n for n in names if n not in self.sweep.columns]
+                if missing:
+                    raise ConfigError(f"manifest {key}: {', '.join(missing)} not a column of sweep.parquet")
+                return names
+        from analysis.labels import CATALOGUE
+
+        return [c for c in self.sweep.columns
+                if c not in ID_COLUMNS and c not in CATALOGUE and self.sweep[c].nunique() > 1]
+
+
+def _yaml_value(text: str):
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def load(path: str | Path) -> Results:
+    """Read a job directory's manifest and tables.
+
+    Raises:
+        ConfigError: no such directory, no manifest (naming any job directories found below),
+            an unknown kind (naming the allowed ones) or a missing table.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise ConfigError(f"results = {str(path)!r} is not a directory")
+    mpath = path / "manifest.json"
+    if not mpath.is_file():
+        jobs = sorted(str(p.parent) for p in path.glob("*/manifest.json"))
+        hint = f"; job directories below it: {', '.join(jobs[:5])}" if jobs else ""
+        raise ConfigError(f"results = {str(path)!r} holds no manifest.json{hint}")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{mpath}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    kind = manifest.get("kind")
+    if kind not in KINDS:
+        raise ConfigError(f"manifest.json kind = {kind!r} is unknown; allowed: {', '.join(KINDS)}")
+    res = Results(path, manifest)
+    for name in TABLES[kind]:
+        if not (path / name).is_file():
+            raise ConfigError(f"{kind} results need {name} in {path}")
+    for name in (*TABLES[kind], *OPTIONAL[kind]):
+        if (path / name).is_file():
+            res.tables[name] = pd.read_parquet(path / name)
+    if kind == "compare":
+        ts = res.timeseries
+        missing = [c for c in ("scenario", "seed", "step") if c not in ts]
+        if missing:
+            raise ConfigError(f"timeseries.parquet lacks column(s) {', '.join(missing)}")
+        unknown = [s for s in manifest.get("scenarios") or [] if s not in set(ts["scenario"])]
+        if unknown:
+            raise ConfigError(f"manifest scenarios {', '.join(unknown)} have no rows in timeseries.parquet")
+    return res

@@ -1,0 +1,390 @@
+"""The analyst's report: sections, embedded figures, numbers, colours, command line, browser.
+
+The results directories are built from real (small, short) model runs by
+``tests/results_fixture.py``; each report is built once per session.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from scipy import stats as sps
+
+import results_fixture as fx
+from analysis import network, stats
+from analysis.labels import COST_PER_PROJECT, HEADLINE, metric
+from analysis.palette import FIXED, OKABE_ITO, scenario_colours
+from analysis.report import SECTIONS, build_report
+from conftest import run_cli
+
+
+# ------------------------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="session")
+def compare_report(tmp_path_factory):
+    out = fx.build_compare(tmp_path_factory.mktemp("compare"), seeds=range(3), steps=24)
+    return build_report(out)
+
+
+@pytest.fixture(scope="session")
+def sweep_report(tmp_path_factory):
+    out = fx.build_sweep(tmp_path_factory.mktemp("sweep"), seeds=range(2), steps=18)
+    return build_report(out)
+
+
+@pytest.fixture(scope="session")
+def sobol_report(tmp_path_factory):
+    out = fx.build_sensitivity(tmp_path_factory.mktemp("sobol"), method="sobol", samples=8, steps=18)
+    return build_report(out)
+
+
+@pytest.fixture(scope="session")
+def morris_report(tmp_path_factory):
+    out = fx.build_sensitivity(tmp_path_factory.mktemp("morris"), method="morris", samples=4, steps=18)
+    return build_report(out)
+
+
+class Page(HTMLParser):
+    """The parts of a report page the tests look at."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.sections: list[str] = []
+        self.images: list[dict] = []
+        self.links: list[str] = []
+        self.rows: list[list[str]] = []
+        self._table_class = None
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section":
+            self.sections.append(a.get("id"))
+        elif tag == "img":
+            self.images.append(a)
+        elif tag in ("a", "link", "script"):
+            self.links.append(a.get("href") or a.get("src") or "")
+        elif tag == "table":
+            self._table_class = a.get("class")
+        elif tag == "tr" and self._table_class == "headline":
+            self._row = []
+        elif tag == "td" and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._row:
+                self.rows.append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._table_class = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data + " ")
+
+
+def decode(img: dict) -> np.ndarray:
+    src = img["src"]
+    assert src.startswith("data:image/png;base64,"), src[:40]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("RGB"))
+
+
+def assert_nontrivial(pixels: np.ndarray) -> None:
+    """A real figure: of a reasonable size, not blank, with a spread of colours."""
+    h, w, _ = pixels.shape
+    assert w >= 600 and h >= 250, (w, h)
+    inked = (pixels < 235).any(axis=2).mean()
+    assert 0.02 < inked < 0.98, inked
+    assert pixels.std() > 20
+    assert len(np.unique(pixels.reshape(-1, 3)[::7], axis=0)) > 50
+
+
+def page(path: Path) -> Page:
+    return Page(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------------------- compare
+def test_compare_report_holds_every_section_in_order(compare_report):
+    assert compare_report.name == "report.html"
+    assert page(compare_report).sections == SECTIONS["compare"]
+
+
+def test_every_embedded_figure_decodes_to_a_real_image(compare_report):
+    p = page(compare_report)
+    assert len(p.images) >= 6  # ≥4 time-series groups, age groups, graph
+    for img in p.images:
+        assert_nontrivial(decode(img))
+        assert img.get("alt")
+
+
+def test_report_needs_no_server_and_no_network(compare_report):
+    html = compare_report.read_text(encoding="utf-8")
+    p = page(compare_report)
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", html)
+    assert "@import" not in html and "<script" not in html
+    for link in p.links:
+        assert not link.startswith(("http:", "https:", "//")), link
+        if link and not link.startswith("#"):
+            assert (compare_report.parent / link).is_file(), link  # local files beside the report
+
+
+def test_figures_are_written_as_png_and_svg_beside_the_report(compare_report):
+    figdir = compare_report.parent / "figures"
+    pngs = sorted(figdir.glob("*.png"))
+    assert {p.stem for p in pngs} == {p.stem for p in figdir.glob("*.svg")}
+    assert {"participation_by_age", "social_capital_graph", "timeseries_1"} <= {p.stem for p in pngs}
+    for p in pngs:
+        assert_nontrivial(np.asarray(Image.open(p).convert("RGB")))
+        assert ET.parse(p.with_suffix(".svg")).getroot().tag.endswith("svg")
+
+
+def test_headline_table_has_each_outcome_with_intervals_and_differences(compare_report):
+    rows = page(compare_report).rows
+    labels = [r[0] for r in rows]
+    for m in HEADLINE:
+        assert any(lab.startswith(metric(m).label) for lab in labels), m
+    interval = r"\[[^\]]+, [^\]]+\]"
+    for r in rows:
+        assert len(r) == 4  # outcome, baseline, other scenario, difference
+        assert re.search(interval, r[1]) and re.search(interval, r[2])
+        assert re.search(r"g = ", r[3]) and re.search(interval, r[3])
+
+
+def test_headline_numbers_match_the_runs(compare_report):
+    """The table uses summary.parquet where it has the metric and computes the cost per completed
+    project (which this summary lacks) from the final month of each run."""
+    d = compare_report.parent
+    table = pd.read_csv(d / "headline.csv")
+    summary = pd.read_parquet(d / "summary.parquet")
+    ts = pd.read_parquet(d / "timeseries.parquet")
+    for s in ("top_down", "co_creation"):
+        mine = table[(table.scenario == s) & (table.metric == "participation_rate")]["mean"].item()
+        theirs = summary[(summary.scenario == s) & (summary.metric == "participation_rate")]["mean"].item()
+        assert mine == pytest.approx(theirs, rel=1e-6)
+        final = ts[(ts.scenario == s) & (ts.step == ts.step.max())]
+        ok = final.projects_completed_total > 0
+        expected = (final.government_spending_total[ok] / final.projects_completed_total[ok]).mean() if ok.any() \
+            else np.nan
+        got = table[(table.scenario == s) & (table.metric == COST_PER_PROJECT)]["mean"].item()
+        assert got == pytest.approx(expected, rel=1e-6, nan_ok=True)
+    co = table[(table.scenario == "co_creation") & (table.metric == "participation_rate")].iloc[0]
+    assert co["diff_ci_low"] > 0  # co-creation raises participation, clearly, even over 3 seeds
+    assert "computed here from timeseries.parquet" in compare_report.read_text(encoding="utf-8").lower()
+
+
+def test_each_scenario_keeps_one_colour_in_every_figure(compare_report):
+    colours = scenario_colours(["top_down", "co_creation"])
+    figdir = compare_report.parent / "figures"
+    for stem in ("timeseries_1", "timeseries_2", "timeseries_3", "participation_by_age"):
+        px = np.asarray(Image.open(figdir / f"{stem}.png").convert("RGB")).reshape(-1, 3).astype(int)
+        for s, hexcol in colours.items():
+            rgb = np.array([int(hexcol[i:i + 2], 16) for i in (1, 3, 5)])
+            exact = (np.abs(px - rgb).max(axis=1) <= 3).sum()
+            assert exact > 100, (stem, s, exact)
+    html = compare_report.read_text(encoding="utf-8")
+    for s, c in colours.items():
+        assert html.count(f"background: {c}") >= 2  # table header and 'what was run' chips
+
+
+def test_what_was_run_says_how_to_reproduce(compare_report):
+    html = compare_report.read_text(encoding="utf-8")
+    manifest = json.loads((compare_report.parent / "manifest.json").read_text())
+    what = html[html.index('id="what-was-run"'):]
+    for text in [*manifest["descriptions"].values(), manifest["community"], "0–2 (3 seeds)",
+                 f"cogov {manifest['version']}", "24 months", "3 per scenario", "community.buildings=2"]:
+        assert text in what, text
+    import html as html_mod
+    assert html_mod.escape(manifest["command"], quote=False) in what
+
+
+def test_graph_section_reports_an_exact_re_run(compare_report):
+    html = compare_report.read_text(encoding="utf-8")
+    assert "reproduce the stored time series exactly" in html
+    assert "Warning" not in html
+
+
+# --------------------------------------------------------------------------------------- network
+def test_re_run_is_checked_against_the_stored_run(compare_report):
+    ts = pd.read_parquet(compare_report.parent / "timeseries.parquet")
+    snap = network.rerun("co_creation", "default", 1, 24, fx.SMALL)
+    same = ts[(ts.scenario == "co_creation") & (ts.seed == 1)]
+    other = ts[(ts.scenario == "co_creation") & (ts.seed == 2)]
+    assert network.reproduces(snap, same) == 0.0
+    assert network.reproduces(snap, other) > 0.0
+    assert snap.took_part_start.shape == (snap.n,) and 0 <= snap.took_part_end.min() <= snap.took_part_end.max() <= 1
+    pos = network.layout(snap)
+    assert np.isfinite(pos).all() and pos.shape == (snap.n, 2)
+    # residents of one building sit together: nearer to their building's centre than to others'
+    centres = np.array([pos[snap.building == b].mean(axis=0) for b in np.unique(snap.building)])
+    nearest = np.linalg.norm(pos[:, None, :] - centres[None], axis=2).argmin(axis=1)
+    assert (nearest == snap.building).mean() > 0.99
+
+
+@pytest.mark.parametrize("override, expected", [
+    (60, "reproduce the stored time series exactly"),
+    (50, "Warning: re-creating the representative run did not reproduce the stored time series"),
+])
+def test_graph_section_says_whether_the_re_run_matches(override, expected, compare_report, tmp_path):
+    """Results made with other settings than the manifest records are flagged, not drawn as if they matched."""
+    from analysis import figures
+    from analysis.report import Report, _network
+    from analysis.results import load
+
+    d = tmp_path / "job"
+    shutil.copytree(compare_report.parent, d)
+    m = json.loads((d / "manifest.json").read_text())
+    m["overrides"]["community.households_per_building"] = override
+    (d / "manifest.json").write_text(json.dumps(m))
+    with figures.style():
+        section = _network(Report(load(d), tmp_path / "out"))
+    assert expected in section["check"] and section["check_ok"] == (override == 60)
+    assert len(section["figures"]) == 1
+
+
+def test_a_graph_that_cannot_be_drawn_leaves_the_rest_of_the_report(compare_report, tmp_path):
+    d = tmp_path / "job"
+    shutil.copytree(compare_report.parent, d, ignore=shutil.ignore_patterns("figures", "report.html"))
+    m = json.loads((d / "manifest.json").read_text())
+    m["overrides"]["community.no_such_key"] = 1
+    (d / "manifest.json").write_text(json.dumps(m))
+    p = page(build_report(d))
+    assert p.sections == SECTIONS["compare"]
+    html = (d / "report.html").read_text(encoding="utf-8")
+    assert "could not be re-created" in html and "no_such_key" in html
+    assert len(p.images) >= 5
+
+
+def test_representative_seed_is_closest_to_the_medians(compare_report):
+    ts = pd.read_parquet(compare_report.parent / "timeseries.parquet")
+    seed = network.representative_seed(ts, ["top_down", "co_creation"])
+    tail = ts[ts.step > ts.step.max() - 12].groupby(["scenario", "seed"]).participation_rate.mean().unstack(0)
+    iqr = (tail.quantile(0.75) - tail.quantile(0.25)).replace(0, 1.0)
+    score = ((tail - tail.median()).abs() / iqr).sum(axis=1)
+    assert score[seed] == score.min()
+
+
+# ----------------------------------------------------------------------------------------- sweep
+def test_sweep_report(sweep_report):
+    p = page(sweep_report)
+    assert p.sections == SECTIONS["sweep"]
+    # one line figure per swept parameter, and heatmaps for the two-parameter grid
+    assert len(p.images) == 3
+    for img in p.images:
+        assert_nontrivial(decode(img))
+    table = pd.read_csv(sweep_report.parent / "sweep_summary.csv")
+    assert {"consultation.adoption_rate", "disclosure.level", "metric", "mean", "ci_low", "ci_high"} <= set(table)
+    assert len(table.groupby(["consultation.adoption_rate", "disclosure.level"])) == 6
+    assert "consultation.adoption_rate" in sweep_report.read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------- sensitivity
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_sensitivity_report(method, request):
+    sensitivity_report = request.getfixturevalue(f"{method}_report")
+    p = page(sensitivity_report)
+    assert p.sections == SECTIONS["sensitivity"]
+    assert len(p.images) == 1
+    assert_nontrivial(decode(p.images[0]))
+    html = sensitivity_report.read_text(encoding="utf-8")
+    assert ("ST_conf" in html) if method == "sobol" else ("mu_star" in html)
+    for name in fx.SENSITIVITY_PROBLEM["names"]:
+        assert name in html
+
+
+# ------------------------------------------------------------------------------- statistics, palette
+def test_intervals_agree_with_scipy():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0.3, 0.05, 30), rng.normal(0.5, 0.1, 25)
+    m, lo, hi, n = stats.t_interval(a)
+    ref = sps.t.interval(0.95, len(a) - 1, loc=a.mean(), scale=sps.sem(a))
+    assert (lo, hi) == pytest.approx(ref) and n == 30 and m == pytest.approx(a.mean())
+    d, dlo, dhi = stats.welch_interval(a, b)
+    ci = sps.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
+    assert (d, dlo, dhi) == pytest.approx((b.mean() - a.mean(), ci.low, ci.high))
+    assert np.isnan(stats.t_interval([1.0])[1]) and stats.t_interval([np.nan, 2.0, 4.0])[3] == 2
+
+
+def test_palette_is_colour_blind_safe_and_stable():
+    c = scenario_colours(["a_new_one", "co_creation", "top_down", "another"])
+    assert c["co_creation"] == FIXED["co_creation"] and c["top_down"] == FIXED["top_down"]
+    assert len(set(c.values())) == 4 and set(c.values()) <= set(OKABE_ITO.values())
+    assert scenario_colours(["another", "a_new_one"]) == scenario_colours(["another", "a_new_one"])
+
+
+# ------------------------------------------------------------------------------------ command line
+def test_command_line_builds_a_report(morris_report, tmp_path):
+    res = run_cli("analysis.report", f"results={morris_report.parent}", f"out={tmp_path}")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines()[-1] == f"report: {tmp_path / 'report.html'}"
+    assert "report built in" in res.stdout and (tmp_path / "report.html").is_file()
+    bad = run_cli("analysis.report", f"results={tmp_path / 'nowhere'}")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "results" in bad.stderr
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["result=x"], "argument 'result=x' is unknown; allowed: results=…, out=…"),
+    ([], "results=<job dir> is required"),
+    (["results={empty}"], "holds no manifest.json"),
+    (["results={broken}"], "kind = 'sweeep' is unknown; allowed: compare, sweep, sensitivity"),
+    (["results={no_table}"], "sensitivity results need indices.parquet"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(argv, message, morris_report, tmp_path, capsys):
+    from analysis.report import main
+
+    (tmp_path / "empty").mkdir()
+    manifest = json.loads((morris_report.parent / "manifest.json").read_text())
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "manifest.json").write_text(json.dumps({**manifest, "kind": "sweeep"}))
+    (tmp_path / "no_table").mkdir()
+    (tmp_path / "no_table" / "manifest.json").write_text(json.dumps(manifest))
+    argv = [a.format(empty=tmp_path / "empty", broken=tmp_path / "broken", no_table=tmp_path / "no_table")
+            for a in argv]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err
+
+
+# ----------------------------------------------------------------------------------------- browser
+def test_report_renders_in_headless_chromium_offline(compare_report, tmp_path):
+    """Debian's Chromium (CI installs it) loads every figure from the file alone, asking for nothing
+    beyond the file itself."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    assert Path(chromium).exists(), "install Debian's chromium (apt-get install chromium) to run this test"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync"])
+        try:
+            page_ = browser.new_page(viewport={"width": 1300, "height": 900})
+            requests = []
+            page_.on("request", lambda r: requests.append(r.url))
+            page_.goto(compare_report.as_uri())
+            sizes = page_.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
+            titles = page_.eval_on_selector_all("section h2", "els => els.map(e => e.textContent)")
+            page_.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert sizes and all(done and width > 0 for done, width in sizes)
+    assert titles[0] == "Headline outcomes" and titles[-1] == "What was run"
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    assert_nontrivial(np.asarray(Image.open(tmp_path / "report.png").convert("RGB")))
