@@ -54,7 +54,7 @@ class Incentives(Mechanism):
 
     def after_decisions(self, model, record) -> None:
         # What the points are worth to residents, in payoff units: the cost offset they expect.
-        record.rewards = self.params.cost_offset * record.contribution
+        record.rewards = self.params.cost_offset * model.state.trust_in_government * record.contribution
 
     def reward(self, model, record) -> None:
         p, s = self.params, model.state
