@@ -7,7 +7,8 @@ One step is one month of the five-step participation cycle (domain brief):
 2. **projects are chosen** – grids with no project may start one; its domain is drawn from
    the government's priorities, which mechanisms (consultation) mix with residents' needs;
 3. **residents decide** – every resident chooses a contribution share (:mod:`model.decisions`)
-   from disposition, beliefs about neighbours, trust, efficacy, stake, cost and incentives;
+   from disposition, beliefs about neighbours, trust, efficacy, stake, cost and incentives
+   (:meth:`CommunityModel._decide` gives the equations);
 4. **projects progress** – money and residents' hours flow into projects; disputes escalate
    or settle; finished projects pass inspection (or need rework) and become facilities;
    facilities decay without upkeep;
@@ -39,7 +40,7 @@ from model.mechanisms import MECHANISMS
 from model.mechanisms.base import DecisionTerms, Feedback, ProjectChoice, StepRecord
 from model.network import SocialGraph
 from model.params import AGE_GROUPS, DISPOSITIONS, DOMAINS, ConfigError
-from model.population import ResidentState, build_structure, sample_dist
+from model.population import FREE_RIDER, ResidentState, build_structure, sample_dist
 from model.projects import FacilityStock, ProjectBoard
 
 HISTORY = 12
@@ -197,10 +198,32 @@ class CommunityModel(mesa.Model):
         self.state.contributed_to_project[starting[self.structure.grid]] = False
 
     def _decide(self, rec: StepRecord) -> None:
+        """Every resident chooses this month's contribution share (:mod:`model.decisions`).
+
+        The community supplies the inputs of the shared decision rule:
+
+        - stake ``s_i``: need fit of the grid's project's domain (0–1), ``idle_stake`` if none;
+        - engagement ``E_i = σ(z_i)`` with ``z_i = β_0 + β_G·trust_gov_i + β_N·trust_nbr_i +
+          β_E·efficacy_i + β_S·s_i + Δz_i`` (``Δz``: mechanisms, e.g. honours, leaders' example);
+        - motivation ``m_i = o_i · a_i · E_i``: occasions to take part ``o_i`` (``base_opportunity``
+          combined with mechanisms' occasions) times access ``a_i`` (1, or less when no channel
+          reaches the resident) times engagement;
+        - net private cost ``k_i = time_cost_i · f_i − incentives_i − a_i (ρ_S s_i + ρ_C E_i ·
+          1[not a free rider])``: the time cost (channel factor ``f_i``, incentives) less two
+          private returns of taking part, one's own stake (``stake_return``: residents join when
+          their stake is high, like a higher MPCR) and, for all but free riders, the warm glow
+          of belonging and efficacy (``civic_return``);
+        - norm pull, norm and committed floor from mechanisms (sanctions, reputation, volunteers,
+          leaders).
+
+        The resident takes part when the share reaches ``participation_threshold``; beliefs
+        then move towards the tie-weighted mean contribution of neighbours.
+        """
         s, d = self.state, self.config.decision
         grid = self.structure.grid
         project_on = self.projects.active[grid]
-        stake = np.where(project_on, s.fit[np.arange(self.n_residents), self.projects.domain[grid]], d.idle_stake)
+        project_fit = s.fit[np.arange(self.n_residents), self.projects.domain[grid]]
+        stake = np.where(project_on, project_fit, d.idle_stake)
         n = self.n_residents
         terms = DecisionTerms(
             opportunity=np.full(n, d.base_opportunity),
@@ -215,11 +238,18 @@ class CommunityModel(mesa.Model):
         z = (d.engagement_intercept + d.engagement_trust_in_government * s.trust_in_government
              + d.engagement_trust_in_neighbours * s.trust_in_neighbours + d.engagement_efficacy * s.efficacy
              + d.engagement_stake * stake + terms.engagement_logit)
-        motivation = np.clip(terms.opportunity, 0, 1) / (1.0 + np.exp(-z))
+        access = np.clip(terms.access, 0, 1)
+        engagement = 1.0 / (1.0 + np.exp(-z))
+        motivation = np.clip(terms.opportunity, 0, 1) * access * engagement
+        # Private returns on taking part lower the net private cost: one's own stake (like a higher
+        # marginal per-capita return in the laboratory) and, for all but free riders, the warm glow
+        # of belonging and efficacy (rises with engagement).
+        civic = np.where(s.disposition != FREE_RIDER, d.civic_return * engagement, 0.0)
+        net_cost = terms.net_cost - access * (d.stake_return * stake + civic)
         preferred = decisions.preferred_share(s.disposition, s.matching_slope, s.unconditional_level, s.belief)
         noise = self.rng.normal(0.0, d.noise_sd, n) if d.noise_sd > 0 else 0.0
         c = decisions.contribution_share(
-            preferred, motivation=motivation, net_cost=terms.net_cost, cost_sensitivity=d.cost_sensitivity,
+            preferred, motivation=motivation, net_cost=net_cost, cost_sensitivity=d.cost_sensitivity,
             norm_pull=np.clip(terms.norm_pull, 0, 1), norm=terms.norm, floor=terms.floor, noise=noise)
         s.contribution = c
         s.participated = c >= d.participation_threshold
@@ -233,6 +263,7 @@ class CommunityModel(mesa.Model):
         grid = self.structure.grid
         hours_by_grid = np.bincount(grid, weights=rec.hours, minlength=self.n_grids)
         rec.upkeep_hours = hours_by_grid * cfg.upkeep_share
+        rec.upkeep_efficiency = cfg.unorganised_upkeep_efficiency
         rec.rework_probability = cfg.rework_probability
         rec.dispute_resolution = np.full(self.n_grids, cfg.dispute_resolution)
         self._call("progress", rec)

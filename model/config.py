@@ -31,6 +31,7 @@ SEED_CENSUS = "Jilin 2020 census (domain brief): 0–14 11.71%, 15–59 65.23%, 
 SEED_003 = "seed [003]: micro-grids of 300–500 households, about 120 households per building"
 FGF2001 = "Fischbacher, Gächter & Fehr (2001): ~50% conditional cooperators, ~30% free riders, ~14% hump-shaped"
 FG2010 = "Fischbacher & Gächter (2010): conditional cooperators match imperfectly (slope < 1)"
+CALIBRATED = "assumption, calibrated to the patterns of experiments.patterns (python -m experiments.calibrate)"
 
 
 @dataclass
@@ -132,10 +133,23 @@ class ResidentConfig:
         Dist(0.75, 0.15), "conditional cooperators' slope: share given per share expected of others",
         source=FG2010,
     )
-    trust_in_government: Dist = param(Dist(0.50, 0.15), "initial trust in government (0–1)")
-    trust_in_neighbours: Dist = param(Dist(0.40, 0.15), "initial trust in neighbours (0–1)")
-    satisfaction: Dist = param(Dist(0.50, 0.12), "initial satisfaction with the community (0–1)")
-    efficacy: Dist = param(Dist(0.30, 0.10), "initial belief that taking part changes outcomes (0–1)")
+    trust_in_government: Dist = param(
+        Dist(0.35, 0.15), "initial trust in government (0–1): the status quo after years of top-down works",
+        source="assumption (seed [004]: 72% don't know where the money went; near the top-down steady state)",
+    )
+    trust_in_neighbours: Dist = param(
+        Dist(0.30, 0.15), "initial trust in neighbours (0–1)",
+        source="assumption (seed [004]: only 38% of residents can name a neighbour)",
+    )
+    satisfaction: Dist = param(
+        Dist(0.40, 0.12), "initial satisfaction with the community (0–1)",
+        source="assumption (seed [004]: 52% satisfied before a deliberation council; [001]: over 70% "
+        "dissatisfied after a failed top-down renovation)",
+    )
+    efficacy: Dist = param(
+        Dist(0.22, 0.10), "initial belief that taking part changes outcomes (0–1)",
+        source="assumption (seed [004]: under 40% of residents' views adopted, needs surveys in 28% of projects)",
+    )
     initial_belief: Dist = param(
         Dist(0.50, 0.15), "initially expected contribution of others (share of their time budget)",
         source="Fischbacher & Gächter (2010): first-round beliefs near half the endowment",
@@ -147,6 +161,10 @@ class ResidentConfig:
     time_cost: ByAge = param(
         ByAge(0.12, 0.10, 0.06), "private cost of giving time, by age (the young are busiest)",
         unit="utility per share", range=(0.0, 2.0),
+    )
+    time_cost_variation: float = param(
+        0.5, "coefficient of variation of the time cost within an age group (Gamma-distributed factor, mean 1)",
+        range=(0.0, 3.0), source="assumption (working hours, commuting and care duties differ)",
     )
     digital_access: ByAge = param(
         ByAge(0.95, 0.85, 0.45), "probability of having smartphone/internet access", unit="share",
@@ -185,25 +203,50 @@ class DecisionConfig:
     participation_threshold: float = share(
         0.05, "contribution share at which a resident counts as taking part this month"
     )
-    engagement_intercept: float = param(-4.0, "engagement logit intercept", range=(-20.0, 20.0))
-    engagement_trust_in_government: float = param(2.0, "engagement logit weight of trust in government", range=(-10.0, 10.0))
-    engagement_trust_in_neighbours: float = param(2.0, "engagement logit weight of trust in neighbours", range=(-10.0, 10.0))
-    engagement_efficacy: float = param(2.0, "engagement logit weight of efficacy", range=(-10.0, 10.0))
-    engagement_stake: float = param(2.0, "engagement logit weight of stake (need fit of the grid's project)", range=(-10.0, 10.0))
+    engagement_intercept: float = param(
+        -5.1, "engagement logit intercept (engagement ≈ 0.1 at the status-quo attitudes)", range=(-20.0, 20.0),
+        source=CALIBRATED)
+    engagement_trust_in_government: float = param(
+        3.0, "engagement logit weight of trust in government", range=(-10.0, 10.0), source=CALIBRATED)
+    engagement_trust_in_neighbours: float = param(
+        3.0, "engagement logit weight of trust in neighbours (belonging)", range=(-10.0, 10.0), source=CALIBRATED)
+    engagement_efficacy: float = param(
+        3.0, "engagement logit weight of efficacy", range=(-10.0, 10.0), source=CALIBRATED)
+    engagement_stake: float = param(
+        1.0, "engagement logit weight of stake (need fit of the grid's project)", range=(-10.0, 10.0),
+        source=CALIBRATED)
     base_opportunity: float = share(
         0.35, "how much there is to take part in with no mechanism on (social organisations' activities)"
     )
     idle_stake: float = share(0.3, "stake of a resident whose grid has no project under way")
+    civic_return: float = param(
+        0.25, "private return on taking part at full engagement for all but free riders (warm glow of "
+        "belonging and efficacy), in time-cost units", range=(0.0, 2.0),
+        source="Andreoni (1990) warm glow; domain brief: ties and trust → belonging → more participation; "
+        "value calibrated (experiments.calibrate)",
+    )
+    stake_return: float = param(
+        0.10, "private return on taking part per unit of stake (need fit of the grid's project), in "
+        "time-cost units: lowers the net cost, like a higher MPCR", range=(0.0, 2.0),
+        source="domain brief: residents join only when their own stake is high; Zelmer (2003): a higher "
+        "MPCR raises contributions; value calibrated (experiments.calibrate)",
+    )
 
 
 @dataclass
 class LearningConfig:
     """Monthly adjustment rates of residents' attitudes and ties (exponential smoothing weights)."""
 
-    trust_in_government_rate: float = share(0.03, "monthly adjustment rate of trust in government")
-    trust_in_neighbours_rate: float = share(0.04, "monthly adjustment rate of trust in neighbours")
+    trust_in_government_rate: float = share(
+        0.02, "monthly adjustment rate of trust in government (half-life about 3 years)",
+        source="assumption (seed [001]: participation grows from 20% to over 60% over about a decade)")
+    trust_in_neighbours_rate: float = share(
+        0.02, "monthly adjustment rate of trust in neighbours (half-life about 3 years)",
+        source="assumption (seed [001]: participation grows from 20% to over 60% over about a decade)")
     satisfaction_rate: float = share(0.08, "monthly adjustment rate of satisfaction")
-    efficacy_rate: float = share(0.05, "monthly adjustment rate of efficacy")
+    efficacy_rate: float = share(
+        0.03, "monthly adjustment rate of efficacy (half-life about 2 years)",
+        source="assumption (seed [001]: participation grows from 20% to over 60% over about a decade)")
     trust_baseline: float = share(0.35, "trust in government a resident drifts to with no signal at all")
     trust_satisfaction_weight: float = param(0.5, "weight of satisfaction in the trust target", range=(0.0, 2.0))
     neighbour_trust_baseline: float = share(0.2, "neighbour trust with no joint activity")
@@ -288,6 +331,10 @@ class ProjectConfig:
         range=(0.0, 1e9),
     )
     upkeep_share: float = share(0.3, "share of residents' contributed hours that goes to upkeep of facilities")
+    unorganised_upkeep_efficiency: float = share(
+        0.2, "share of residents' upkeep hours that actually maintain facilities with no supervision group",
+        source="assumption (seed [004]: 'maintenance vacuum' after construction)",
+    )
     rework_probability: float = share(0.3, "probability a finished project fails inspection and needs rework",
                                       source="seed [001]: failed renovations overran schedule by 50%")
     rework_cost_share: float = share(0.3, "share of the cost spent again on rework")

@@ -78,7 +78,7 @@ class ResidentState:
         trust_in_government, trust_in_neighbours, satisfaction, efficacy: 0–1.
         belief: expected contribution share of neighbours, 0–1.
         time_budget: hours a month for community affairs.
-        time_cost: private cost per unit of contribution share.
+        time_cost: private cost per unit of contribution share (age mean × a Gamma factor with mean 1).
         digital_access: bool.
         needs: (n × domains) need weights, rows sum to 1.
         fit: (n × domains) need fit of each domain, ``needs / needs.max(row)``, 0–1.
@@ -111,6 +111,9 @@ class ResidentState:
 
         self.time_budget = np.asarray(res.time_budget.as_tuple())[self.age_group]
         self.time_cost = np.asarray(res.time_cost.as_tuple())[self.age_group]
+        cv = res.time_cost_variation
+        if cv > 0:  # working hours, commuting and care duties differ within an age group
+            self.time_cost = self.time_cost * rng.gamma(1.0 / cv**2, cv**2, n)
         self.digital_access = rng.random(n) < np.asarray(res.digital_access.as_tuple())[self.age_group]
 
         children_households = rng.random(structure.n_households) < cfg.community.children_household_share

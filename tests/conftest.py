@@ -40,3 +40,16 @@ def mean_and_se(values) -> tuple[float, float]:
 def small_model() -> CommunityModel:
     """A default co-creation community after two years (read-only use)."""
     return run_model(steps=24, seed=11)
+
+
+PATTERN_SEEDS = range(20)
+"""Replications of the calibration patterns in the tests (the same as ``experiments.calibrate``)."""
+
+
+@pytest.fixture(scope="session")
+def pattern_results():
+    """Every arm of the calibration patterns, 20 seeds × 120 months, run once per test session
+    (on 2 cores): measures by arm, in seed order (:func:`experiments.patterns.replicate`)."""
+    from experiments import patterns
+
+    return patterns.replicate(patterns.arms_needed(patterns.CRITERIA), PATTERN_SEEDS, n_jobs=2)

@@ -116,7 +116,9 @@ def test_co_building_projects_need_residents_hours():
 
 
 def test_no_project_completes_without_residents_hours_when_they_are_needed():
+    # Nobody takes part: no engagement, no private returns (stake, warm glow), no committed floors.
     m = run_model("co_creation", seed=3, steps=24, **{"decision.engagement_intercept": -20.0,
+                  "decision.stake_return": 0.0, "decision.civic_return": 0.0,
                   "mobilisation.enabled": False, "social_orgs.volunteer_commitment": 0.0,
                   "resident.dispositions.unconditional_cooperator": 0.0,
                   "resident.dispositions.conditional_cooperator": 0.56, "decision.noise_sd": 0.0})

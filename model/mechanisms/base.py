@@ -11,8 +11,8 @@ hook                   what a mechanism may do there
 ``choose_projects``    adjust :class:`ProjectChoice` (domain weights, cost, hours,
                        dispute risk) for grids starting a project; record who was
                        consulted and whose views were adopted in ``StepRecord``
-``contribution_terms`` adjust :class:`DecisionTerms` (opportunity, net cost,
-                       engagement, norm pull, floors) before residents decide
+``contribution_terms`` adjust :class:`DecisionTerms` (opportunity, access, net
+                       cost, engagement, norm pull, floors) before residents decide
 ``after_decisions``    react to what residents did (sanctions, reputation, upkeep)
 ``progress``           adjust construction and upkeep (rework, condition decay)
 ``evaluate``           add to :class:`Feedback` targets (trust, satisfaction, efficacy)
@@ -73,6 +73,19 @@ class DecisionTerms:
     """The contribution share the community expects (0–1)."""
     floor: np.ndarray
     """A minimum contribution the resident has committed to (volunteers, leaders)."""
+    access: np.ndarray | None = None
+    """Share of the occasions the resident can reach through an open channel (0–1; default 1).
+    It scales both the opportunity and the private return of one's stake (channels)."""
+
+    def __post_init__(self) -> None:
+        if self.access is None:
+            self.access = np.ones_like(self.opportunity)
+
+    def add_opportunity(self, extra: np.ndarray | float) -> None:
+        """Add occasions to take part (0–1), combined as independent chances:
+        ``o ← 1 − (1 − o)(1 − extra)``, so occasions saturate at 1 and every mechanism keeps a
+        marginal effect."""
+        self.opportunity = 1.0 - (1.0 - self.opportunity) * (1.0 - np.clip(extra, 0.0, 1.0))
 
 
 @dataclass
@@ -100,8 +113,9 @@ class StepRecord:
     contribution: np.ndarray | None = None
     participated: np.ndarray | None = None
     hours: np.ndarray | None = None
-    upkeep_efficiency: float = 0.2
-    """Share of residents' upkeep hours that actually maintain facilities (co-management raises it)."""
+    upkeep_efficiency: float = 0.0
+    """Share of residents' upkeep hours that actually maintain facilities (core default
+    ``projects.unorganised_upkeep_efficiency``; co-management raises it)."""
     rework_probability: float | None = None
     upkeep_hours: np.ndarray | None = None
     """Residents' hours given to upkeep, per grid."""

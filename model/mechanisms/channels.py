@@ -1,12 +1,19 @@
 """Channels: offline meetings, an online platform, or both.
 
-Each resident takes part through the cheapest channel open to them: offline, with time cost
-multiplied by ``offline_cost[age]``; online (only with digital access), multiplied by
-``online_cost[age]``. A resident with no usable channel (online only, no digital access)
-keeps only ``excluded_opportunity`` of their opportunity to take part (they can still help
-in person on a building site, but they miss meetings, votes and sign-ups).
+Each resident takes part through the cheapest channel open to them. The core time cost
+``k_i`` is that of the status quo, in-person meetings; the channel multiplies it by
+``f_i = min(offline_cost[age_i] if offline, online_cost[age_i] if online and the resident has
+digital access)``. A resident with no usable channel (online only, no digital access) keeps
+only ``excluded_access`` of their *access*: the decision's motivation (occasions ×
+engagement) and the private returns of taking part are multiplied by it, so they miss most
+meetings, votes and sign-ups (they can still help in person now and then). Running the
+platform costs ``platform_cost`` a month.
 
-Source: domain brief ("online-only channels bring the young in and shut the elderly out").
+Sources: seed [004] ("65% of communities still rely on residents' meetings and suggestion
+boxes, which fail to attract young residents"; an online platform raised young residents'
+participation by 50%; "platform dependence" left the elderly facing clear barriers and
+participation fell; voice platforms and offline service points keep the elderly in); domain
+brief ("online-only channels bring the young in and shut the elderly out").
 """
 
 from __future__ import annotations
@@ -23,11 +30,16 @@ from model.params import ByAge, param, share
 class ChannelParams(MechanismParams):
     offline: bool = param(True, "offline meetings are held")
     online: bool = param(True, "an online platform is run")
-    offline_cost: ByAge = param(ByAge(1.3, 1.1, 0.8), "time-cost multiplier of taking part offline",
-                                range=(0.0, 10.0))
-    online_cost: ByAge = param(ByAge(0.4, 0.6, 0.9), "time-cost multiplier of taking part online",
-                               range=(0.0, 10.0))
-    excluded_opportunity: float = share(0.3, "share of opportunity kept by a resident with no usable channel")
+    offline_cost: ByAge = param(
+        ByAge(1.0, 1.0, 1.0), "time-cost multiplier of taking part offline (1: the status-quo meetings)",
+        range=(0.0, 10.0), source="assumption (the core time cost is that of in-person meetings)")
+    online_cost: ByAge = param(
+        ByAge(0.6, 0.8, 1.2), "time-cost multiplier of taking part online, for residents with digital access",
+        range=(0.0, 10.0), source="assumption (seed [004]: an online platform raised young residents' "
+        "participation by 50%; the elderly find apps harder)")
+    excluded_access: float = share(
+        0.3, "share of access (occasions and private returns) kept by a resident with no usable channel",
+        source="assumption (seed [004]: 'platform dependence' left the elderly facing clear barriers)")
     platform_cost: float = param(300.0, "monthly cost of the online platform", unit="yuan/month", range=(0.0, 1e7))
 
 
@@ -50,7 +62,7 @@ class Channels(Mechanism):
 
     def contribution_terms(self, model, record, terms) -> None:
         terms.net_cost *= self.cost_factor
-        terms.opportunity[self.excluded] *= self.params.excluded_opportunity
+        terms.access[self.excluded] *= self.params.excluded_access
 
     def begin_step(self, model, record) -> None:
         if self.params.online:

@@ -1,12 +1,18 @@
 """Co-evaluation (效果共评): residents and a third party rate results; the government responds.
 
-Each month residents who took part rate results and make suggestions; each suggestion is
-answered with the government's ``responsiveness`` (core government parameter). A
-resident's memory of being answered, ``answered_i`` (0–1, starting neutral at 0.5), moves a
-share ``memory_rate`` towards each new experience, and shifts the trust-in-government target
-by ``trust_weight · (answered_i − 0.5)`` and satisfaction by ``satisfaction_weight · (…)``.
-Responses raise trust; ignored suggestions lower it (domain brief). Rating adds
-``opportunity`` to take part.
+Each month the residents who took part rate results and make suggestions; each suggestion is
+answered with probability ``r`` = the government's ``responsiveness`` (core government
+parameter; shocks can lower it). A rater's memory of being answered moves towards the new
+experience, ``answered_i ← answered_i + μ (reply_i − answered_i)`` (``reply_i`` ∈ {0, 1},
+``μ`` = ``memory_rate``; ``answered`` starts neutral at ½), and shifts every month's targets of
+trust in government by ``trust_weight · (answered_i − ½)`` and of satisfaction by
+``satisfaction_weight · (answered_i − ½)``: responses raise trust, ignored suggestions lower
+it. Rating adds occasions to take part, ``o_i ← 1 − (1 − o_i)(1 − opportunity)``; the third
+party costs ``third_party_cost`` a month.
+
+Sources: seed [004] (third-party evaluation plus residents' satisfaction survey: project
+satisfaction from 65% to 90%); domain brief ("suggestions ignored → trust in the channel
+falls → participation falls; responses → trust rises").
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ class CoEvaluation(Mechanism):
         self.answered = np.full(model.n_residents, 0.5)
 
     def contribution_terms(self, model, record, terms) -> None:
-        terms.opportunity += self.params.opportunity
+        terms.add_opportunity(self.params.opportunity)
 
     def evaluate(self, model, record, feedback) -> None:
         p = self.params

@@ -1,14 +1,21 @@
 """Co-management (建设共管): a residents' supervision group watches construction and upkeep.
 
-With a supervision group, residents' upkeep hours are organised: a share
-``upkeep_efficiency`` of them actually maintains facilities (unorganised, the core default
-is 0.2), so facilities keep their condition and use instead of sliding into the
-"maintenance vacuum"; and supervision of construction cuts the probability that a finished
-project fails inspection by ``rework_reduction``. The group's meetings and inspections add
-``opportunity`` to take part.
+A share of residents' contributed hours goes to upkeep (core ``projects.upkeep_share``).
+Each facility needs ``h`` = ``projects.upkeep_hours`` a month; a grid's coverage is
+``cov_g = min(1, e · U_g / (h · F_g))`` (``U_g`` upkeep hours given, ``F_g`` facilities), and each
+facility's condition falls by ``projects.facility_decay · (1 − cov_g)`` a month. Unorganised,
+only ``e`` = ``projects.unorganised_upkeep_efficiency`` (0.2) of the hours actually maintain
+anything ("maintenance vacuum"); with a supervision group ``e`` = ``upkeep_efficiency``, so
+facilities keep their condition and use. Supervision of construction also cuts the
+probability that a finished project fails inspection, ``p_rework ← p_rework · (1 −
+rework_reduction)``. The group's meetings and inspections add occasions to take part:
+``o_i ← 1 − (1 − o_i)(1 − opportunity)``.
 
-Sources: domain brief ("no self-management body after construction → maintenance vacuum →
-use decays"); seed [001] (failed renovation, schedule overrun 50%).
+Sources: seed [004] (a village activity centre with no residents' self-management body was
+used under 30% a year after completion; construction supervision groups of residents and
+professionals); domain brief ("no self-management body after construction → maintenance
+vacuum → use decays"); seed [001] (failed renovation, schedule overrun 50%; project
+supervision groups).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ class CoManagement(Mechanism):
     Params = CoManagementParams
 
     def contribution_terms(self, model, record, terms) -> None:
-        terms.opportunity += self.params.opportunity
+        terms.add_opportunity(self.params.opportunity)
 
     def progress(self, model, record) -> None:
         record.upkeep_efficiency = self.params.upkeep_efficiency

@@ -2,27 +2,32 @@
 
 Modes:
 
-- ``none``: the government picks projects from its own priorities;
+- ``none``: the government picks projects from its own priorities ``w_g`` (nothing changes);
 - ``sham``: meetings are held (they take residents' time and give something to take part
-  in) but views are ignored: the domain is still drawn from government priorities, and
-  every attendee registers that their view was ignored;
-- ``real``: the domain weights become ``(1 − a) · priorities + a · votes``, where ``a`` is
-  ``adoption_rate``. Each voter votes for their most pressing *unmet* need
-  (``argmax_d needs_i[d] · (1 − cover[g, d])``); ``votes`` are the vote shares raised to the
-  power ``sharpness`` and renormalised (deliberation converges on the leading options).
-  Voters are those who take part (``voice: participants``, so strong, active groups can
-  capture the choice) or everyone in the grid (``voice: all``, a full needs survey). Each
-  attendee's view counts as adopted with probability ``a``; disputes are prevented with
-  probability ``dispute_prevention``.
+  in) but views are ignored: the domain is still drawn from ``w_g``, and every attendee
+  registers that their view was ignored (signal −1);
+- ``real``: the domain weights become ``w_g ← (1 − a) · w_g + a · v_g`` with ``a`` the
+  ``adoption_rate``. Each voter votes for their most pressing *unmet* need,
+  ``argmax_d needs_i[d] · (1 − cover[g, d])``; with ``n_gd`` votes for domain ``d`` in grid
+  ``g``, ``v_g[d] = n_gd^σ / Σ_d' n_gd'^σ`` (``σ`` = ``sharpness``: deliberation converges on
+  the leading options). Voters are those who take part (``voice: participants``, so strong,
+  active groups can capture the choice) or everyone in the grid (``voice: all``, a full
+  needs survey). Each attendee's view is adopted with probability ``a`` (signal +1, else −1),
+  and a project's dispute probability falls by the factor ``1 − dispute_prevention``.
 
-Residents remember how they were heard: ``voice_i`` (−1 ignored … +1 adopted) moves a
-share ``memory_rate`` towards each new consultation signal; the voice residents perceive is
-half their own and half their neighbours' (word spreads). The perceived voice shifts the
-targets of trust in government (``trust_weight``), efficacy (``efficacy_weight``) and
-satisfaction (``satisfaction_weight``).
+Attendees are the residents of grids starting a project who took part last month or are
+volunteers. Residents remember how they were heard: for attendees,
+``voice_i ← voice_i + μ (signal_i − voice_i)`` (``μ`` = ``memory_rate``; ``voice`` in −1 … +1,
+starting at 0). Word spreads: the perceived voice is
+``p_i = ½ voice_i + ½ Σ_j w_ij voice_j / Σ_j w_ij`` (tie strengths ``w_ij``), and it shifts
+this month's attitude targets: trust in government by ``trust_weight · p_i``, efficacy by
+``efficacy_weight · p_i`` and satisfaction by ``satisfaction_weight · p_i``. Meetings (sham or
+real) add occasions to take part: ``o_i ← 1 − (1 − o_i)(1 − opportunity)``.
 
-Sources: seed [004] (sham consultation, adoption of views below 40% under top-down, needs
-surveys in only 28% of projects); domain brief ("suggestions ignored → trust falls").
+Sources: seed [004] (sham consultation, "meetings held but the plan drafted in advance";
+adoption of views below 40% under top-down; needs surveys in only 28% of projects; a
+deliberation council raised satisfaction from 52% to 85%); domain brief ("suggestions
+ignored → trust falls"; "strong groups capture decisions unless voting balances voice").
 """
 
 from __future__ import annotations
@@ -99,7 +104,7 @@ class Consultation(Mechanism):
 
     def contribution_terms(self, model, record, terms) -> None:
         if self.params.mode != "none":
-            terms.opportunity += self.params.opportunity
+            terms.add_opportunity(self.params.opportunity)
 
     def evaluate(self, model, record, feedback) -> None:
         p = self.params

@@ -1,9 +1,13 @@
 """Disclosure (open ledger, 阳光账本): spending is published; trust in government follows.
 
-With disclosure on, the trust-in-government target rises by ``trust_weight · level``, where
-``level`` (0–1) is the share of spending disclosed. Opacity is the default: without the
-ledger, residents' trust target carries no such term (seed [004]: "72% don't know where the
-money went"). Keeping the ledger costs ``monthly_cost``.
+With disclosure on, every month's trust-in-government target rises by
+``trust_weight · level``, where ``level`` (0–1) is the share of spending disclosed. Opacity is
+the default: without the ledger the trust target carries no such term, and trust drifts to
+the core baseline set by satisfaction. Keeping the ledger costs ``monthly_cost``.
+
+Sources: seed [004] ("72% of residents don't know where the maintenance fund went"; the
+"sunshine ledger" publishing fund flows on notice boards and online; a Wuhan community's
+blockchain ledger); domain brief ("disclosure → trust; opacity → distrust").
 """
 
 from __future__ import annotations

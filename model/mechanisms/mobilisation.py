@@ -1,12 +1,14 @@
 """Party-member and capable-resident mobilisation (党员带头, 能人): seeds who lead by example.
 
-Mobilised Party members and capable residents commit to at least ``leader_floor`` of their
-time budget. Their example travels along ties: a resident's engagement logit rises by
-``example_weight · e_i``, where ``e_i`` is the tie-strength-weighted share of their
-neighbours who are leaders and took part last month.
+Mobilised Party members and capable residents (``resident.party_member``, elderly-biased)
+commit to at least ``leader_floor`` of their time budget (the decision's floor ``f_i``). Their
+example travels along ties: a resident's engagement logit rises by ``example_weight · e_i``,
+where ``e_i = Σ_j w_ij 1[j is a leader who took part last month] / Σ_j w_ij`` is the
+tie-strength-weighted share of their neighbours who are active leaders.
 
-Source: seed [002] (Party-building-led governance), domain brief (mobilise, broker
-consultation, lead by example; ageing volunteer base).
+Sources: seed [002] (Party-building-led grassroots governance); seed [001] (Party members
+as volunteers and organisers); domain brief (mobilise, broker consultation, lead by example;
+an ageing volunteer base with no successors).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from model.params import param, share
 @dataclass
 class MobilisationParams(MechanismParams):
     leader_floor: float = share(0.4, "minimum share of time budget a mobilised leader gives")
-    example_weight: float = param(3.0, "engagement logit gain when all one's neighbours are active leaders",
+    example_weight: float = param(1.0, "engagement logit gain when all one's neighbours are active leaders",
                                   range=(0.0, 50.0))
 
 

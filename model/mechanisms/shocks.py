@@ -5,8 +5,19 @@ listed in ``revert`` are switched off, the government's responsiveness falls to
 ``responsiveness_after`` and its KPI reverts to projects completed (domain brief: "policy
 breaks when leaders rotate"). A ``turnover_month`` of 0 means no turnover.
 
+The government's priorities revert to its own (``government.priorities``), undoing what a
+satisfaction KPI had learnt. Residents' memories (voice, answered suggestions), ties and
+volunteers stay: the social capital built survives the policy, the channels do not.
+
 **Showcase**: a share ``showcase_share`` of each month's budget is spent on keeping one
-showcase grid's facilities in perfect condition instead of on the community's projects.
+showcase grid's facilities in perfect condition instead of on the community's projects. (In
+the default community of two grids a showcase is half the community; it is meant for
+districts of many grids.)
+
+Sources: seed [004] ("a co-creation pilot stopped when the leadership changed, and its
+projects stalled"; "a city put 80% of its resources into demonstration communities, and
+ordinary communities went short"); domain brief (KPI = projects completed → cosmetic work;
+policy breaks when leaders rotate).
 """
 
 from __future__ import annotations
@@ -58,7 +69,7 @@ class Shocks(Mechanism):
         if p.showcase_share > 0:
             amount = min(model.fund, p.showcase_share * model.government.monthly_budget())
             model.fund -= amount
-            record.spend("showcase", amount)
+            record.spend("showcase_upkeep", amount)
             fac = model.facilities
             on_show = fac.grid[: fac.n] == min(p.showcase_grid, model.n_grids - 1)
             fac.condition[: fac.n][on_show] = 1.0

@@ -1,0 +1,317 @@
+"""The calibration patterns: stylised facts from the source documents, as checkable criteria.
+
+One source of truth for ``python -m experiments.calibrate`` and the pattern tests
+(``tests/test_calibration.py``). Each **arm** is one configuration (scenario, community,
+overrides) run for 120 months over replications (seeds ``0 … n−1``; the same seeds in every
+arm, so differences between arms are paired). Each run is reduced to a few **measures**
+(:func:`measure`); each **criterion** turns the measures of one seed (across the arms it
+needs) into one number, and passes when the 90% interval of that number over the
+replications (its 5th to 95th percentile) lies inside the target range, i.e. the pattern
+holds in at least nine replications out of ten, not just on average.
+
+The figures of the seed documents are stylised patterns distilled from anonymous case
+anecdotes, not measured data: the targets are ranges around them or directions, never
+point estimates.
+
+============  =====================================================================
+pattern       criteria
+============  =====================================================================
+1 top-down    participation settles below 30% (and above 10%: residents still take
+              part a little); most residents rarely take part [004]
+2 co-creation participation reaches 60–80% in year 10 [000, 001, 004]; it rises over
+              years [001], not in one jump; satisfaction ends ≥ 25 points higher than
+              under top-down [004]
+3 incentives  volunteer attrition after 12 months about 60% without incentives and
+              about 20% with community coins, ±10 points [004]
+4 sham        sham consultation ends with lower trust in government than top-down [004]
+5 channels    online-only raises youth participation and lowers elderly participation
+              relative to offline-only [004]
+6 upkeep      without co-management, use of completed facilities decays; with it, it
+              holds [004]
+============  =====================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+YEAR = 12
+STEPS = 120
+FINAL_METRICS = ("participation_rate", "participation_rate_youth", "participation_rate_middle",
+                 "participation_rate_elderly", "rarely_participating_share", "satisfaction",
+                 "trust_in_government", "trust_in_neighbours", "efficacy", "need_fit", "social_capital",
+                 "facility_use", "volunteer_share", "mean_contribution")
+"""Metrics whose mean over the last 12 months every run reports (``final_<metric>``)."""
+
+
+# --------------------------------------------------------------------------- arms and runs
+@dataclass(frozen=True)
+class Arm:
+    """One configuration run over replications: a scenario in a community, with overrides."""
+
+    scenario: str
+    community: str = "default"
+    overrides: tuple[tuple[str, Any], ...] = ()
+    steps: int = STEPS
+
+    def describe(self) -> str:
+        extra = ", ".join(f"{k}={v}" for k, v in self.overrides)
+        return f"{self.scenario} / {self.community}" + (f" ({extra})" if extra else "")
+
+
+ARMS: dict[str, Arm] = {
+    "top_down": Arm("top_down"),
+    "co_creation": Arm("co_creation"),
+    "co_creation_no_incentives": Arm("co_creation", overrides=(("incentives.enabled", False),)),
+    "co_creation_no_co_management": Arm("co_creation", overrides=(("co_management.enabled", False),)),
+    "sham_consultation": Arm("sham_consultation"),
+    "online_only": Arm("online_only"),
+    "offline_only": Arm("offline_only"),
+}
+"""The arms the patterns need, by name."""
+
+
+def measure(model) -> dict[str, Any]:
+    """Reduce a finished run to the measures the criteria read (small, picklable).
+
+    - ``final_<metric>``: mean of the metric over the last 12 months (``FINAL_METRICS``);
+    - ``participation_by_year``: mean participation rate in each year of the run;
+    - ``volunteer_attrition``: share of volunteers enrolled 12 months earlier who are gone,
+      averaged over months 24 to the end (the first year is a warm-up);
+    - ``facility_relative_use``: mean condition of the facilities completed during the run
+      that are at least 12 months old, i.e. their use now relative to their use when
+      completed (use = condition × need fit, and need fit is fixed); NaN if there are none.
+    """
+    ts = model.timeseries()
+    tail = ts.iloc[-YEAR:]
+    out: dict[str, Any] = {f"final_{m}": float(tail[m].mean()) for m in FINAL_METRICS}
+    part = ts["participation_rate"].to_numpy()[1:]
+    years = len(part) // YEAR
+    out["participation_by_year"] = [float(part[y * YEAR:(y + 1) * YEAR].mean()) for y in range(years)]
+    retention = ts["volunteer_retention"].to_numpy()[2 * YEAR:]
+    out["volunteer_attrition"] = (1.0 - float(np.nanmean(retention))
+                                  if np.isfinite(retention).any() else math.nan)
+    fac = model.facilities
+    built = fac.built[: fac.n]
+    old = (built > 0) & (model.steps - built >= YEAR)
+    out["facility_relative_use"] = float(fac.condition[: fac.n][old].mean()) if old.any() else math.nan
+    return out
+
+
+def run_arm(arm: Arm, seed: int) -> dict[str, Any]:
+    """Run one arm with one seed and return its measures."""
+    from model.community import CommunityModel
+
+    model = CommunityModel(scenario_name=arm.scenario, community=arm.community, rng=seed, **dict(arm.overrides))
+    for _ in range(arm.steps):
+        model.step()
+    return measure(model)
+
+
+def replicate(arms: dict[str, Arm], seeds: Sequence[int], n_jobs: int = 2,
+              progress: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Run every arm with every seed (in parallel with joblib); measures by arm, in seed order.
+
+    Results do not depend on ``n_jobs``: each run is seeded by its own seed only.
+    """
+    from joblib import Parallel, delayed
+
+    jobs = [(name, seed) for name in arms for seed in seeds]
+    if progress:
+        from tqdm import tqdm
+
+        jobs_iter: Iterable = tqdm(jobs, desc="runs", unit="run")
+    else:
+        jobs_iter = jobs
+    results = Parallel(n_jobs=n_jobs)(delayed(run_arm)(arms[name], seed) for name, seed in jobs_iter)
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in arms}
+    for (name, _), res in zip(jobs, results):
+        out[name].append(res)
+    return out
+
+
+# --------------------------------------------------------------------------- criteria
+Statistic = Callable[[dict[str, dict[str, Any]]], float]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One checkable claim of a pattern: a per-replication statistic and its target range."""
+
+    key: str
+    """Pattern number and letter, e.g. ``"2a"``."""
+    claim: str
+    """What is claimed, in the domain's words."""
+    statistic: Statistic
+    """Per replication: the measures of each arm (by name) → one number."""
+    arms: tuple[str, ...]
+    low: float | None = None
+    """Lower bound of the target range (None: unbounded)."""
+    high: float | None = None
+    """Upper bound of the target range (None: unbounded)."""
+    source: str = ""
+    unit: str = "share"
+    """``share`` (0–1, shown as %), ``points`` (a difference of shares, shown signed) or ``ratio``."""
+    strict: bool = False
+    """Bounds exclude their value (a direction: 'lower than', 'higher than')."""
+
+    def show(self, x: float) -> str:
+        if not math.isfinite(x):
+            return "n/a"
+        if self.unit == "share":
+            return f"{100 * x:.1f}%"
+        if self.unit == "points":
+            return f"{x:+.3f}"
+        return f"{x:.2f}"
+
+    @property
+    def target(self) -> str:
+        def f(x: float) -> str:
+            return self.show(x).replace(".0%", "%").replace("+0.000", "0")
+
+        lo, hi = ("> ", "< ") if self.strict else (">= ", "<= ")
+        if self.low is not None and self.high is not None:
+            return f"{f(self.low)} to {f(self.high)}"
+        if self.low is not None:
+            return lo + f(self.low)
+        return hi + f(self.high)  # type: ignore[arg-type]
+
+    def contains(self, x: float) -> bool:
+        if self.strict:
+            return (self.low is None or x > self.low) and (self.high is None or x < self.high)
+        return (self.low is None or x >= self.low) and (self.high is None or x <= self.high)
+
+
+def _final(arm: str, metric: str) -> Statistic:
+    return lambda r: r[arm][f"final_{metric}"]
+
+
+def _diff(a: str, b: str, metric: str) -> Statistic:
+    """``metric`` of arm a minus that of arm b (same seed)."""
+    return lambda r: r[a][f"final_{metric}"] - r[b][f"final_{metric}"]
+
+
+def _rise(r: dict[str, dict[str, Any]]) -> float:
+    years = r["co_creation"]["participation_by_year"]
+    return years[-1] - years[0]
+
+
+def _largest_jump_share(r: dict[str, dict[str, Any]]) -> float:
+    """Largest one-year rise of co-creation participation as a share of its whole rise from the
+    status quo (the same community's first year under top-down, same seed) to year 10."""
+    status_quo = r["top_down"]["participation_by_year"][0]
+    years = np.asarray([status_quo, *r["co_creation"]["participation_by_year"]])
+    total = years[-1] - years[0]
+    if total <= 0:
+        return math.inf
+    return float(np.diff(years).max() / total)
+
+
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("1a", "top-down: participation settles below 30% (residents still take part a little)",
+              _final("top_down", "participation_rate"), ("top_down",), 0.10, 0.30,
+              "seed [004]: participation below 30% under 'government works, residents watch'"),
+    Criterion("1b", "top-down: most residents rarely take part (fewer than 3 of the last 12 months)",
+              _final("top_down", "rarely_participating_share"), ("top_down",), 0.50, None,
+              "seed [004]: 65% rarely take part"),
+    Criterion("2a", "co-creation: participation in year 10",
+              lambda r: r["co_creation"]["participation_by_year"][-1], ("co_creation",), 0.60, 0.80,
+              "seeds [000], [004]: 70–85% in mature cases; [001]: over 60% after a decade"),
+    Criterion("2b", "co-creation: participation rises over the years (year 10 minus year 1)",
+              _rise, ("co_creation",), 0.20, None, "seed [001]: 20% → over 60%; [004]: 25% → 70%, 30% → 75%"),
+    Criterion("2c", "co-creation: not in one jump (largest one-year rise / rise from the status quo)",
+              _largest_jump_share, ("co_creation", "top_down"), None, 0.50, "seed [001]: 'over about a decade'",
+              unit="ratio"),
+    Criterion("2d", "satisfaction: co-creation minus top-down (final year)",
+              _diff("co_creation", "top_down", "satisfaction"), ("co_creation", "top_down"), 0.25, None,
+              "seed [004]: satisfaction +35%, 52% → 85%; [001]: over 70% dissatisfied after top-down",
+              unit="points"),
+    Criterion("3a", "volunteer attrition after 12 months without incentives",
+              lambda r: r["co_creation_no_incentives"]["volunteer_attrition"], ("co_creation_no_incentives",),
+              0.50, 0.70, "seed [004]: 60% of volunteers gone after a year without points or honours"),
+    Criterion("3b", "volunteer attrition after 12 months with community coins",
+              lambda r: r["co_creation"]["volunteer_attrition"], ("co_creation",), 0.10, 0.30,
+              "seed [004]: community coins cut attrition from 60% to 20%"),
+    Criterion("4", "trust in government: top-down minus sham consultation (final year)",
+              _diff("top_down", "sham_consultation", "trust_in_government"), ("top_down", "sham_consultation"),
+              0.0, None, "seed [004]: meetings held, views ignored → collective petitions", unit="points",
+              strict=True),
+    Criterion("5a", "youth participation: online-only minus offline-only",
+              _diff("online_only", "offline_only", "participation_rate_youth"), ("online_only", "offline_only"),
+              0.0, None, "seed [004]: meetings and suggestion boxes fail the young; an online platform "
+              "raised youth participation 50%", unit="points", strict=True),
+    Criterion("5b", "elderly participation: offline-only minus online-only",
+              _diff("offline_only", "online_only", "participation_rate_elderly"), ("online_only", "offline_only"),
+              0.0, None, "seed [004]: over-reliance on an online platform shut the elderly out", unit="points",
+              strict=True),
+    Criterion("6a", "without co-management: use of facilities 12+ months after completion, relative to new",
+              lambda r: r["co_creation_no_co_management"]["facility_relative_use"],
+              ("co_creation_no_co_management",), None, 0.70,
+              "seed [004]: a centre without residents' self-management was used <30% after a year"),
+    Criterion("6b", "with co-management: use of facilities 12+ months after completion, relative to new",
+              lambda r: r["co_creation"]["facility_relative_use"], ("co_creation",), 0.90, None,
+              "domain brief: a self-management body after construction prevents the maintenance vacuum"),
+)
+"""Every criterion of the six patterns, in order."""
+
+
+# --------------------------------------------------------------------------- evaluation
+@dataclass
+class Row:
+    """The result of one criterion over the replications."""
+
+    criterion: Criterion
+    values: np.ndarray = field(repr=False)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values))
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The 90% interval of the replications: 5th and 95th percentiles."""
+        lo, hi = np.percentile(self.values, [5, 95])
+        return float(lo), float(hi)
+
+    @property
+    def passed(self) -> bool:
+        lo, hi = self.interval
+        return bool(np.all(np.isfinite(self.values))) and self.criterion.contains(lo) and self.criterion.contains(hi)
+
+
+def arms_needed(criteria: Iterable[Criterion]) -> dict[str, Arm]:
+    names = []
+    for c in criteria:
+        names += [a for a in c.arms if a not in names]
+    return {n: ARMS[n] for n in names}
+
+
+def evaluate(results: dict[str, list[dict[str, Any]]], criteria: Iterable[Criterion] = CRITERIA) -> list[Row]:
+    """Apply each criterion to every replication of the results of :func:`replicate`."""
+    rows = []
+    for c in criteria:
+        n = min(len(results[a]) for a in c.arms)
+        values = np.array([c.statistic({a: results[a][k] for a in c.arms}) for k in range(n)], dtype=float)
+        rows.append(Row(c, values))
+    return rows
+
+
+def format_table(rows: list[Row], n_seeds: int) -> str:
+    """A plain-text table: one row per criterion with target, mean, 90% interval, pass/fail."""
+
+    header = f"{'':4}{'pattern':<86}{'target':>14}{'mean':>9}{'90% interval':>20}  result"
+    lines = [f"Calibration patterns over {n_seeds} replications (120 months each; seeds 0–{n_seeds - 1})",
+             header, "-" * len(header)]
+    for row in rows:
+        c = row.criterion
+        lo, hi = row.interval
+        lines.append(f"{c.key:<4}{c.claim[:85]:<86}{c.target:>14}{c.show(row.mean):>9}"
+                     f"{'[' + c.show(lo) + ', ' + c.show(hi) + ']':>20}  {'pass' if row.passed else 'FAIL'}")
+    n_pass = sum(r.passed for r in rows)
+    lines.append(f"{n_pass}/{len(rows)} criteria pass")
+    return "\n".join(lines)
