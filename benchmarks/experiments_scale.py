@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def measure(cmd: list[str], cwd: Path) -> dict:
     """Run ``cmd``; return wall seconds, exit code, peak tree RSS and peak single-process RSS (MiB)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = {"tree": 0, "single": 0}
@@ -68,14 +70,26 @@ def measure(cmd: list[str], cwd: Path) -> dict:
     wall = time.perf_counter() - start
     stop.set()
     t.join()
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.stderr.write(err[-3000:])
-    return {"wall": wall, "rc": proc.returncode, "tree_mib": peak["tree"] / 2**20,
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return {"wall": wall, "cpu": cpu, "rc": proc.returncode, "tree_mib": peak["tree"] / 2**20,
             "single_mib": peak["single"] / 2**20, "stdout": out}
 
 
 def load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def report(name: str, runs: int, r: dict, before: str) -> None:
+    """Print one measurement: wall, runs/s, memory, CPU time, and the load around it."""
+    cores = len(os.sched_getaffinity(0))
+    print(f"{name}\n  wall {r['wall']:.1f} s = {runs / r['wall']:.2f} runs/s; peak memory {r['tree_mib']:.0f} MiB "
+          f"(whole process tree), {r['single_mib']:.0f} MiB (largest process); exit code {r['rc']}\n"
+          f"  CPU time {r['cpu']:.1f} s = {r['cpu'] / runs:.3f} CPU s per run (start-up included), i.e. "
+          f"about {cores * runs / r['cpu']:.2f} runs/s on {cores} idle cores\n"
+          f"  load average (1, 5, 15 min) before {before}, after {load()}")
 
 
 def main() -> None:
@@ -92,24 +106,20 @@ def main() -> None:
         if "compare" in todo:
             before = load()
             r = measure([py, "-m", "experiments.compare", f"out={tmp / 'compare'}", "progress=false"], ROOT)
-            print(f"compare (defaults: 2 scenarios x 30 seeds x 120 months, joblib all cores): "
-                  f"wall {r['wall']:.1f} s, {60 / r['wall']:.1f} runs/s, peak memory {r['tree_mib']:.0f} MiB "
-                  f"(process tree), {r['single_mib']:.0f} MiB (largest process); exit {r['rc']}; "
-                  f"load average before {before}, after {load()}")
+            report("python -m experiments.compare (defaults: 2 scenarios x 30 seeds x 120 months, joblib, all cores)",
+                   60, r, before)
         if "sweep-hydra" in todo:
             before = load()
             r = measure([py, "-m", "experiments.run", "-m", f"seed=range(0,{args.runs})", "hydra/launcher=joblib",
                          f"hydra.sweep.dir={tmp / 'sweep'}", "hydra.callbacks.sweep.progress=false"], ROOT)
-            print(f"sweep via Hydra multirun + joblib launcher ({args.runs} runs, default community, 120 months): "
-                  f"wall {r['wall']:.1f} s, {args.runs / r['wall']:.2f} runs/s, peak memory {r['tree_mib']:.0f} MiB "
-                  f"(process tree); exit {r['rc']}; load average before {before}, after {load()}")
+            report(f"python -m experiments.run -m seed='range(0,{args.runs})' hydra/launcher=joblib "
+                   f"({args.runs} runs, default community and scenario, 120 months)", args.runs, r, before)
         if "sweep-engine" in todo:
             before = load()
             r = measure([py, "-m", "experiments.compare", "scenarios=[co_creation]", f"replications={args.runs}",
                          f"out={tmp / 'engine'}", "progress=false"], ROOT)
-            print(f"same runs via the experiment engine (experiments.compare, joblib): wall {r['wall']:.1f} s, "
-                  f"{args.runs / r['wall']:.2f} runs/s, peak memory {r['tree_mib']:.0f} MiB (process tree); "
-                  f"exit {r['rc']}; load average before {before}, after {load()}")
+            report(f"python -m experiments.compare scenarios=[co_creation] replications={args.runs} "
+                   f"(the same {args.runs} runs through the engine, joblib)", args.runs, r, before)
 
 
 if __name__ == "__main__":

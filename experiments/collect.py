@@ -150,7 +150,8 @@ def collect(sweep_dir: Path | str, out: Path | str | None = None) -> Collected:
     else:
         (sweep_dir / "failures.json").unlink(missing_ok=True)
     if manifest is not None:
-        status = "failed" if failures else "incomplete" if missing or (result.expected or 0) > len(finished) else "complete"
+        incomplete = missing or (result.expected or 0) > len(finished)
+        status = "failed" if failures else "incomplete" if incomplete else "complete"
         manifest.update(status=status, failed=[f.get("key", f["dir"]) for f in failures],
                         counts={"finished": len(finished), "failed": len(failures), "missing": len(missing)})
         io.write_json(manifest, manifest_path)
@@ -166,7 +167,8 @@ def report(result: Collected, file=sys.stderr) -> None:
         print(f"{len(result.failures)} runs failed (details: <job dir>/failed.json, tracebacks and configs: "
               f"{result.sweep_dir / 'runs'}/<key>.failed.json):", file=file)
         for f in result.failures:
-            print(f"  job {f.get('job', f['dir'])}: {' '.join(f.get('overrides', []))}  {f.get('error', '')}", file=file)
+            overrides = " ".join(f.get("overrides", []))
+            print(f"  job {f.get('job', f['dir'])}: {overrides}  {f.get('error', '')}", file=file)
     if result.missing:
         print(f"{len(result.missing)} jobs have no result (interrupted?): {', '.join(result.missing[:20])}"
               + (" ..." if len(result.missing) > 20 else ""), file=file)

@@ -19,7 +19,7 @@ Job directory (the results contract, also in ``docs/results.md``)::
 
     manifest.json       kind "compare", scenarios, descriptions, community, replications, steps,
                         seeds, version, command (reproduces the job), window and statistic,
-                        overrides, launcher, runs, failed (keys)
+                        overrides, launcher, runs, status, failed (keys), counts
     timeseries.parquet  tidy: scenario, community, seed, step, one column per metric
     summary.parquet     scenario, metric, mean, ci_low, ci_high, diff, diff_ci_low, diff_ci_high,
     summary.csv         effect_size, n

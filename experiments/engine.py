@@ -27,7 +27,6 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from experiments.store import Outcome, RunStore, run_key
 

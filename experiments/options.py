@@ -10,9 +10,7 @@ job before it starts with one line naming the key and what is allowed (exit code
 
 from __future__ import annotations
 
-import dataclasses
 import shlex
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +41,8 @@ def _convert(key: str, value: Any, opt: Option) -> Any:
             return value
         cli.fail(f"{key} = {value!r} is not allowed; allowed: true, false")
     if opt.type in (int, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (opt.type is int and isinstance(value, float)):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or (opt.type is int and isinstance(value, float)):
             cli.fail(f"{key} = {value!r} is not a{'n integer' if opt.type is int else ' number'}")
         if opt.minimum is not None and value < opt.minimum:
             cli.fail(f"{key} = {value} is out of range; allowed: >= {opt.minimum:g}")
@@ -118,11 +117,3 @@ def command_line(prog: str, argv: list[str], extra: dict[str, Any] | None = None
     given = {a.split("=", 1)[0] for a in argv}
     args = list(argv) + [f"{k}={_show(v)}" for k, v in (extra or {}).items() if k not in given]
     return shlex.join(["python", "-m", prog, *args])
-
-
-def as_dict(options: dict[str, Option]) -> dict[str, Any]:
-    return {k: dataclasses.asdict(o) for k, o in options.items()}
-
-
-def argv() -> list[str]:
-    return sys.argv[1:]

@@ -30,9 +30,10 @@ run again computes only the missing runs.
 Job directory (the results contract, also in ``docs/results.md``)::
 
     manifest.json      kind "sensitivity", scenarios, descriptions, community, replications,
-                       steps, seeds, version, command, method, samples (N), runs, parameters
+                       steps, seeds, version, command, method, samples (N), sample_rows,
+                       runs (distinct: Morris trajectories share points), parameters
                        (name → [low, high]), metrics, window, statistic, levels (Morris),
-                       sampler_seed
+                       sampler_seed, ranges_file, status, failed, counts
     indices.parquet    method, metric, parameter, S1, S1_conf, ST, ST_conf, mu, mu_star,
     indices.csv        mu_star_conf, sigma (the other method's columns NaN)
     samples.parquet    sample, seed, one column per parameter, one column per metric
@@ -134,9 +135,9 @@ def load_ranges(spec: str) -> tuple[Path, dict]:
 
 def _sample(method: str, problem: dict, n: int, levels: int, seed: int) -> np.ndarray:
     if method == "sobol":
-        from SALib.sample import sobol
-
         import warnings
+
+        from SALib.sample import sobol
 
         with warnings.catch_warnings():  # SALib warns on N not a power of 2; we say so ourselves
             warnings.simplefilter("ignore")
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     for i, row in enumerate(x):
         data = copy.deepcopy(base)
         for key, value in zip(names, row):
-            value = int(round(value)) if isinstance(schema[key], int) else float(value)
+            value = round(value) if isinstance(schema[key], int) else float(value)
             config_mod.set_dotted(data, key, value)
         try:
             config_mod.from_dict(data)
@@ -214,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         specs.extend(engine.make_spec(data, s, sample=i, scenario=base["info"]["scenario"]) for s in seeds)
     for m in metrics:
         if m not in _metric_names():
-            cli.fail(f"ranges file {ranges_path}: metrics: {m!r} is not a metric; allowed: {', '.join(_metric_names())}")
+            allowed = ", ".join(_metric_names())
+            cli.fail(f"ranges file {ranges_path}: metrics: {m!r} is not a metric; allowed: {allowed}")
 
     out = Path(opts["out"]) if opts["out"] else new_job_dir("sensitivity")
     out.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,8 @@ def test_sweep_manifest_follows_the_results_contract(serial_sweep):
     assert m["descriptions"]["co_creation"].startswith("The five co-s")
     assert m["seeds"] == [0, 1] and m["replications"] == 2 and m["steps"] == 6 and m["runs"] == 4
     assert m["swept"] == {"seed": [0, 1], "resident.trust_in_government.mean": [0.3, 0.6]}
-    assert m["command"].startswith("python -m experiments.run -m ") and f"hydra.sweep.dir={serial_sweep}" in m["command"]
+    assert m["command"].startswith("python -m experiments.run -m ")
+    assert f"hydra.sweep.dir={serial_sweep}" in m["command"]
     assert m["status"] == "complete" and m["counts"] == {"finished": 4, "failed": 0, "missing": 0}
 
 
