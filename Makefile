@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test venv clean
+.PHONY: run test venv clean compare sensitivity bench-experiments
 
 $(STAMP): pyproject.toml
 	@python3 -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 12) else "cogov needs Python >= 3.12: python3 is " + sys.version.split()[0] + " (pyenv reads .python-version)")'
@@ -20,6 +20,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+compare: $(STAMP)
+	$(PY) -m experiments.compare
+
+sensitivity: $(STAMP)
+	$(PY) -m experiments.sensitivity
+
+bench-experiments: $(STAMP)
+	$(PY) benchmarks/experiments_scale.py
 
 clean:
 	rm -rf outputs multirun .pytest_cache

@@ -1,4 +1,4 @@
-"""Run one community under one scenario and write its results.
+"""Run one community under one scenario and write its results; with ``-m``, a Hydra sweep.
 
 Usage::
 
@@ -6,25 +6,47 @@ Usage::
     python -m experiments.run scenario=co_creation seed=3 steps=120
     python -m experiments.run scenario=top_down community=ageing
     python -m experiments.run -m scenario=top_down,co_creation seed='range(0,10)'   # sweep
+    python -m experiments.run -m ... hydra/launcher=joblib          # all local cores
+    python -m experiments.run -m ... hydra/launcher=ray             # Ray (local, or a cluster)
+    python -m experiments.run -m ... hydra/launcher=submitit_slurm  # a SLURM cluster
 
-Writes into Hydra's output directory: ``timeseries.parquet`` (one row per step),
-``summary.json`` (final values, means over the last 12 steps, seed, scenario, version) and
-the resolved config (``.hydra/config.yaml``). Prints the headline metrics and, last,
+A single run writes into Hydra's output directory: ``timeseries.parquet`` (one row per
+step), ``summary.json`` (final values, means over the last 12 steps, seed, scenario, version)
+and the resolved config (``.hydra/config.yaml``). Prints the headline metrics and, last,
 ``results: <output dir>``.
+
+A sweep (``-m``) writes each run the same way into its job directory ``<sweep dir>/<num>/``
+(``summary.json`` then also holds the run's store ``key``, job number and overrides), keeps
+every finished run in the sweep's store ``<sweep dir>/runs/`` (:mod:`experiments.store`),
+and at the end merges all job directories into ``<sweep dir>/sweep.parquet`` with the swept
+parameters as columns (:mod:`experiments.collect`; the sweep's ``manifest.json`` and progress
+bar come from :class:`experiments.sweep.SweepCallback`). Running the same sweep again with
+``hydra.sweep.dir=<sweep dir>`` takes finished runs from the store and computes only the
+rest. A run that raises — also a value out of range in one job of the sweep — is recorded
+with its error and config (``<num>/failed.json``, ``runs/<key>.failed.json``), the other
+runs go on, and the sweep ends with exit code 1 and the list of failed runs.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 import scenarios
 from experiments import cli, io
 from experiments.simulate import headline_table, simulate, summarise
+
+# Our launcher configs (scenarios/hydra/launcher/*.yaml) carry the plugins' names so that
+# ``hydra/launcher=joblib`` etc. select them; Hydra then also validates them against the
+# plugins' schemas of the same name and warns that this matching is deprecated. Each file is
+# complete (``_target_`` and every key), so it works with or without the matching.
+warnings.filterwarnings("ignore", message=r"(?s).*is validated against ConfigStore schema with the same name")
 
 
 def execute(cfg_dict: dict, out_dir: Path) -> dict:
@@ -37,19 +59,69 @@ def execute(cfg_dict: dict, out_dir: Path) -> dict:
     return summary
 
 
+def execute_sweep_job(cfg_dict: dict, out_dir: Path, sweep_dir: Path, job: int, overrides: list[str]) -> dict:
+    """One job of a sweep: take the run from the sweep's store or compute it there, then write
+    the job directory. A run that raises is recorded, not raised, so the sweep goes on."""
+    from experiments import engine, sweep
+    from experiments.store import RunStore, run_key
+    from model import config as config_mod
+    from model.params import ConfigError
+
+    store = RunStore(sweep_dir / "runs")
+    data = {k: v for k, v in cfg_dict.items() if k != "hydra"}
+    seed = int(data.get("seed", 0))
+    ident = {"job": job, "overrides": overrides}
+    try:
+        cfg = config_mod.from_dict(data)
+    except ConfigError as exc:  # a value out of range in this job of the sweep
+        key = run_key(data, seed)
+        store.save_failure(key, exc, {"config": data, "seed": seed, "labels": ident})
+        outcome_status, error = "failed", f"ConfigError: {exc}"
+    else:
+        spec = engine.make_spec(config_mod.to_dict(cfg), cfg.seed, scenario=cfg.info.scenario,
+                                community=cfg.info.community, **ident)
+        key = spec.key
+        outcome = engine.run_one(spec, str(store.root))
+        outcome_status, error = outcome.status, outcome.error
+    if outcome_status == "failed":
+        (out_dir / "summary.json").unlink(missing_ok=True)
+        (out_dir / "timeseries.parquet").unlink(missing_ok=True)
+        io.write_json({"key": key, **ident, "seed": seed, "error": error.splitlines()[0]}, out_dir / "failed.json")
+    else:
+        ts_path = store.link_into(key, out_dir / "timeseries.parquet")
+        import pandas as pd
+
+        summary = {"key": key, **ident, **summarise(pd.read_parquet(ts_path), cfg, cfg.seed)}
+        io.write_json(summary, out_dir / "summary.json")
+        (out_dir / "failed.json").unlink(missing_ok=True)
+    sweep.report_progress(sweep_dir, key, outcome_status)
+    return {"key": key, "status": outcome_status, "error": error}
+
+
 @hydra.main(version_base="1.3", config_path=str(scenarios.CONFIG_DIR), config_name="config")
-def _main(cfg: DictConfig) -> None:
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
-    summary = execute(OmegaConf.to_container(cfg, resolve=True), out_dir)
+def _main(cfg: DictConfig):
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    cfg_dict = OmegaConf.to_container(cfg, resolve=True)
+    if hc.mode == RunMode.MULTIRUN:
+        return execute_sweep_job(cfg_dict, out_dir, Path(hc.sweep.dir).absolute(), int(hc.job.num),
+                                 list(hc.overrides.task))
+    summary = execute(cfg_dict, out_dir)
     print(headline_table(summary))
     print(f"results: {out_dir}")
+    return None
 
 
 def main() -> None:
     argv = sys.argv[1:]
     cli.precheck(argv, {"scenario": "", "community": ""})
     cli.precompose(argv)
+    from experiments import sweep
+
+    sweep.LAST.clear()
     _main()
+    if sweep.LAST.get("failed"):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,190 @@
+"""Compare scenarios over replicated runs: ``python -m experiments.compare``.
+
+Usage::
+
+    python -m experiments.compare                          # top_down vs co_creation, 30 seeds each
+    python -m experiments.compare scenarios=[top_down,co_creation] replications=50 community=ageing
+    python -m experiments.compare steps=60 consultation.adoption_rate=0.5   # model overrides, all scenarios
+    python -m experiments.compare launcher=ray ray_address=head-node:6379   # on a Ray cluster
+    python -m experiments.compare out=outputs/compare/mine   # again after an interruption: resumes
+
+Every scenario runs with the same seeds (``first_seed`` … ``first_seed + replications − 1``),
+in parallel (``launcher=joblib`` on all local cores by default; ``serial``; ``ray``). A run's
+outcome on a metric is its mean over the last ``window`` (12) months; the summary gives per
+scenario and metric the mean with its 95% confidence interval, the difference to the first
+scenario with Welch's 95% interval and Cohen's d (:mod:`experiments.stats`), and prints the
+headline metrics as a table, then ``results: <job dir>``.
+
+Job directory (the results contract, also in ``docs/results.md``)::
+
+    manifest.json       kind "compare", scenarios, descriptions, community, replications, steps,
+                        seeds, version, command (reproduces the job), window and statistic,
+                        overrides, launcher, runs, status, failed (keys), counts
+    timeseries.parquet  tidy: scenario, community, seed, step, one column per metric
+    summary.parquet     scenario, metric, mean, ci_low, ci_high, diff, diff_ci_low, diff_ci_high,
+    summary.csv         effect_size, n
+    failures.json       the runs that raised (key, scenario, seed, error), when any did
+    runs/               the per-run store (:mod:`experiments.store`): ``<config hash>-<seed>.parquet``
+
+Running the same command again with the same ``out`` computes only the runs that are not in
+``runs/`` yet. A run that raises is recorded with its error and config; the others go on,
+and the job ends with exit code 1 and the list of failed runs. Bad options end the job before
+it starts with one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from experiments import cli, engine, io, stats
+from experiments.jobs import check_scenario, console, fmt, new_job_dir, report_failures, resolved_config
+from experiments.options import Option, command_line, parse
+from experiments.simulate import package_version
+from experiments.store import RunStore
+from model.metrics import HEADLINE
+
+PROG = "experiments.compare"
+
+OPTIONS = {
+    "scenarios": Option(["top_down", "co_creation"], list, "scenarios to compare; the first is the reference"),
+    "community": Option(None, str, "community (default: that of scenarios/config.yaml)"),
+    "replications": Option(30, int, "runs per scenario", minimum=1),
+    "first_seed": Option(0, int, "seed of the first replication; the others follow", minimum=0),
+    "window": Option(12, int, "months at the end of a run averaged into its outcome", minimum=1),
+    "launcher": Option("joblib", str, "where runs execute", choices=engine.LAUNCHERS),
+    "n_jobs": Option(-1, int, "parallel runs (joblib; CPUs of a private Ray instance); -1: all cores"),
+    "ray_address": Option(None, str, "Ray cluster to join (launcher=ray); null: Ray on this machine"),
+    "out": Option(None, str, "job directory (default outputs/compare/<time>); the same out resumes"),
+    "progress": Option(True, bool, "show a progress bar"),
+}
+RESERVED = {"seed": "replications use first_seed, first_seed+1, ...; set first_seed",
+            "scenario": "list the scenarios with scenarios=[a,b]"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the comparison; return the exit code (0, or 1 when runs failed)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    opts, overrides = parse(argv, OPTIONS, PROG, RESERVED)
+    names = opts["scenarios"]
+    if not names:
+        cli.fail("scenarios = [] is empty; list at least one scenario")
+    if len(set(names)) != len(names):
+        cli.fail(f"scenarios = {names} lists a scenario twice")
+    for name in names:
+        check_scenario(name, "scenarios")
+    configs = {name: resolved_config(name, opts["community"], overrides) for name in names}
+    first = configs[names[0]]
+    community = first["info"]["community"]
+    steps = int(first["steps"])
+    seeds = list(range(opts["first_seed"], opts["first_seed"] + opts["replications"]))
+
+    out = Path(opts["out"]) if opts["out"] else new_job_dir("compare")
+    out.mkdir(parents=True, exist_ok=True)
+    store = RunStore(out / "runs")
+    specs = [engine.make_spec(configs[name], seed, scenario=name, community=community)
+             for name in names for seed in seeds]
+    manifest = {
+        "kind": "compare",
+        "scenarios": names,
+        "descriptions": {n: configs[n]["info"]["scenario_description"] for n in names},
+        "community": community,
+        "replications": opts["replications"],
+        "steps": steps,
+        "seeds": seeds,
+        "version": package_version(),
+        "command": command_line(PROG, argv, {"out": str(out)}),
+        "window": opts["window"],
+        "statistic": f"mean over the last {opts['window']} months of each run",
+        "overrides": overrides,
+        "launcher": opts["launcher"],
+        "runs": len(specs),
+        "status": "running",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    io.write_json(manifest, out / "manifest.json")
+    print(f"{len(names)} scenarios × {len(seeds)} seeds = {len(specs)} runs of {steps} months "
+          f"({community}), launcher {opts['launcher']}; job directory {out}", file=sys.stderr)
+
+    outcomes = engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
+                              ray_address=opts["ray_address"], progress=opts["progress"])
+    failed = [s for s in specs if outcomes[s.key].status == "failed"]
+    ok = [s for s in specs if outcomes[s.key].status != "failed"]
+
+    ts = load_timeseries(store, ok)
+    io.write_parquet(ts, out / "timeseries.parquet")
+    if ok:
+        values = stats.run_values(ts, by=["scenario", "seed"], window=opts["window"])
+        summary = stats.compare(values, order=names)
+    else:
+        summary = pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
+    io.write_parquet(summary, out / "summary.parquet")
+    io._atomic(out / "summary.csv", lambda tmp: summary.to_csv(tmp, index=False))
+    failures = [{"key": s.key, "scenario": s.labels["scenario"], "seed": s.seed,
+                 "error": outcomes[s.key].error or _stored_error(store, s.key)} for s in failed]
+    if failures:
+        io.write_json(failures, out / "failures.json")
+    else:
+        (out / "failures.json").unlink(missing_ok=True)
+    counts = {st: sum(o.status == st for o in outcomes.values()) for st in ("done", "cached", "failed")}
+    manifest.update(status="failed" if failed else "complete", finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    failed=[f["key"] for f in failures], counts=counts)
+    io.write_json(manifest, out / "manifest.json")
+
+    if ok:
+        print_summary(summary, names, manifest)
+    print(f"{counts['done']} runs computed, {counts['cached']} found in {store.root}, {counts['failed']} failed")
+    report_failures(failures, out)
+    print(f"results: {out}")
+    return 1 if failed else 0
+
+
+def _stored_error(store: RunStore, key: str) -> str:
+    recs = store.failures([key])
+    return recs[0]["error"] if recs else ""
+
+
+def load_timeseries(store: RunStore, specs: list[engine.RunSpec]) -> pd.DataFrame:
+    """The tidy table of the given finished runs: label columns, seed, step, metrics."""
+    frames = []
+    for s in specs:
+        ts = store.load(s.key)
+        labels = pd.DataFrame({**{k: [v] * len(ts) for k, v in s.labels.items()}, "seed": s.seed})
+        frames.append(pd.concat([labels, ts], axis=1))
+    if not frames:
+        return pd.DataFrame(columns=["scenario", "community", "seed", "step"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def print_summary(summary: pd.DataFrame, names: list[str], manifest: dict) -> None:
+    """The headline metrics of a summary as a table on stdout."""
+    from rich import box
+    from rich.table import Table
+
+    out = console()
+    out.print(f"{manifest['community']} community, {manifest['replications']} runs per scenario of "
+              f"{manifest['steps']} months; a run's value: {manifest['statistic']}.\n"
+              f"mean with 95% CI; diff: difference to {names[0]} with Welch's 95% CI; d: Cohen's d.",
+              highlight=False)
+    table = Table(box=box.SIMPLE_HEAD)
+    for col, just in (("metric", "left"), ("scenario", "left"), ("mean [95% CI]", "right"),
+                      ("diff [95% CI]", "right"), ("d", "right"), ("n", "right")):
+        table.add_column(col, justify=just, no_wrap=True)
+    rows = summary.set_index(["metric", "scenario"])
+    for m in HEADLINE:
+        for k, name in enumerate(names):
+            if (m, name) not in rows.index:
+                continue
+            r = rows.loc[(m, name)]
+            diff = "" if k == 0 else f"{fmt(r['diff'])} [{fmt(r['diff_ci_low'])}, {fmt(r['diff_ci_high'])}]"
+            d = "" if k == 0 else fmt(r["effect_size"])
+            table.add_row(m if k == 0 else "", name, f"{fmt(r['mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
+                          diff, d, str(int(r["n"])), end_section=k == len(names) - 1)
+    out.print(table)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
