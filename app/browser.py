@@ -84,6 +84,7 @@ def launch(playwright):
 def open_page(browser, url: str, timeout_ms: float = 60_000):
     """A new tab on the live page, once its month counter is shown."""
     page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(timeout_ms)
     page.goto(url)
     page.wait_for_selector("#month", timeout=timeout_ms)
     return page

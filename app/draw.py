@@ -181,7 +181,7 @@ def line_chart(series: list[Series], ghosts: list[Series], x_max: int, chart_id:
                width: float = 420, height: float = 240) -> str:
     """An SVG line chart of shares (y as %) over months (x in years).
 
-    ``ghosts`` are the previous run's lines, drawn faded behind the current ones.
+    ``ghosts`` are the previous run's lines, drawn wide and faded behind the current ones.
     """
     left, right, top, bottom = 60, 12, 10, 40
     y_max = nice_max([s.values for s in series + ghosts])
@@ -209,8 +209,8 @@ def line_chart(series: list[Series], ghosts: list[Series], x_max: int, chart_id:
     parts.append(f"<text x='{width - right}' y='{height - 1}' text-anchor='end' font-size='16' fill='#444'>years</text>")
     parts.append(f"<rect x='{left}' y='{top}' width='{pw}' height='{ph}' fill='none' stroke='#999'/>")
     for s in ghosts:
-        parts.append(f"<path d='{_path(s.values, sx, sy)}' fill='none' stroke='{s.colour}' stroke-opacity='0.35' "
-                     f"stroke-width='{s.width}' stroke-dasharray='3 5' class='ghost'/>")
+        parts.append(f"<path d='{_path(s.values, sx, sy)}' fill='none' stroke='{s.colour}' stroke-opacity='0.25' "
+                     f"stroke-width='{s.width + 5}' stroke-linejoin='round' stroke-linecap='round' class='ghost'/>")
     for s in series:
         dash = f" stroke-dasharray='{s.dash}'" if s.dash else ""
         parts.append(f"<path d='{_path(s.values, sx, sy)}' fill='none' stroke='{s.colour}' stroke-width='{s.width}'"
@@ -227,7 +227,8 @@ def chart_legend(series: list[Series], has_ghost: bool) -> str:
         items.append(f"<span class='legend-item'><svg width='34' height='12'><line x1='1' y1='6' x2='33' y2='6' "
                      f"stroke='{s.colour}' stroke-width='{min(s.width, 4)}'{dash}/></svg>{html.escape(s.label)}</span>")
     if has_ghost:
-        items.append("<span class='legend-item ghost-legend'><svg width='34' height='12'><line x1='1' y1='6' x2='33' "
-                     "y2='6' stroke='#000' stroke-opacity='0.35' stroke-width='3' stroke-dasharray='3 5'/></svg>"
-                     "previous run</span>")
+        colour = series[0].colour if series else BLACK
+        items.append("<span class='legend-item ghost-legend'><svg width='34' height='12'><line x1='3' y1='6' x2='31' "
+                     f"y2='6' stroke='{colour}' stroke-opacity='0.25' stroke-width='9' stroke-linecap='round'/></svg>"
+                     "previous run (faded)</span>")
     return "<div class='legend'>" + "".join(items) + "</div>"

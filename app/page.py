@@ -6,8 +6,15 @@ State lives in reactive variables of :func:`Page` (one set per browser tab). Cha
 preset, scenario or lever restarts the run at once (the previous run's lines stay on the
 charts, faded, for comparison); "Reset" restarts it with the seed in the seed box. Only the
 components that draw the run (:func:`Dashboard`, :func:`MonthCounter`) read the frame
-counter, so a step re-renders them and nothing else. Playing steps the model in a thread
-(:func:`Player`) at the chosen number of steps per second.
+counter — Mesa's ``update_counter``, so Mesa's own visualisation components added to the
+page would redraw with it — and a step re-renders them and nothing else. Playing steps the
+model in a thread (:func:`Player`) at the chosen number of steps per second.
+
+Why not Mesa's ``SolaraViz`` shell itself: its parameters take effect only on "Reset" (a
+trainer's switch must restart the run at once and presets must set the switches), its
+Reset passes Mesa's ``scenario=`` to the model's constructor (``CommunityModel`` takes it
+as a config key and refuses it), and its drawing is too slow for ten redraws a second
+(``benchmarks/live_page.py`` measures Mesa's network and chart drawing beside this page's).
 
 Nothing a user can enter raises into the page: values are clamped or refused by
 :mod:`app.levers` with a message, and an error building or stepping a model is shown as one
@@ -20,6 +27,7 @@ import threading
 import time
 
 import solara
+from mesa.visualization.utils import update_counter
 
 from app import draw
 from app import levers as L
@@ -108,7 +116,7 @@ def Page():
     speed = solara.use_reactive(L.DEFAULT_SPEED)
     run = solara.use_reactive(init[1])
     ghost = solara.use_reactive(None)
-    frame = solara.use_reactive(0)
+    frame = update_counter  # Mesa's redraw signal (per browser session): Mesa's own components follow it too
     playing = solara.use_reactive(False)
     notice = solara.use_reactive(None)
     error = solara.use_reactive(init[2])

@@ -70,7 +70,8 @@ class Run:
 
     @property
     def label(self) -> str:
-        return f"{scenario_title(self.scenario)} · {describe(self.levers)} · seed {self.seed}"
+        return (f"{scenario_title(self.scenario)} in the {self.preset.community} community · "
+                f"{describe(self.levers)} · seed {self.seed}")
 
     @property
     def steps(self) -> int:

@@ -20,6 +20,7 @@ from model.community import CommunityModel
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHARTS = ("#chart-participation", "#chart-free-riders", "#chart-contribution", "#chart-trust")
+expect.set_options(timeout=30_000)  # generous: CI's two cores are shared by the server and Chromium
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,16 @@ def model_after(steps: int, **overrides) -> CommunityModel:
     return m
 
 
+def play_until(page, month: int) -> int:
+    """Press play, wait for ``month``, pause; return the month the run stopped at."""
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(f"Number(document.querySelector('#month').dataset.step) >= {month}", timeout=30_000)
+    page.get_by_role("button", name="❚❚ Pause").click()
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
+    time.sleep(0.3)  # a step already under way when Pause arrived may still be drawn
+    return B.month(page)
+
+
 def shot(page, name: str) -> None:
     time.sleep(0.4)  # let button ripples fade
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
@@ -92,6 +103,8 @@ def test_trainer_watches_free_riding_then_switches_sanctions_on(live):
     assert free_rode == round(expected.latest["free_rider_share"] * expected.n_residents)
     shot(page, "live_page_1_free_riders.png")
 
+    play_until(page, 36)
+
     page.get_by_label("Peer sanctions").check()
     wait_month(page, 0)
     expect(page.locator("#run-caption")).to_contain_text("peer sanctions on")
@@ -102,16 +115,18 @@ def test_trainer_watches_free_riding_then_switches_sanctions_on(live):
     assert value == with_sanctions.latest["free_rider_share"]
     assert text == draw.pct(value)
     assert page.locator("#chart-free-riders path.ghost").count() == 1, "the run without sanctions stays, faded"
-
-    page.get_by_role("button", name="▶ Play").click()
-    page.wait_for_function("Number(document.querySelector('#month').dataset.step) >= 36", timeout=30_000)
-    page.get_by_role("button", name="❚❚ Pause").click()
-    expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
-    time.sleep(0.3)  # a step already under way when Pause arrived may still be drawn
-    paused = B.month(page)
+    paused = play_until(page, 36)
     time.sleep(0.7)
     assert B.month(page) == paused, "pause stops the run"
     shot(page, "live_page_2_sanctions_on.png")
+
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(f"Number(document.querySelector('#month').dataset.step) >= {paused + 6}")
+    page.get_by_label("Disclosure (open ledger)").check()  # while playing: restarts and plays on
+    expect(page.locator("#run-caption")).to_contain_text("open ledger on")
+    assert B.month(page) < 12
+    page.wait_for_function("Number(document.querySelector('#month').dataset.step) >= 15", timeout=30_000)
+    page.get_by_role("button", name="❚❚ Pause").click()
     assert not page_errors, page_errors
 
 
@@ -135,15 +150,19 @@ def test_comparison_and_ageing_presets(live):
     url, browser, _ = live
     page = B.open_page(browser, url)
     page.get_by_role("button", name="Top-down vs co-creation").click()
-    expect(page.locator("#run-caption")).to_contain_text("Top-down")
+    expect(page.locator("#run-caption")).to_contain_text("Top-down in the demo community")
+    wait_month(page, 0)
     press_step(page, 24)
     page.locator(".scenario-toggle").get_by_role("button", name="Co-creation").click()
-    expect(page.locator("#run-caption")).to_contain_text("This run: Co-creation")
+    expect(page.locator("#run-caption")).to_contain_text("This run: Co-creation in the demo community")
+    wait_month(page, 0)
     press_step(page, 24)
     shot(page, "live_page_4_top_down_vs_co_creation.png")
 
     page.get_by_role("button", name="Ageing community").click()
     expect(page.locator("h1")).to_have_text("Ageing community")
+    expect(page.locator("#run-caption")).to_contain_text("Co-creation in the ageing community")
     expect(page.locator("#run-caption")).to_contain_text("online on")
+    wait_month(page, 0)
     press_step(page, 12)
     shot(page, "live_page_5_ageing.png")
