@@ -46,7 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"(listening on {args.host}: other machines on the network can open it)", flush=True)
 
+    import warnings
+
     from solara.__main__ import main as solara_main
+
+    # Solara warns on every new browser session that plain-http cookies fall back to samesite=lax:
+    # expected on 127.0.0.1, and noise in the trainer's terminal.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     os.environ.setdefault("SOLARA_APP", "app.page")
     sys.argv = ["solara", "run", "app.page", "--host", args.host, "--port", str(args.port),

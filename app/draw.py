@@ -85,7 +85,8 @@ class NetworkPicture:
                                   for xi, yi in zip(x, y)], dtype=object)
         font = LABEL_FONT
         self.background = "".join(
-            f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='{layout.building_radius + 1.5 * r:.1f}' fill='#F4F4F4' stroke='#D0D0D0'/>"
+            f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='{layout.building_radius + 1.5 * r:.1f}' "
+            "fill='#F4F4F4' stroke='#D0D0D0'/>"
             for cx, cy in layout.building_centre)
         if len(layout.grid_box) > 1:
             self.background = "".join(
@@ -117,7 +118,8 @@ class NetworkPicture:
         for k, colour in enumerate(CATEGORY_COLOURS):
             sel = self.dot_path[category == k]
             if len(sel):
-                parts.append(f"<path class='dots-{k}' d='{''.join(sel)}' fill='{colour}' stroke='white' stroke-width='0.6'/>")
+                parts.append(f"<path class='dots-{k}' d='{''.join(sel)}' fill='{colour}' "
+                             "stroke='white' stroke-width='0.6'/>")
         parts.append("</svg>")
         return "".join(parts)
 
@@ -199,14 +201,17 @@ def line_chart(series: list[Series], ghosts: list[Series], x_max: int, chart_id:
         yy = sy(v)
         parts.append(f"<line x1='{left}' x2='{width - right}' y1='{yy:.1f}' y2='{yy:.1f}' stroke='#E0E0E0'/>")
         label = f"{100 * v:.0f}%" if y_max >= 0.1 else f"{100 * v:.1f}%"
-        parts.append(f"<text x='{left - 8}' y='{yy + 7:.1f}' text-anchor='end' font-size='19' fill='#222'>{label}</text>")
+        parts.append(f"<text x='{left - 8}' y='{yy + 7:.1f}' text-anchor='end' font-size='19' "
+                     f"fill='#222'>{label}</text>")
     years = x_max // 12
     step_years = 1 if years <= 10 else (2 if years <= 20 else 5)
     for yr in range(0, years + 1, step_years):
         xx = sx(12 * yr)
         parts.append(f"<line x1='{xx:.1f}' x2='{xx:.1f}' y1='{top}' y2='{top + ph}' stroke='#F0F0F0'/>")
-        parts.append(f"<text x='{xx:.1f}' y='{height - 16}' text-anchor='middle' font-size='19' fill='#222'>{yr}</text>")
-    parts.append(f"<text x='{width - right}' y='{height - 1}' text-anchor='end' font-size='16' fill='#444'>years</text>")
+        parts.append(f"<text x='{xx:.1f}' y='{height - 16}' text-anchor='middle' font-size='19' "
+                     f"fill='#222'>{yr}</text>")
+    parts.append(f"<text x='{width - right}' y='{height - 1}' text-anchor='end' font-size='16' "
+                 "fill='#444'>years</text>")
     parts.append(f"<rect x='{left}' y='{top}' width='{pw}' height='{ph}' fill='none' stroke='#999'/>")
     for s in ghosts:
         parts.append(f"<path d='{_path(s.values, sx, sy)}' fill='none' stroke='{s.colour}' stroke-opacity='0.25' "

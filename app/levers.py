@@ -110,12 +110,14 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[dict[str, Preset], str]:
     for i, entry in enumerate(data.get("presets") or []):
         unknown = sorted(set(entry) - allowed)
         if unknown:
-            raise ConfigError(f"{path.name}: preset {i} has unknown field {unknown[0]}; allowed: {', '.join(sorted(allowed))}")
+            raise ConfigError(f"{path.name}: preset {i} has unknown field {unknown[0]}; "
+                              f"allowed: {', '.join(sorted(allowed))}")
         missing = [k for k in ("key", "label", "scenario", "community") if k not in entry]
         if missing:
             raise ConfigError(f"{path.name}: preset {i} lacks {missing[0]}")
         preset = Preset(**{**entry, "alternatives": tuple(entry.get("alternatives") or ()),
-                           "overrides": dict(entry.get("overrides") or {}), "story": " ".join(str(entry.get("story", "")).split())})
+                           "overrides": dict(entry.get("overrides") or {}),
+                           "story": " ".join(str(entry.get("story", "")).split())})
         for name in preset.scenarios:
             scenarios.check_name("scenario", name)
         scenarios.check_name("community", preset.community)

@@ -87,7 +87,8 @@ CSS = """
 }
 .notice { font-size: 19px !important; margin-bottom: 8px; }
 .v-alert.notice { background: #FFF6E5 !important; color: #4A2C00 !important; border: 2px solid #E69F00 !important; }
-.v-alert.notice.v-alert--type-error, .v-alert.notice.error--text { background: #FDECEA !important; color: #5F1A0E !important; border-color: #D55E00 !important; }
+.v-alert.notice.v-alert--type-error, .v-alert.notice.error--text {
+  background: #FDECEA !important; color: #5F1A0E !important; border-color: #D55E00 !important; }
 """
 
 

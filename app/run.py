@@ -40,7 +40,8 @@ def categories(model: CommunityModel) -> np.ndarray:
     s = model.state
     participated = s.participated if model.steps > 0 else np.zeros(model.n_residents, dtype=bool)
     benefited = s.benefit > 1e-3 * model.config.projects.facility_value
-    return np.where(participated, draw.CONTRIBUTED, np.where(benefited, draw.FREE_RODE, draw.NO_BENEFIT)).astype(np.int8)
+    return np.where(participated, draw.CONTRIBUTED,
+                    np.where(benefited, draw.FREE_RODE, draw.NO_BENEFIT)).astype(np.int8)
 
 
 @dataclass

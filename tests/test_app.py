@@ -64,7 +64,8 @@ def test_levers_left_as_the_scenario_sets_them_change_nothing(presets, scenario)
 def test_each_lever_sets_its_config_keys(presets):
     cfg = L.base_config(presets["free_riders"])  # free_rider_demo: nothing switched on
     lev = L.levers_from_config(cfg)
-    assert (lev.consultation, lev.incentives, lev.sanctions, lev.disclosure, lev.online) == ("none", False, False, False, False)
+    switches = (lev.consultation, lev.incentives, lev.sanctions, lev.disclosure, lev.online)
+    assert switches == ("none", False, False, False, False)
     on = L.Levers(consultation="sham", incentives=True, sanctions=True, disclosure=True, online=True,
                   free_rider_share=0.6, buildings=5)
     o = L.overrides(on, cfg)
@@ -287,7 +288,8 @@ def test_bad_seed_is_clamped_or_refused_with_a_message_not_a_traceback(page):
     assert _html(page, "month").attributes["data-step"] == "1", "a refused seed leaves the run alone"
     assert seed_box.v_model == "5", "the box shows the seed still in use"
     _click(page, "Reset")
-    assert _html(page, "month").attributes["data-step"] == "0" and "seed 5" in _html(page, "run-caption").unsafe_innerHTML
+    assert _html(page, "month").attributes["data-step"] == "0"
+    assert "seed 5" in _html(page, "run-caption").unsafe_innerHTML
 
 
 def test_a_model_that_cannot_be_built_is_reported_in_one_line(page, monkeypatch):
