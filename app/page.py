@@ -144,14 +144,26 @@ def Page():
         error.value = None
         frame.value += 1
 
+    def starting_levers(p, name: str | None = None):
+        """The levers a scenario sets, or None (with the error shown) if it cannot be composed."""
+        try:
+            return L.levers_from_config(L.base_config(p, name))
+        except Exception as e:  # noqa: BLE001 - e.g. a broken scenario file: one line, the old run kept
+            error.value = f"Could not load {name or p.scenario}: {e}"
+            playing.value = False
+            return None
+
     def choose_preset(key: str):
-        p = presets[key]
         notice.value = None
-        restart(preset_to=key, levers_to=L.levers_from_config(L.base_config(p)), keep_ghost=False)
+        lev = starting_levers(presets[key])
+        if lev is not None:
+            restart(preset_to=key, levers_to=lev, keep_ghost=False)
 
     def choose_scenario(name: str):
         notice.value = None
-        restart(scenario_to=name, levers_to=L.levers_from_config(L.base_config(preset, name)))
+        lev = starting_levers(preset, name)
+        if lev is not None:
+            restart(scenario_to=name, levers_to=lev)
 
     def set_lever(name: str, value):
         new, message = L.set_lever(levers.value, name, value)

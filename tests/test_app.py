@@ -304,6 +304,29 @@ def test_a_model_that_cannot_be_built_is_reported_in_one_line(page, monkeypatch)
     assert _html(page, "month") is not None  # the old run is still shown
 
 
+def test_a_scenario_that_cannot_be_composed_is_reported_in_one_line(page, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConfigError("scenario/ageing.yaml: consultation.mode = 'loud' is not allowed; allowed: none, sham, real")
+
+    monkeypatch.setattr(L, "base_config", broken)
+    _click(page, "Ageing community")
+    alert = page.find(v.Alert).widget
+    assert "Could not load co_creation: scenario/ageing.yaml: consultation.mode = 'loud'" in str(alert.children)
+    assert "Free rider demo" in _html(page, "run-caption").unsafe_innerHTML, "the old run stays"
+
+
+def test_an_error_while_stepping_is_reported_and_stops_the_run(page, monkeypatch):
+    _click(page, "Step")
+
+    def failing(self):
+        raise FloatingPointError("overflow in trust update")
+
+    monkeypatch.setattr(Run, "step", failing)
+    _click(page, "Step")
+    alert = page.find(v.Alert).widget
+    assert str(alert.children) == "['The model stopped at month 1: overflow in trust update']"
+
+
 def test_cli_refuses_a_bad_port_in_one_line():
     res = run_cli("app", "--port", "70000", timeout=60)
     assert res.returncode == 2
