@@ -4,7 +4,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test venv clean compare sensitivity bench-experiments
+.PHONY: run test venv clean compare sensitivity bench-experiments app
+
+# The trainer's live page: make app  (this machine only), or  make app HOST=0.0.0.0  on purpose.
+# Plain '=': a HOST variable in the environment (zsh sets one) is ignored; the command line wins.
+HOST = 127.0.0.1
+PORT = 8765
 
 $(STAMP): pyproject.toml
 	@python3 -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 12) else "cogov needs Python >= 3.12: python3 is " + sys.version.split()[0] + " (pyenv reads .python-version)")'
@@ -30,5 +35,8 @@ sensitivity: $(STAMP)
 bench-experiments: $(STAMP)
 	$(PY) benchmarks/experiments_scale.py
 
+app: $(STAMP)
+	$(PY) -m app --host $(HOST) --port $(PORT)
+
 clean:
-	rm -rf outputs multirun .pytest_cache
+	rm -rf outputs multirun .pytest_cache test-artifacts

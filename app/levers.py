@@ -1,0 +1,301 @@
+"""What the trainer can change on the live page: presets (data) and levers (bounded values).
+
+A **preset** (``app/presets.yaml``) names a scenario and a community from ``scenarios/``.
+The **levers** are the handful of settings a trainer talks about; each maps to dotted config
+keys of the model, so a run is always ``CommunityModel(scenario_name=..., community=...,
+rng=seed, **overrides)`` and nothing on the page branches on a scenario's name.
+
+=================  =====================================  ===============================
+lever              values                                 config keys it sets
+=================  =====================================  ===============================
+consultation       none / sham / real                     consultation.enabled, .mode
+incentives         on / off                               incentives.enabled
+sanctions          on / off (peer sanctions)              sanctions.enabled
+disclosure         on / off (open ledger)                 disclosure.enabled
+online             on / off (online channel)              channels.enabled, .online,
+                                                          .offline (kept on when online is off)
+free_rider_share   0–0.95 (share of residents)            resident.dispositions.* (the
+                                                          other shares rescaled to sum to 1)
+buildings          1–12 (community size)                  community.buildings
+=================  =====================================  ===============================
+
+Every value entering from the page passes :func:`set_lever`, :func:`parse_seed` or
+:func:`clamp_speed`, which clamp a number to its range (or refuse a value of the wrong kind)
+and return a one-line message for the page instead of raising.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from model.params import ConfigError
+
+PRESETS_FILE = Path(__file__).resolve().parent / "presets.yaml"
+
+CONSULTATION_MODES: tuple[str, ...] = ("none", "sham", "real")
+SWITCHES: tuple[str, ...] = ("incentives", "sanctions", "disclosure", "online")
+
+FREE_RIDER_SHARE_RANGE = (0.0, 0.95)
+"""Share of residents who are free riders by disposition (the rest keep their proportions)."""
+BUILDINGS_RANGE = (1, 12)
+"""Community size in buildings (12 buildings of the ageing community are ~2,600 adults)."""
+SEED_RANGE = (0, 2**32 - 1)
+SPEED_RANGE = (1, 30)
+"""Steps (months) per second while playing."""
+DEFAULT_SPEED = 10
+
+LABELS = {
+    "consultation": "Consultation",
+    "incentives": "Incentives (community coins)",
+    "sanctions": "Peer sanctions",
+    "disclosure": "Disclosure (open ledger)",
+    "online": "Online channel",
+    "free_rider_share": "Share of free riders",
+    "buildings": "Community size (buildings)",
+}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A starting point for a demonstration (one entry of ``app/presets.yaml``)."""
+
+    key: str
+    label: str
+    scenario: str
+    community: str
+    story: str = ""
+    alternatives: tuple[str, ...] = ()
+    overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def scenarios(self) -> tuple[str, ...]:
+        """The preset's scenario first, then the alternatives offered for comparison."""
+        return (self.scenario, *self.alternatives)
+
+
+@dataclass(frozen=True)
+class Levers:
+    """The values of the page's levers (see the module docstring for their config keys)."""
+
+    consultation: str = "none"
+    incentives: bool = False
+    sanctions: bool = False
+    disclosure: bool = False
+    online: bool = False
+    free_rider_share: float = 0.3
+    buildings: int = 3
+
+
+@functools.lru_cache(maxsize=4)
+def load_presets(path: Path = PRESETS_FILE) -> tuple[dict[str, Preset], str]:
+    """Read the presets file: ``({key: Preset}, default key)``.
+
+    Raises:
+        ConfigError: a malformed entry, or a scenario or community not in ``scenarios/``.
+    """
+    import scenarios
+
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    allowed = {f.name for f in dataclasses.fields(Preset)}
+    presets: dict[str, Preset] = {}
+    for i, entry in enumerate(data.get("presets") or []):
+        unknown = sorted(set(entry) - allowed)
+        if unknown:
+            raise ConfigError(f"{path.name}: preset {i} has unknown field {unknown[0]}; "
+                              f"allowed: {', '.join(sorted(allowed))}")
+        missing = [k for k in ("key", "label", "scenario", "community") if k not in entry]
+        if missing:
+            raise ConfigError(f"{path.name}: preset {i} lacks {missing[0]}")
+        preset = Preset(**{**entry, "alternatives": tuple(entry.get("alternatives") or ()),
+                           "overrides": dict(entry.get("overrides") or {}),
+                           "story": " ".join(str(entry.get("story", "")).split())})
+        for name in preset.scenarios:
+            scenarios.check_name("scenario", name)
+        scenarios.check_name("community", preset.community)
+        presets[preset.key] = preset
+    if not presets:
+        raise ConfigError(f"{path.name} lists no presets")
+    default = data.get("default") or next(iter(presets))
+    if default not in presets:
+        raise ConfigError(f"{path.name}: default = {default!r} is not a preset; allowed: {', '.join(presets)}")
+    return presets, default
+
+
+@functools.lru_cache(maxsize=32)
+def _composed(scenario: str, community: str) -> dict:
+    import scenarios
+
+    return scenarios.compose_dict(scenario, community)
+
+
+def base_config(preset: Preset, scenario: str | None = None) -> dict:
+    """The composed config (nested dict) of a preset's scenario and community, with its overrides."""
+    from model.config import set_dotted
+
+    data = copy.deepcopy(_composed(scenario or preset.scenario, preset.community))
+    for key, value in preset.overrides.items():
+        set_dotted(data, key, value)
+    return data
+
+
+def levers_from_config(cfg: dict) -> Levers:
+    """The lever positions a composed config corresponds to."""
+    consultation = cfg["consultation"]["mode"] if cfg["consultation"]["enabled"] else "none"
+    channels = cfg["channels"]
+    return Levers(
+        consultation=consultation,
+        incentives=bool(cfg["incentives"]["enabled"]),
+        sanctions=bool(cfg["sanctions"]["enabled"]),
+        disclosure=bool(cfg["disclosure"]["enabled"]),
+        online=bool(channels["enabled"] and channels["online"]),
+        free_rider_share=float(cfg["resident"]["dispositions"]["free_rider"]),
+        buildings=int(cfg["community"]["buildings"]),
+    )
+
+
+def overrides(levers: Levers, cfg: dict) -> dict[str, Any]:
+    """Dotted config overrides that put the levers' values on top of a composed config."""
+    out: dict[str, Any] = {
+        "consultation.enabled": levers.consultation != "none",
+        "incentives.enabled": levers.incentives,
+        "sanctions.enabled": levers.sanctions,
+        "disclosure.enabled": levers.disclosure,
+        "community.buildings": int(levers.buildings),
+    }
+    if levers.consultation != "none":
+        out["consultation.mode"] = levers.consultation
+    channels = cfg["channels"]
+    if levers.online:
+        out.update({"channels.enabled": True, "channels.online": True})
+    elif channels["enabled"]:
+        # Online off means meetings only: keep the offline channel so someone can take part.
+        out.update({"channels.online": False, "channels.offline": True})
+    current = cfg["resident"]["dispositions"]
+    if abs(levers.free_rider_share - current["free_rider"]) > 1e-9:
+        out.update({f"resident.dispositions.{k}": v
+                    for k, v in disposition_shares(current, levers.free_rider_share).items()})
+    # Only what differs from the config: levers left as the scenario set them change nothing,
+    # so the run is exactly CommunityModel(scenario_name=..., community=..., rng=seed).
+    return {k: v for k, v in out.items() if _get(cfg, k) != v}
+
+
+def _get(cfg: dict, key: str) -> Any:
+    node: Any = cfg
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def disposition_shares(current: dict[str, float], free_rider: float) -> dict[str, float]:
+    """Disposition shares with ``free_rider`` set and the others rescaled so all sum to 1."""
+    from model.config import DispositionShares
+
+    others = {k: float(v) for k, v in current.items() if k != "free_rider"}
+    total = sum(others.values())
+    if total <= 0:  # all free riders before: fall back on the schema's proportions
+        others = {k: v for k, v in dataclasses.asdict(DispositionShares()).items() if k != "free_rider"}
+        total = sum(others.values())
+    scaled = {k: v * (1.0 - free_rider) / total for k, v in others.items()}
+    last = list(scaled)[-1]
+    scaled[last] = max(0.0, 1.0 - free_rider - sum(v for k, v in scaled.items() if k != last))
+    return {"free_rider": float(free_rider), **scaled}
+
+
+def _number(raw: Any) -> float | None:
+    if isinstance(raw, bool):
+        return None
+    try:
+        x = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _clamp(label: str, x: float, lo: float, hi: float, fmt) -> tuple[float, str | None]:
+    if x < lo or x > hi:
+        y = min(max(x, lo), hi)
+        return y, f"{label}: {fmt(x)} is outside {fmt(lo)}–{fmt(hi)}; set to {fmt(y)}."
+    return x, None
+
+
+def set_lever(levers: Levers, name: str, raw: Any) -> tuple[Levers, str | None]:
+    """Levers with ``name`` set to ``raw``, clamped to its range, and a message if it was not taken as is.
+
+    A value of the wrong kind is refused (levers unchanged, with a message); a number out of
+    range is clamped (with a message). Never raises for a value; an unknown lever name is a
+    programming error (``KeyError``).
+    """
+    if name not in LABELS:
+        raise KeyError(name)
+    label, current = LABELS[name], getattr(levers, name)
+    if name == "consultation":
+        if raw not in CONSULTATION_MODES:
+            return levers, f"{label}: {raw!r} is not allowed; choose {', '.join(CONSULTATION_MODES)} (kept {current})."
+        return dataclasses.replace(levers, consultation=raw), None
+    if name in SWITCHES:
+        if not isinstance(raw, bool):
+            return levers, f"{label}: {raw!r} is not on or off (kept {'on' if current else 'off'})."
+        return dataclasses.replace(levers, **{name: raw}), None
+    x = _number(raw)
+    if name == "free_rider_share":
+        if x is None:
+            return levers, f"{label}: {raw!r} is not a number (kept {current:.0%})."
+        y, msg = _clamp(label, x, *FREE_RIDER_SHARE_RANGE, fmt=lambda v: f"{v:.0%}")
+        return dataclasses.replace(levers, free_rider_share=round(y, 4)), msg
+    # buildings
+    if x is None or x != int(x):
+        return levers, f"{label}: {raw!r} is not a whole number (kept {current})."
+    y, msg = _clamp(label, x, *BUILDINGS_RANGE, fmt=lambda v: f"{v:g}")
+    return dataclasses.replace(levers, buildings=int(y)), msg
+
+
+def parse_seed(raw: Any, current: int) -> tuple[int | None, str | None]:
+    """A seed from user input: a whole number in ``SEED_RANGE`` (clamped, with a message).
+
+    Returns ``(None, message)`` when the input is refused (not a whole number; ``current``
+    is named in the message as the seed kept).
+    """
+    text = str(raw).strip()
+    try:
+        x = int(text)
+    except ValueError:
+        x = None
+    if x is None:
+        y = _number(text)
+        if y is None or y != int(y):
+            return None, f"Seed: {text!r} is not a whole number (kept {current})."
+        x = int(y)
+    lo, hi = SEED_RANGE
+    if x < lo or x > hi:
+        y = min(max(x, lo), hi)
+        return y, f"Seed: {x} is outside {lo}–{hi}; set to {y}."
+    return x, None
+
+
+def clamp_speed(raw: Any) -> tuple[int, str | None]:
+    """Steps per second, a whole number in ``SPEED_RANGE``."""
+    x = _number(raw)
+    if x is None:
+        return DEFAULT_SPEED, f"Speed: {raw!r} is not a number; set to {DEFAULT_SPEED} steps per second."
+    y, msg = _clamp("Speed", round(x), *SPEED_RANGE, fmt=lambda v: f"{v:g}")
+    return int(y), msg
+
+
+def describe(levers: Levers) -> str:
+    """One line naming every lever's value, for the run's caption."""
+    def onoff(b: bool) -> str:
+        return "on" if b else "off"
+
+    return (f"consultation {levers.consultation} · incentives {onoff(levers.incentives)} · "
+            f"peer sanctions {onoff(levers.sanctions)} · open ledger {onoff(levers.disclosure)} · "
+            f"online {onoff(levers.online)} · free riders {levers.free_rider_share:.0%} · "
+            f"{levers.buildings} building{'s' if levers.buildings != 1 else ''}")

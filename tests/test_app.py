@@ -1,0 +1,333 @@
+"""The trainer's live page without a browser: presets, levers, drawing, and the page in Solara.
+
+The end-to-end test in a real browser is ``test_app_browser.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import ipyvuetify as v
+import numpy as np
+import pytest
+import solara
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from solara.widgets.widgets import HTML
+
+from app import draw
+from app import levers as L
+from app import page as page_mod
+from app.layout import structural_layout
+from app.run import Run, categories
+from conftest import run_cli
+from model.community import CommunityModel
+from model.params import ConfigError
+
+
+@pytest.fixture(scope="module")
+def presets():
+    return L.load_presets()[0]
+
+
+# ---------------------------------------------------------------------------- presets and levers
+def test_presets_are_data_naming_scenarios_and_communities_that_exist(presets):
+    import scenarios
+
+    assert list(presets) == ["free_riders", "top_down_vs_co_creation", "ageing"]
+    fr = presets["free_riders"]
+    assert (fr.label, fr.scenario, fr.community) == ("Free riders take hold", "free_rider_demo", "demo")
+    assert presets["top_down_vs_co_creation"].scenarios == ("top_down", "co_creation")
+    assert presets["ageing"].community == "ageing"
+    for p in presets.values():
+        assert p.story, f"{p.key} tells the trainer nothing"
+        for name in p.scenarios:
+            assert name in scenarios.available("scenario")
+        assert p.community in scenarios.available("community")
+    assert L.load_presets()[1] == "free_riders"
+
+
+def test_a_preset_naming_an_unknown_scenario_is_one_config_error(tmp_path):
+    bad = tmp_path / "presets.yaml"
+    bad.write_text("presets:\n  - {key: x, label: X, scenario: nowhere, community: demo}\n")
+    with pytest.raises(ConfigError, match="scenario = 'nowhere' is unknown; allowed:"):
+        L.load_presets(bad)
+
+
+@pytest.mark.parametrize("scenario", ["free_rider_demo", "top_down", "co_creation"])
+def test_levers_left_as_the_scenario_sets_them_change_nothing(presets, scenario):
+    cfg = L.base_config(presets["free_riders"], scenario)
+    assert L.overrides(L.levers_from_config(cfg), cfg) == {}
+
+
+def test_each_lever_sets_its_config_keys(presets):
+    cfg = L.base_config(presets["free_riders"])  # free_rider_demo: nothing switched on
+    lev = L.levers_from_config(cfg)
+    switches = (lev.consultation, lev.incentives, lev.sanctions, lev.disclosure, lev.online)
+    assert switches == ("none", False, False, False, False)
+    on = L.Levers(consultation="sham", incentives=True, sanctions=True, disclosure=True, online=True,
+                  free_rider_share=0.6, buildings=5)
+    o = L.overrides(on, cfg)
+    assert o["consultation.enabled"] is True and o["consultation.mode"] == "sham"
+    assert o["incentives.enabled"] and o["sanctions.enabled"] and o["disclosure.enabled"]
+    assert o["channels.enabled"] is True  # channels.online is already on by default
+    assert o["community.buildings"] == 5
+    shares = {k.rsplit(".", 1)[1]: val for k, val in o.items() if k.startswith("resident.dispositions.")}
+    assert shares["free_rider"] == 0.6 and math.isclose(sum(shares.values()), 1.0, abs_tol=1e-12)
+    m = CommunityModel(scenario_name="free_rider_demo", community="demo", rng=1, **o)
+    assert {"consultation", "incentives", "sanctions", "disclosure", "channels"} <= set(m.mechanisms)
+    assert m.config.resident.dispositions.free_rider == 0.6
+    assert m.config.channels.online and m.config.consultation.mode == "sham" and m.structure.n_buildings == 5
+
+
+def test_switching_the_online_channel_off_keeps_meetings_open(presets):
+    cfg = L.base_config(presets["ageing"])  # co_creation: offline and online
+    lev = L.levers_from_config(cfg)
+    assert lev.online
+    o = L.overrides(L.set_lever(lev, "online", False)[0], cfg)
+    assert o == {"channels.online": False} or o == {"channels.online": False, "channels.offline": True}
+
+
+@settings(max_examples=60, deadline=None)
+@given(free_rider=st.floats(*L.FREE_RIDER_SHARE_RANGE),
+       others=st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3))
+def test_disposition_shares_sum_to_one_and_keep_the_others_proportions(free_rider, others):
+    current = dict(zip(("conditional_cooperator", "unconditional_cooperator", "hump_shaped"), others))
+    current["free_rider"] = 0.3
+    out = L.disposition_shares(current, free_rider)
+    assert math.isclose(sum(out.values()), 1.0, abs_tol=1e-9)
+    assert out["free_rider"] == free_rider and all(val >= 0 for val in out.values())
+    if sum(others) > 1e-6 and free_rider < 0.95:
+        a, b = out["conditional_cooperator"], out["hump_shaped"]
+        assert math.isclose(a * others[2], b * others[0], rel_tol=1e-6, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("name, raw, expect, message", [
+    ("free_rider_share", 1.5, 0.95, "outside 0%–95%; set to 95%"),
+    ("free_rider_share", -0.2, 0.0, "outside 0%–95%; set to 0%"),
+    ("free_rider_share", "lots", 0.3, "is not a number"),
+    ("free_rider_share", float("nan"), 0.3, "is not a number"),
+    ("buildings", 40, 12, "outside 1–12; set to 12"),
+    ("buildings", 0, 1, "outside 1–12; set to 1"),
+    ("buildings", 2.5, 3, "not a whole number"),
+    ("consultation", "maybe", "none", "choose none, sham, real"),
+    ("sanctions", "yes", False, "is not on or off"),
+    ("free_rider_share", 0.55, 0.55, None),
+    ("consultation", "real", "real", None),
+])
+def test_out_of_range_or_wrong_values_are_clamped_or_refused_with_a_message(name, raw, expect, message):
+    new, msg = L.set_lever(L.Levers(), name, raw)
+    assert getattr(new, name) == expect
+    if message is None:
+        assert msg is None
+    else:
+        assert message in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize("raw, expect, message", [
+    ("42", 42, None), (" 7 ", 7, None), ("1e3", 1000, None), ("-5", 0, "outside 0–4294967295; set to 0"),
+    ("99999999999", 2**32 - 1, "set to 4294967295"), ("abc", None, "not a whole number (kept 3)"),
+    ("2.5", None, "not a whole number"), ("", None, "not a whole number"),
+])
+def test_seed_input_is_a_bounded_whole_number(raw, expect, message):
+    seed, msg = L.parse_seed(raw, current=3)
+    assert seed == expect
+    assert (msg is None) if message is None else (message in msg)
+
+
+def test_speed_is_clamped():
+    assert L.clamp_speed(500) == (30, "Speed: 500 is outside 1–30; set to 30.")
+    assert L.clamp_speed(12) == (12, None)
+    assert L.clamp_speed(None)[0] == L.DEFAULT_SPEED
+
+
+# ---------------------------------------------------------------------------- what is drawn
+@pytest.fixture(scope="module")
+def stepped_run(presets):
+    p = presets["free_riders"]
+    run = Run(p, p.scenario, L.levers_from_config(L.base_config(p)), seed=4)
+    for _ in range(18):
+        run.step()
+    return run
+
+
+def test_graph_colours_use_the_models_own_definitions(stepped_run):
+    m = stepped_run.model
+    cat = categories(m)
+    assert np.mean(cat == draw.FREE_RODE) == pytest.approx(m.latest["free_rider_share"], abs=1e-12)
+    assert np.mean(cat == draw.CONTRIBUTED) == pytest.approx(m.latest["participation_rate"], abs=1e-12)
+    svg, counts = stepped_run.network_svg()
+    assert counts.sum() == m.n_residents
+    assert f"data-step='{m.steps}'" in svg
+    # one path of dots per colour present, with one circle (two arcs) per resident of that colour
+    for k in range(3):
+        match = re.search(rf"class='dots-{k}' d='([^']*)'", svg)
+        assert (match is not None) == (counts[k] > 0)
+        if match:
+            assert match.group(1).count("a") == 2 * counts[k]
+
+
+def test_layout_puts_residents_in_their_building_and_households_together():
+    m = CommunityModel(scenario_name="top_down", community="ageing", rng=2)
+    s = m.structure
+    lay = structural_layout(s.building, s.grid)
+    d = np.hypot(lay.x - lay.building_centre[s.building, 0], lay.y - lay.building_centre[s.building, 1])
+    assert np.all(d <= lay.building_radius + 1e-9)
+    c = lay.building_centre
+    gaps = np.hypot(*(c[:, None, :] - c[None, :, :]).transpose(2, 0, 1))[np.triu_indices(len(c), 1)]
+    assert gaps.min() > 2 * lay.building_radius, "building discs overlap"
+    assert lay.x.min() >= 0 and lay.x.max() <= lay.width and lay.y.min() >= 0 and lay.y.max() <= lay.height
+    # adults of one household sit side by side: much closer than two residents of a building at random
+    same = np.flatnonzero(s.household[1:] == s.household[:-1])
+    hh = np.hypot(lay.x[same + 1] - lay.x[same], lay.y[same + 1] - lay.y[same])
+    assert np.median(hh) < 0.25 * lay.building_radius
+    # and the layout is cheap enough to compute per run: no spring layout
+    assert structural_layout(s.building, s.grid).x.tolist() == lay.x.tolist()
+
+
+def test_line_chart_draws_each_series_and_breaks_at_missing_values():
+    series = [draw.Series("a", np.array([0.1, 0.2, np.nan, 0.3]), draw.BLACK)]
+    ghost = [draw.Series("prev", np.array([0.2, 0.25]), draw.BLACK)]
+    svg = draw.line_chart(series, ghost, 60, "c")
+    paths = re.findall(r"<path d='([^']*)'[^>]*class='(line|ghost)'", svg)
+    assert [kind for _, kind in paths] == ["ghost", "line"]
+    assert paths[1][0].count("M") == 2 and paths[1][0].count("L") == 1
+    assert draw.nice_max([np.array([0.07])]) == 0.1
+    assert draw.months_axis(10) == 60 and draw.months_axis(61) == 120
+    long = draw.line_chart([draw.Series("a", np.linspace(0, 1, 5000), draw.BLACK)], [], 5000, "c")
+    assert long.count("L") <= draw.MAX_POINTS + 1
+
+
+# ---------------------------------------------------------------------------- the page in Solara
+def _html(rc, element_id: str):
+    for w in rc.find(HTML).widgets:
+        if w.attributes.get("id") == element_id:
+            return w
+    raise AssertionError(f"no element #{element_id}")
+
+
+def _text(rc) -> str:
+    return " ".join(w.unsafe_innerHTML or "" for w in rc.find(HTML).widgets)
+
+
+@pytest.fixture
+def page():
+    box, rc = solara.render(page_mod.Page(), handle_error=False)
+    yield rc
+    rc.close()
+
+
+def _click(rc, label: str):
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
+def test_step_advances_the_month_and_shows_the_models_values(page):
+    chart0 = _html(page, "month").unsafe_innerHTML, _text(page)
+    for _ in range(6):
+        _click(page, "Step")
+    assert _html(page, "month").attributes["data-step"] == "6"
+    expected = CommunityModel(scenario_name="free_rider_demo", community="demo", rng=0)
+    for _ in range(6):
+        expected.step()
+    tile = _html(page, "run-caption")  # caption names the run
+    assert "Free rider demo" in tile.unsafe_innerHTML and "seed 0" in tile.unsafe_innerHTML
+    text = _text(page)
+    assert text != chart0[1], "charts did not change"
+    value = float(re.search(r"id='tile-free-riders' data-value='([^']+)'", text).group(1))
+    assert value == expected.latest["free_rider_share"]
+    assert f"<div class='value'>{draw.pct(value)}</div>" in text
+
+
+def test_switching_sanctions_on_restarts_the_run_with_sanctions_and_keeps_the_old_one_faded(page):
+    for _ in range(5):
+        _click(page, "Step")
+    page.find(v.Switch, label="Peer sanctions").widget.v_model = True
+    assert _html(page, "month").attributes["data-step"] == "0"
+    caption = _html(page, "run-caption").unsafe_innerHTML
+    assert "peer sanctions on" in caption and "Previous run (faded)" in caption and "peer sanctions off" in caption
+    for _ in range(5):
+        _click(page, "Step")
+    expected = CommunityModel(scenario_name="free_rider_demo", community="demo", rng=0, **{"sanctions.enabled": True})
+    for _ in range(5):
+        expected.step()
+    text = _text(page)
+    value = float(re.search(r"id='tile-free-riders' data-value='([^']+)'", text).group(1))
+    assert value == expected.latest["free_rider_share"]
+    assert "class='ghost'" in text and "previous run" in text
+
+
+def test_presets_and_scenarios_load_their_levers(page):
+    _click(page, "Ageing community")
+    caption = _html(page, "run-caption").unsafe_innerHTML
+    assert "Co-creation" in caption and "consultation real" in caption and "online on" in caption
+    assert page.find(v.Switch, label="Online channel").widget.v_model is True
+    _click(page, "Top-down vs co-creation")
+    assert "Top-down" in _html(page, "run-caption").unsafe_innerHTML
+    page.find(v.BtnToggle, class_="scenario-toggle").widget.v_model = "co_creation"
+    caption = _html(page, "run-caption").unsafe_innerHTML
+    assert caption.startswith("<b>This run:</b> Co-creation") and "incentives on" in caption
+
+
+def test_bad_seed_is_clamped_or_refused_with_a_message_not_a_traceback(page):
+    seed_box = page.find(v.TextField, label="Seed").widget
+
+    def enter(text: str):
+        seed_box.v_model = text
+        seed_box.fire_event("keyup.enter", {})
+
+    enter("-7")
+    assert page.find(v.Alert, children=["Seed: -7 is outside 0–4294967295; set to 0."]).widgets
+    assert seed_box.v_model == "0", "the box shows the seed actually used"
+    enter("5")
+    assert "seed 5" in _html(page, "run-caption").unsafe_innerHTML
+    assert not page.find(v.Alert).widgets, "a valid seed clears the message"
+    _click(page, "Step")
+    enter("twelve")
+    assert page.find(v.Alert, children=["Seed: 'twelve' is not a whole number (kept 5)."]).widgets
+    assert _html(page, "month").attributes["data-step"] == "1", "a refused seed leaves the run alone"
+    assert seed_box.v_model == "5", "the box shows the seed still in use"
+    _click(page, "Reset")
+    assert _html(page, "month").attributes["data-step"] == "0"
+    assert "seed 5" in _html(page, "run-caption").unsafe_innerHTML
+
+
+def test_a_model_that_cannot_be_built_is_reported_in_one_line(page, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConfigError("community.buildings = 0 is out of range; allowed: [1, 100000]")
+
+    monkeypatch.setattr(page_mod, "Run", broken)
+    page.find(v.Switch, label="Incentives (community coins)").widget.v_model = True
+    alert = page.find(v.Alert).widget
+    assert "Could not start the run: community.buildings = 0 is out of range" in str(alert.children)
+    assert "Traceback" not in str(alert.children)
+    assert _html(page, "month") is not None  # the old run is still shown
+
+
+def test_a_scenario_that_cannot_be_composed_is_reported_in_one_line(page, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConfigError("scenario/ageing.yaml: consultation.mode = 'loud' is not allowed; allowed: none, sham, real")
+
+    monkeypatch.setattr(L, "base_config", broken)
+    _click(page, "Ageing community")
+    alert = page.find(v.Alert).widget
+    assert "Could not load co_creation: scenario/ageing.yaml: consultation.mode = 'loud'" in str(alert.children)
+    assert "Free rider demo" in _html(page, "run-caption").unsafe_innerHTML, "the old run stays"
+
+
+def test_an_error_while_stepping_is_reported_and_stops_the_run(page, monkeypatch):
+    _click(page, "Step")
+
+    def failing(self):
+        raise FloatingPointError("overflow in trust update")
+
+    monkeypatch.setattr(Run, "step", failing)
+    _click(page, "Step")
+    alert = page.find(v.Alert).widget
+    assert str(alert.children) == "['The model stopped at month 1: overflow in trust update']"
+
+
+def test_cli_refuses_a_bad_port_in_one_line():
+    res = run_cli("app", "--port", "70000", timeout=60)
+    assert res.returncode == 2
+    assert res.stderr.strip() == "--port = 70000 is out of range; allowed: 1–65535"

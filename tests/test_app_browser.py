@@ -1,0 +1,168 @@
+"""The trainer's live page end to end, as a person uses it: a real server and Debian's Chromium.
+
+Starts ``python -m app`` on a free port of 127.0.0.1, drives headless Chromium
+(``/usr/bin/chromium``) through Playwright, and saves screenshots in ``test-artifacts/``.
+Runs in CI (``.ci/run`` installs Debian's chromium); it fails, never skips, without it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from app import browser as B
+from app import draw
+from model.community import CommunityModel
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHARTS = ("#chart-participation", "#chart-free-riders", "#chart-contribution", "#chart-trust")
+expect.set_options(timeout=30_000)  # generous: CI's two cores are shared by the server and Chromium
+
+
+@pytest.fixture(scope="module")
+def live():
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "live_page_server.log"
+    with B.serving(log=log) as url, sync_playwright() as p:
+        browser = B.launch(p)
+        yield url, browser, log
+        browser.close()
+
+
+def wait_month(page, month: int, timeout: float = 30_000) -> None:
+    page.wait_for_function(f"document.querySelector('#month')?.dataset.step === '{month}'", timeout=timeout)
+
+
+def press_step(page, times: int) -> None:
+    start = B.month(page)
+    for i in range(times):
+        page.get_by_role("button", name="Step").click()
+        wait_month(page, start + i + 1)
+    # the graph and charts re-render with the counter; wait until the graph shows this month too
+    page.wait_for_function(f"document.querySelector('#graph svg')?.dataset.step === '{start + times}'")
+
+
+def drawn(page) -> dict[str, str]:
+    return {sel: page.inner_html(sel) for sel in (*CHARTS, "#graph svg")}
+
+
+def shown_share(page) -> tuple[str, float]:
+    tile = page.locator("#tile-free-riders")
+    return tile.locator(".value").inner_text(), float(tile.get_attribute("data-value"))
+
+
+def model_after(steps: int, **overrides) -> CommunityModel:
+    m = CommunityModel(scenario_name="free_rider_demo", community="demo", rng=0, **overrides)
+    for _ in range(steps):
+        m.step()
+    return m
+
+
+def play_until(page, month: int) -> int:
+    """Press play, wait for ``month``, pause; return the month the run stopped at."""
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(f"Number(document.querySelector('#month').dataset.step) >= {month}", timeout=30_000)
+    page.get_by_role("button", name="❚❚ Pause").click()
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
+    time.sleep(0.3)  # a step already under way when Pause arrived may still be drawn
+    return B.month(page)
+
+
+def shot(page, name: str) -> None:
+    time.sleep(0.4)  # let button ripples fade
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_trainer_watches_free_riding_then_switches_sanctions_on(live):
+    url, browser, log = live
+    assert log.read_text().splitlines()[0] == f"Live page: {url}", "the address is printed first"
+    assert url.startswith("http://127.0.0.1:")
+    page = B.open_page(browser, url)
+    page_errors: list[str] = []
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+
+    page.get_by_role("button", name="Free riders take hold").click()
+    wait_month(page, 0)
+    expect(page.locator("h1")).to_have_text("Free riders take hold")
+    before = drawn(page)
+
+    press_step(page, 6)
+    expect(page.locator("#month")).to_contain_text("Month 6")
+    after = drawn(page)
+    for sel in before:
+        assert after[sel] != before[sel], f"{sel} did not change after 6 steps"
+    expected = model_after(6)
+    text, value = shown_share(page)
+    assert value == expected.latest["free_rider_share"]
+    assert text == draw.pct(expected.latest["free_rider_share"])
+    free_rode = int(page.get_attribute("#legend-1", "data-count"))
+    assert free_rode == round(expected.latest["free_rider_share"] * expected.n_residents)
+    shot(page, "live_page_1_free_riders.png")
+
+    play_until(page, 36)
+
+    page.get_by_label("Peer sanctions").check()
+    wait_month(page, 0)
+    expect(page.locator("#run-caption")).to_contain_text("peer sanctions on")
+    expect(page.locator("#run-caption")).to_contain_text("Previous run (faded)")
+    press_step(page, 6)
+    with_sanctions = model_after(6, **{"sanctions.enabled": True})
+    text, value = shown_share(page)
+    assert value == with_sanctions.latest["free_rider_share"]
+    assert text == draw.pct(value)
+    assert page.locator("#chart-free-riders path.ghost").count() == 1, "the run without sanctions stays, faded"
+    paused = play_until(page, 36)
+    time.sleep(0.7)
+    assert B.month(page) == paused, "pause stops the run"
+    shot(page, "live_page_2_sanctions_on.png")
+
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(f"Number(document.querySelector('#month').dataset.step) >= {paused + 6}")
+    page.get_by_label("Disclosure (open ledger)").check()  # while playing: restarts and plays on
+    expect(page.locator("#run-caption")).to_contain_text("open ledger on")
+    assert B.month(page) < 12
+    page.wait_for_function("Number(document.querySelector('#month').dataset.step) >= 15", timeout=30_000)
+    page.get_by_role("button", name="❚❚ Pause").click()
+    assert not page_errors, page_errors
+
+
+def test_out_of_range_values_get_a_message_not_a_traceback(live):
+    url, browser, _ = live
+    page = B.open_page(browser, url)
+    seed = page.get_by_label("Seed")
+    seed.fill("-7")
+    seed.press("Enter")
+    expect(page.get_by_text("Seed: -7 is outside 0–4294967295; set to 0.")).to_be_visible()
+    expect(seed).to_have_value("0")
+    seed.fill("twelve")
+    seed.press("Enter")
+    expect(page.get_by_text("Seed: 'twelve' is not a whole number (kept 0).")).to_be_visible()
+    shown = page.inner_text("body")
+    assert "Traceback" not in shown and "Error" not in shown
+    shot(page, "live_page_3_seed_refused.png")
+
+
+def test_comparison_and_ageing_presets(live):
+    url, browser, _ = live
+    page = B.open_page(browser, url)
+    page.get_by_role("button", name="Top-down vs co-creation").click()
+    expect(page.locator("#run-caption")).to_contain_text("Top-down in the demo community")
+    wait_month(page, 0)
+    press_step(page, 24)
+    page.locator(".scenario-toggle").get_by_role("button", name="Co-creation").click()
+    expect(page.locator("#run-caption")).to_contain_text("This run: Co-creation in the demo community")
+    wait_month(page, 0)
+    press_step(page, 24)
+    shot(page, "live_page_4_top_down_vs_co_creation.png")
+
+    page.get_by_role("button", name="Ageing community").click()
+    expect(page.locator("h1")).to_have_text("Ageing community")
+    expect(page.locator("#run-caption")).to_contain_text("Co-creation in the ageing community")
+    expect(page.locator("#run-caption")).to_contain_text("online on")
+    wait_month(page, 0)
+    press_step(page, 12)
+    shot(page, "live_page_5_ageing.png")
