@@ -61,7 +61,7 @@ def _share(flags: np.ndarray, positions: np.ndarray | None = None) -> float:
     """Share of true ``flags`` (among ``positions``): the mean of a boolean array, counted."""
     if positions is not None:
         flags = flags.take(positions)
-    return np.count_nonzero(flags) / flags.size if flags.size else float("nan")
+    return int(np.count_nonzero(flags)) / flags.size if flags.size else float("nan")
 
 
 def _groups(model) -> tuple[list[np.ndarray], list[np.ndarray]]:
