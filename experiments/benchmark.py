@@ -248,22 +248,22 @@ def print_report(results: dict) -> None:
     out.print(f"{m['cpu']}, {m['usable_cpus']} usable CPUs, {m['memory_gib']} GiB; Python {m['python']}, numpy "
               f"{m['numpy']}, Mesa {m['mesa']}; commit {(results['commit'] or 'unknown')[:10]}", highlight=False)
     table = Table(box=box.SIMPLE_HEAD, title=f"{results['options']['scenario']}: build, steady state, peak memory")
-    for col in ("", "residents", "grids", "ties", "build s", "months", "run s", "ms/month", "res-steps/s",
-                "peak RSS MiB", "speed-up", "load"):
+    for col in ("", "residents", "ties", "build s", "months", "run s", "ms/month", "res-steps/s",
+                "RSS MiB", "speed-up", "load"):
         table.add_column(col, justify="left" if not col else "right", no_wrap=True)
     ref = {r["target_residents"]: r for r in results["scaling"] if r["impl"] == "reference"}
     for r in results["scaling"]:
         speedup = ""
         if r["impl"] == "fast" and r["target_residents"] in ref:
             speedup = f"{r['steady_rate'] / ref[r['target_residents']]['steady_rate']:,.0f}x"
-        table.add_row("vectorised" if r["impl"] == "fast" else "reference", f"{r['residents']:,}",
-                      f"{r['grids']:,}", f"{r['ties']:,}", f"{r['build_s']:.2f}", str(r["steps"]),
+        table.add_row("vectorised" if r["impl"] == "fast" else "reference", f"{r['residents']:,}", f"{r['ties']:,}", f"{r['build_s']:.2f}", str(r["steps"]),
                       f"{r['run_s']:.2f}", f"{r['month_ms']:.2f}", _num(r["steady_rate"], "/s"),
                       f"{r['peak_rss_mib']:,.0f}", speedup,
                       f"{r['load_before'][0]:.2f}-{r['load_after'][0]:.2f}")
     out.print(table)
     out.print("reference: benchmarks/reference.py (one Resident.step() per agent, neighbours through "
-              "mesa.discrete_space.Network); load: 1-minute load average before-after", highlight=False)
+              "mesa.discrete_space.Network);\nties: social ties (each stored twice in the CSR graph); RSS: peak "
+              "resident memory of the process; load: 1-minute load average before-after", highlight=False)
     d = results.get("default_run")
     if d:
         out.print(f"default run ({d['residents']:,} residents, 120 months): first in a process {d['first_s']:.3f} s "
