@@ -35,7 +35,6 @@ import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
 from model.community import resolve_config
-from model.network import HOUSEHOLD
 from model.params import DOMAINS, ConfigError
 from model.population import FREE_RIDER, ResidentState, build_structure, sample_dist
 
@@ -156,7 +155,8 @@ class Resident(FixedAgent):
         self.participated = self.took_part
         self.active_leader = self.party_member and self.took_part
         if "incentives" in self.model.mechanisms:
-            self.reward_value = self.model.mechanisms["incentives"].cost_offset * self.trust_in_government * self.contribution
+            offset = self.model.mechanisms["incentives"].cost_offset
+            self.reward_value = offset * self.trust_in_government * self.contribution
 
     def receive_benefits(self) -> None:
         m = self.model
@@ -187,8 +187,8 @@ class Resident(FixedAgent):
             fb_trust += mech["disclosure"].trust_weight * mech["disclosure"].level
         grid = m.grids[self.grid]
         dispute = L.dispute_penalty * grid.dispute_level * grid.active
-        sat_target = (L.satisfaction_baseline + L.satisfaction_benefit_weight * min(1.0, self.benefit / L.benefit_reference)
-                      + fb_sat - dispute)
+        benefit = min(1.0, self.benefit / L.benefit_reference)
+        sat_target = L.satisfaction_baseline + L.satisfaction_benefit_weight * benefit + fb_sat - dispute
         self.satisfaction += L.satisfaction_rate * (_clip01(sat_target) - self.satisfaction)
         trust_target = L.trust_baseline + L.trust_satisfaction_weight * (self.satisfaction - 0.5) + fb_trust
         self.trust_in_government += L.trust_in_government_rate * (_clip01(trust_target) - self.trust_in_government)
@@ -212,7 +212,8 @@ class Resident(FixedAgent):
                 dropout *= p.dropout_multiplier
         if self.volunteer and m.rng.random() < dropout:
             self.volunteer = False
-        if not self.volunteer and self.contribution >= so.volunteer_threshold and m.rng.random() < m.recruit_probability:
+        willing = self.contribution >= so.volunteer_threshold
+        if not self.volunteer and willing and m.rng.random() < m.recruit_probability:
             self.volunteer = True  # (one who just left may be recruited again, as in the vectorised model)
 
 
@@ -301,7 +302,8 @@ class ReferenceModel(mesa.Model):
         self.n_residents = n = structure.n
         self.G = graph.to_networkx()
         for u, v, data in self.G.edges(data=True):
-            data["floor"] = data["weight"] if data["kind"] == "household" else min(cfg.learning.tie_floor, data["weight"])
+            household = data["kind"] == "household"
+            data["floor"] = data["weight"] if household else min(cfg.learning.tie_floor, data["weight"])
         self.network = Network(self.G, layout=None, random=self.random)
 
         self.grids = [Grid(g) for g in range(structure.n_grids)]
@@ -407,7 +409,8 @@ class ReferenceModel(mesa.Model):
         for item, key in (("co_evaluation", "third_party_cost"), ("disclosure", "monthly_cost")):
             if item in self.mechanisms:
                 self.spend("evaluation" if item == "co_evaluation" else item, getattr(self.mechanisms[item], key))
-        self.recruit_probability = self.config.social_orgs.recruitment_rate * sum(o.capacity for o in self.organisations)
+        capacity = sum(o.capacity for o in self.organisations)
+        self.recruit_probability = self.config.social_orgs.recruitment_rate * capacity
         self.residents.do("reward")
         self._update_ties()
         self.government.step()

@@ -256,7 +256,8 @@ def print_report(results: dict) -> None:
         speedup = ""
         if r["impl"] == "fast" and r["target_residents"] in ref:
             speedup = f"{r['steady_rate'] / ref[r['target_residents']]['steady_rate']:,.0f}x"
-        table.add_row("vectorised" if r["impl"] == "fast" else "reference", f"{r['residents']:,}", f"{r['ties']:,}", f"{r['build_s']:.2f}", str(r["steps"]),
+        table.add_row("vectorised" if r["impl"] == "fast" else "reference", f"{r['residents']:,}", f"{r['ties']:,}",
+                      f"{r['build_s']:.2f}", str(r["steps"]),
                       f"{r['run_s']:.2f}", f"{r['month_ms']:.2f}", _num(r["steady_rate"], "/s"),
                       f"{r['peak_rss_mib']:,.0f}", speedup,
                       f"{r['load_before'][0]:.2f}-{r['load_after'][0]:.2f}")
@@ -310,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         cli.fail(str(exc))
 
-    out = Path(opts["out"]) if opts["out"] else Path("outputs") / "benchmark" / (time.strftime("%Y-%m-%d_%H-%M-%S") + ".json")
+    stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
+    out = Path(opts["out"]) if opts["out"] else Path("outputs") / "benchmark" / f"{stamp}.json"
     results = {"kind": "benchmark", "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "commit": _git_commit(),
                "machine": _machine(), "options": opts, "command": " ".join(["python", "-m", PROG, *argv]),
                "scaling": []}
