@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The main job: compare top-down with co-creation (30 seeds each, 120 months) and write the
+# analyst's report; the last line printed is the path of report.html.
+RUN_DIR := outputs/compare/$(shell date +%Y-%m-%d_%H-%M-%S)
 run: $(STAMP)
-	$(PY) -m experiments.run
+	$(PY) -m experiments.compare out=$(RUN_DIR)
+	$(PY) -m analysis.report results=$(RUN_DIR)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

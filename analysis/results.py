@@ -141,7 +141,12 @@ def load(path: str | Path) -> Results:
             raise ConfigError(f"{kind} results need {name} in {path}")
     for name in (*TABLES[kind], *OPTIONAL[kind]):
         if (path / name).is_file():
-            res.tables[name] = pd.read_parquet(path / name)
+            try:
+                res.tables[name] = pd.read_parquet(path / name)
+            except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ConfigError(f"{path / name}: not a readable parquet table ({first}); "
+                                  "re-run the job's command to rebuild it") from None
     if kind == "compare":
         ts = res.timeseries
         missing = [c for c in ("scenario", "seed", "step") if c not in ts]

@@ -144,7 +144,7 @@ def collect(sweep_dir: Path | str, out: Path | str | None = None) -> Collected:
             if writer is not None:
                 writer.close()
 
-    io._atomic(target, write)
+    io.atomic_write(target, write)
     if failures:
         io.write_json(failures, sweep_dir / "failures.json")
     else:

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         summary = pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
     io.write_parquet(summary, out / "summary.parquet")
-    io._atomic(out / "summary.csv", lambda tmp: summary.to_csv(tmp, index=False))
+    io.write_csv(summary, out / "summary.csv")
     failures = [{"key": s.key, "scenario": s.labels["scenario"], "seed": s.seed,
                  "error": outcomes[s.key].error or _stored_error(store, s.key)} for s in failed]
     if failures:

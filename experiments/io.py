@@ -22,7 +22,7 @@ def _umask() -> int:
 _MODE = 0o666 & ~_umask()
 
 
-def _atomic(path: Path, write) -> Path:
+def atomic_write(path: Path, write) -> Path:
     """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it to ``path``
     (ordinary file permissions, not mkstemp's owner-only ones)."""
     path = Path(path)
@@ -41,7 +41,7 @@ def _atomic(path: Path, write) -> Path:
 
 def write_parquet(df: pd.DataFrame, path: Path) -> Path:
     """Write a DataFrame to parquet atomically."""
-    return _atomic(path, lambda tmp: df.to_parquet(tmp, index=False))
+    return atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
 
 
 def write_json(data, path: Path) -> Path:
@@ -52,9 +52,9 @@ def write_json(data, path: Path) -> Path:
             json.dump(data, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
 
-    return _atomic(path, write)
+    return atomic_write(path, write)
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """Write a DataFrame to CSV atomically (no index column)."""
-    return _atomic(path, lambda tmp: df.to_csv(tmp, index=False))
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))

@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.concat([indices(method, problem, x, per_sample[m].to_numpy(float), m, opts["levels"],
                                opts["sampler_seed"]) for m in metrics], ignore_index=True)
     io.write_parquet(table, out / "indices.parquet")
-    io._atomic(out / "indices.csv", lambda tmp: table.to_csv(tmp, index=False))
+    io.write_csv(table, out / "indices.csv")
 
     failures = [{"key": s.key, "sample": s.labels["sample"], "seed": s.seed, "error": outcomes[s.key].error}
                 for s in failed]

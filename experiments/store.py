@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 import traceback
 from dataclasses import dataclass
@@ -80,8 +81,25 @@ class RunStore:
         return self.root / f"{key}.failed.json"
 
     def has(self, key: str) -> bool:
-        """Whether the run ``key`` finished (its file exists)."""
-        return self.path(key).exists()
+        """Whether the run ``key`` finished: its file exists and is a readable parquet file.
+
+        A corrupt file (e.g. damaged by a disk or a copy) is moved aside, never deleted, as
+        ``<key>.corrupt-<time>.parquet`` with a one-line warning; the run then counts as missing
+        and is computed again.
+        """
+        path = self.path(key)
+        if not path.exists():
+            return False
+        try:
+            pq.read_metadata(path)
+            return True
+        except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
+            aside = path.with_name(f"{key}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.parquet")
+            os.replace(path, aside)
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            print(f"warning: run file {path.name} is unreadable ({reason}); kept as {aside.name}, "
+                  "the run will be computed again", file=sys.stderr)
+            return False
 
     def save(self, key: str, timeseries: pd.DataFrame, record: dict) -> Path:
         """Write a finished run atomically and clear an earlier failure record of it."""
@@ -89,7 +107,7 @@ class RunStore:
         meta = dict(table.schema.metadata or {})
         meta[META_KEY] = json.dumps(record, ensure_ascii=False).encode("utf-8")
         table = table.replace_schema_metadata(meta)
-        path = io._atomic(self.path(key), lambda tmp: pq.write_table(table, tmp))
+        path = io.atomic_write(self.path(key), lambda tmp: pq.write_table(table, tmp))
         self.failure_path(key).unlink(missing_ok=True)
         return path
 

@@ -62,8 +62,11 @@ class CommunityModel(mesa.Model):
         community: a community under ``scenarios/community/``; None: the default.
         rng: seed or ``numpy.random.Generator`` (Mesa's ``rng``); every draw comes from it.
         config: a ready ``ModelConfig`` or nested dict; when given, the names are not looked up.
+        scenario: Mesa's own experimental ``Scenario`` object (passed through to
+            ``mesa.Model``, as SolaraViz does on reset); not a cogov scenario name.
         **overrides: dotted config keys and values, e.g.
-            ``CommunityModel(**{"consultation.adoption_rate": 0.5})``.
+            ``CommunityModel(**{"consultation.adoption_rate": 0.5})``. ``seed=`` without
+            ``rng`` seeds the run, as in Mesa.
 
     Raises:
         ConfigError: an unknown scenario, community or key, or a value out of range.
@@ -74,10 +77,14 @@ class CommunityModel(mesa.Model):
     DISPOSITIONS = DISPOSITIONS
 
     def __init__(self, *, scenario_name: str | None = None, community: str | None = None,
-                 rng: Any = None, config: Any = None, **overrides: Any) -> None:
-        super().__init__(rng=rng)
+                 rng: Any = None, config: Any = None, scenario: Any = None, **overrides: Any) -> None:
+        if rng is None and "seed" in overrides:  # Mesa's deprecated seed= keyword: honour it as the rng
+            rng = overrides["seed"]
+        super().__init__(rng=rng, scenario=scenario)
         self.config = resolve_config(scenario_name, community, config, overrides)
         cfg = self.config
+        if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+            cfg.seed = int(rng)  # the config records the seed the run actually used
         self.scenario_name = cfg.info.scenario
         self.community_name = cfg.info.community
 

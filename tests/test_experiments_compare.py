@@ -87,6 +87,22 @@ def test_prints_the_headline_table_and_ends_with_results_line(tmp_path, capsys, 
     assert "Cohen's d" in text and "Welch" in text
 
 
+def test_a_corrupt_run_file_is_kept_aside_and_recomputed(tmp_path, serial_job, capsys):
+    import shutil
+
+    out = tmp_path / "job"
+    shutil.copytree(serial_job, out)
+    damaged = sorted((out / "runs").glob("*.parquet"))[0]
+    damaged.write_bytes(b"half a file")
+    assert run_compare(out, "launcher=serial") == 0
+    err = capsys.readouterr().err
+    assert f"run file {damaged.name} is unreadable" in err
+    kept = list((out / "runs").glob("*.corrupt-*.parquet"))
+    assert len(kept) == 1 and kept[0].read_bytes() == b"half a file", "the damaged file is kept, not deleted"
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"),
+                                  pd.read_parquet(serial_job / "timeseries.parquet"))
+
+
 def test_joblib_workers_give_identical_tables(tmp_path, serial_job):
     assert run_compare(tmp_path / "joblib", "launcher=joblib", "n_jobs=2") == 0
     for name in ("timeseries.parquet", "summary.parquet"):

@@ -21,9 +21,18 @@ REQUIRED = ["step", "participation_rate", "participation_rate_youth", "participa
 def test_constructor_takes_keyword_arguments_only_and_leaves_mesa_names_alone():
     params = inspect.signature(CommunityModel).parameters
     assert all(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params.values())
-    assert "scenario" not in params and "seed" not in params
+    assert "seed" not in params, "batch_run must seed through rng="
     m = CommunityModel(scenario_name="top_down", rng=1)
     assert isinstance(m.scenario, mesa.experimental.scenarios.Scenario)  # Mesa's own attribute intact
+    assert m.config.seed == 1
+    # Mesa's Scenario object (as SolaraViz passes it on reset) goes to Mesa, not into the config.
+    own = mesa.experimental.scenarios.Scenario(rng=4)
+    m2 = CommunityModel(scenario_name="top_down", scenario=own)
+    assert m2.scenario is own and m2.scenario_name == "top_down"
+    # Mesa's deprecated seed= still seeds the run.
+    a = CommunityModel(scenario_name="top_down", seed=9)
+    b = CommunityModel(scenario_name="top_down", rng=9)
+    assert np.array_equal(a.state.trust_in_government, b.state.trust_in_government)
 
 
 def test_agents_are_mesa_agents_reading_through_to_the_arrays(small_model):

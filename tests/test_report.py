@@ -343,6 +343,7 @@ def test_command_line_builds_a_report(morris_report, tmp_path):
     (["results={empty}"], "holds no manifest.json"),
     (["results={broken}"], "kind = 'sweeep' is unknown; allowed: compare, sweep, sensitivity"),
     (["results={no_table}"], "sensitivity results need indices.parquet"),
+    (["results={corrupt}"], "indices.parquet: not a readable parquet table"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(argv, message, morris_report, tmp_path, capsys):
     from analysis.report import main
@@ -353,8 +354,11 @@ def test_bad_input_is_one_line_and_exit_code_2(argv, message, morris_report, tmp
     (tmp_path / "broken" / "manifest.json").write_text(json.dumps({**manifest, "kind": "sweeep"}))
     (tmp_path / "no_table").mkdir()
     (tmp_path / "no_table" / "manifest.json").write_text(json.dumps(manifest))
-    argv = [a.format(empty=tmp_path / "empty", broken=tmp_path / "broken", no_table=tmp_path / "no_table")
-            for a in argv]
+    (tmp_path / "corrupt").mkdir()
+    (tmp_path / "corrupt" / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "corrupt" / "indices.parquet").write_bytes(b"not parquet at all")
+    argv = [a.format(empty=tmp_path / "empty", broken=tmp_path / "broken", no_table=tmp_path / "no_table",
+                     corrupt=tmp_path / "corrupt") for a in argv]
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
