@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test venv clean compare sensitivity bench-experiments app
+.PHONY: run test venv clean compare sensitivity bench-experiments bench app
 
 # The trainer's live page: make app  (this machine only), or  make app HOST=0.0.0.0  on purpose.
 # Plain '=': a HOST variable in the environment (zsh sets one) is ignored; the command line wins.
@@ -38,6 +38,10 @@ sensitivity: $(STAMP)
 
 bench-experiments: $(STAMP)
 	$(PY) benchmarks/experiments_scale.py
+
+# Speed and memory at 1,000 to 1,000,000 residents against the idiomatic Mesa reference (~4 minutes)
+bench: $(STAMP)
+	$(PY) -m experiments.benchmark
 
 app: $(STAMP)
 	$(PY) -m app --host $(HOST) --port $(PORT)

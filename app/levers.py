@@ -204,7 +204,8 @@ def disposition_shares(current: dict[str, float], free_rider: float) -> dict[str
     if total <= 0:  # all free riders before: fall back on the schema's proportions
         others = {k: v for k, v in dataclasses.asdict(DispositionShares()).items() if k != "free_rider"}
         total = sum(others.values())
-    scaled = {k: v * (1.0 - free_rider) / total for k, v in others.items()}
+    # Proportions first, then the scale: with a denormal total (5e-324) v * (1 - f) / total is not v / total.
+    scaled = {k: v / total * (1.0 - free_rider) for k, v in others.items()}
     last = list(scaled)[-1]
     scaled[last] = max(0.0, 1.0 - free_rider - sum(v for k, v in scaled.items() if k != last))
     return {"free_rider": float(free_rider), **scaled}

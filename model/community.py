@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 from typing import Any
 
 import mesa
@@ -36,6 +37,7 @@ from agents.resident import Resident
 from agents.social_org import SocialOrganisation
 from model import config as config_mod
 from model import decisions, metrics
+from model.arrays import select
 from model.mechanisms import MECHANISMS
 from model.mechanisms.base import DecisionTerms, Feedback, ProjectChoice, StepRecord
 from model.network import SocialGraph
@@ -95,6 +97,7 @@ class CommunityModel(mesa.Model):
         self.n_grids = structure.n_grids
         self.graph = SocialGraph(self.rng, cfg.community, structure, self.state.age_group, cfg.learning.tie_floor)
         self._grid_size = np.bincount(structure.grid, minlength=self.n_grids).astype(float)
+        self._grid_start = np.concatenate(([0], np.cumsum(self._grid_size[:-1]))).astype(np.intp)
         self.grid_fit = self._mean_by_grid(self.state.fit)
         self.projects = ProjectBoard(self.n_grids)
         self.facilities = FacilityStock()
@@ -106,7 +109,7 @@ class CommunityModel(mesa.Model):
         self.social_orgs = SocialOrganisation.create_agents(
             self, n_orgs, domain=list(self.rng.integers(0, len(DOMAINS), n_orgs)),
             capacity=list(sample_dist(self.rng, cfg.social_orgs.capacity, n_orgs)))
-        self.residents = Resident.create_agents(self, self.n_residents, index=list(range(self.n_residents)))
+        self.residents = _create_residents(self, self.n_residents)
         self.resident_list: list[Resident] = self.residents.to_list()
         """Residents by index (``resident_list[i]`` is row ``i`` of ``state``)."""
         self._build_legacy_facilities()
@@ -117,6 +120,10 @@ class CommunityModel(mesa.Model):
             m.setup(self)
 
         self._participation_history = np.zeros((HISTORY, self.n_residents), dtype=bool)
+        self.participation_counts = np.zeros(self.n_residents, dtype=np.int16)
+        """Months of the last ``HISTORY`` (12) in which each resident took part."""
+        self._fit_offsets = np.arange(self.n_residents) * len(DOMAINS)
+        self._service_fit: tuple[np.ndarray, np.ndarray] | None = None
         self._volunteer_counts: list[int] = [int(self.state.volunteer.sum())]
         self.record: StepRecord | None = None
         self.coverage = coverage(self)
@@ -149,6 +156,18 @@ class CommunityModel(mesa.Model):
         domains = self._draw_domains(np.tile(self.government.priorities, (len(grids), 1)))
         self.facilities.add(grids, domains, self.grid_fit[grids, domains], 0)
         self.facilities.condition[: self.facilities.n] = self.rng.uniform(0.4, 0.9, len(grids))
+
+    def count_by_grid(self, flags: np.ndarray) -> np.ndarray:
+        """Number of residents of each grid whose flag is set (int array of length ``n_grids``)."""
+        return np.add.reduceat(flags.view(np.uint8), self._grid_start, dtype=np.int64)
+
+    def service_fit(self) -> np.ndarray:
+        """How well the services of each resident's grid meet the resident's needs:
+        ``Σ_d cover[g_i, d] · fit_i[d]`` (0 to the number of domains) for the current ``coverage``."""
+        if self._service_fit is None or self._service_fit[0] is not self.coverage:
+            served = np.einsum("ij,ij->i", self.coverage.take(self.structure.grid, axis=0), self.state.fit)
+            self._service_fit = (self.coverage, served)
+        return self._service_fit[1]
 
     def _draw_domains(self, weights: np.ndarray) -> np.ndarray:
         cum = np.cumsum(weights, axis=1)
@@ -228,9 +247,9 @@ class CommunityModel(mesa.Model):
         """
         s, d = self.state, self.config.decision
         grid = self.structure.grid
-        project_on = self.projects.active[grid]
-        project_fit = s.fit[np.arange(self.n_residents), self.projects.domain[grid]]
-        stake = np.where(project_on, project_fit, d.idle_stake)
+        project_on = self.projects.active.take(grid)
+        project_fit = s.fit.ravel().take(self._fit_offsets + self.projects.domain.take(grid))
+        stake = select(project_on, project_fit, d.idle_stake)
         n = self.n_residents
         terms = DecisionTerms(
             opportunity=np.full(n, d.base_opportunity),
@@ -238,7 +257,7 @@ class CommunityModel(mesa.Model):
             engagement_logit=np.zeros(n),
             norm_pull=np.zeros(n),
             norm=np.zeros(n),
-            floor=np.where(s.volunteer, self.config.social_orgs.volunteer_commitment, 0.0),
+            floor=s.volunteer * self.config.social_orgs.volunteer_commitment,
         )
         rec.terms = terms
         self._call("contribution_terms", rec, terms)
@@ -251,7 +270,8 @@ class CommunityModel(mesa.Model):
         # Private returns on taking part lower the net private cost: one's own stake (like a higher
         # marginal per-capita return in the laboratory) and, for all but free riders, the warm glow
         # of belonging and efficacy (rises with engagement).
-        civic = np.where(s.disposition != FREE_RIDER, d.civic_return * engagement, 0.0)
+        civic = d.civic_return * engagement
+        civic *= s.disposition != FREE_RIDER
         net_cost = terms.net_cost - access * (d.stake_return * stake + civic)
         preferred = decisions.preferred_share(s.disposition, s.matching_slope, s.unconditional_level, s.belief)
         noise = self.rng.normal(0.0, d.noise_sd, n) if d.noise_sd > 0 else 0.0
@@ -319,8 +339,8 @@ class CommunityModel(mesa.Model):
 
     def _deliver_benefits(self, rec: StepRecord) -> None:
         s = self.state
-        self.coverage = cover = coverage(self)
-        s.benefit = self.config.projects.facility_value * np.einsum("ij,ij->i", cover[self.structure.grid], s.fit)
+        self.coverage = coverage(self)
+        s.benefit = self.config.projects.facility_value * self.service_fit()
         rec.benefit = s.benefit
         s.payoff = s.benefit - s.time_cost * s.contribution
         if rec.rewards is not None:  # incentives: the value of points earned
@@ -335,7 +355,7 @@ class CommunityModel(mesa.Model):
         rec.feedback = fb
         self._call("evaluate", rec, fb)
         grid = self.structure.grid
-        dispute = L.dispute_penalty * self.projects.dispute_level[grid] * self.projects.active[grid]
+        dispute = (L.dispute_penalty * self.projects.dispute_level * self.projects.active).take(grid)
 
         sat_target = (L.satisfaction_baseline + L.satisfaction_benefit_weight
                       * np.minimum(1.0, s.benefit / L.benefit_reference) + fb.satisfaction - dispute)
@@ -366,7 +386,10 @@ class CommunityModel(mesa.Model):
         s.volunteer[recruit] = True
         s.volunteer_since[recruit] = self.steps
         self._volunteer_counts.append(int(s.volunteer.sum()))
-        self._participation_history[self.steps % HISTORY] = rec.participated
+        month = self._participation_history[self.steps % HISTORY]  # the month that leaves the window
+        self.participation_counts -= month
+        self.participation_counts += rec.participated
+        month[:] = rec.participated
         L = self.config.learning
         self.graph.update_ties(rec.participated, L.tie_growth, L.tie_decay)
 
@@ -383,6 +406,22 @@ class CommunityModel(mesa.Model):
         """The collected metrics as a pandas DataFrame, one row per step (step 0 = start)."""
         df = self.datacollector.get_model_vars_dataframe()
         return df.reset_index(drop=True)
+
+
+def _create_residents(model: CommunityModel, n: int):
+    """The ``n`` Mesa ``Resident`` agents (row ``i`` of the arrays is agent ``i``), as an AgentSet.
+
+    Python's cyclic garbage collector is paused while they are made: a million new objects
+    would otherwise trigger hundreds of collections that find nothing to collect (it halves
+    the time to build a district of a million residents).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return Resident.create_agents(model, n, list(range(n)))
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def coverage(model: CommunityModel) -> np.ndarray:

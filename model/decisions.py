@@ -51,15 +51,16 @@ from model.population import CONDITIONAL, FREE_RIDER, HUMP_SHAPED, UNCONDITIONAL
 def preferred_share(disposition: np.ndarray, matching_slope: np.ndarray,
                     unconditional_level: np.ndarray, belief: np.ndarray) -> np.ndarray:
     """Share each decision-maker would give, by disposition, given the belief about others (0–1)."""
-    out = np.zeros_like(belief, dtype=float)
-    cc = disposition == CONDITIONAL
-    out[cc] = matching_slope[cc] * belief[cc]
-    hs = disposition == HUMP_SHAPED
-    out[hs] = matching_slope[hs] * np.minimum(belief[hs], 1.0 - belief[hs])
-    uc = disposition == UNCONDITIONAL
-    out[uc] = unconditional_level[uc]
-    # FREE_RIDER keeps 0.
-    assert FREE_RIDER not in (CONDITIONAL, HUMP_SHAPED, UNCONDITIONAL)
+    # Every rule is computed for everyone and weighted by a 0/1 indicator of the disposition
+    # (exactly the value of the resident's own rule; branch-free, see model.arrays).
+    assert FREE_RIDER not in (CONDITIONAL, HUMP_SHAPED, UNCONDITIONAL)  # free riders: 0
+    belief = np.asarray(belief, dtype=float)
+    out = matching_slope * belief
+    out *= disposition == CONDITIONAL
+    hump = matching_slope * np.minimum(belief, 1.0 - belief)
+    hump *= disposition == HUMP_SHAPED
+    out += hump
+    out += np.multiply(unconditional_level, disposition == UNCONDITIONAL)
     return out
 
 

@@ -51,9 +51,29 @@ HEADLINE = (
 
 
 def _mean(x: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Mean of ``x`` (over the entries ``mask`` selects: a boolean mask or positions); NaN if none."""
     if mask is not None:
-        x = x[mask]
+        x = x.take(mask) if mask.dtype != bool else x[mask]
     return float(x.mean()) if x.size else float("nan")
+
+
+def _share(flags: np.ndarray, positions: np.ndarray | None = None) -> float:
+    """Share of true ``flags`` (among ``positions``): the mean of a boolean array, counted."""
+    if positions is not None:
+        flags = flags.take(positions)
+    return int(np.count_nonzero(flags)) / flags.size if flags.size else float("nan")
+
+
+def _groups(model) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Positions of the residents of each age group and each disposition (fixed traits: cached)."""
+    s = model.state
+    cached = getattr(model, "_metric_groups", None)
+    if cached is None or cached[0] is not s.age_group or cached[1] is not s.disposition:
+        ages = [np.flatnonzero(s.age_group == k) for k in range(len(AGE_GROUPS))]
+        disps = [np.flatnonzero(s.disposition == k) for k in range(len(DISPOSITIONS))]
+        cached = (s.age_group, s.disposition, ages, disps)
+        model._metric_groups = cached
+    return cached[2], cached[3]
 
 
 def compute(model, rec) -> dict[str, float]:
@@ -61,22 +81,23 @@ def compute(model, rec) -> dict[str, float]:
     s = model.state
     step = int(model.steps)
     participated = s.participated if rec is not None else np.zeros(model.n_residents, dtype=bool)
+    by_age, by_disposition = _groups(model)
     row: dict[str, float] = {"step": step}
-    row["participation_rate"] = _mean(participated)
+    row["participation_rate"] = _share(participated)
     for k, age in enumerate(AGE_GROUPS):
-        row[f"participation_rate_{age}"] = _mean(participated, s.age_group == k)
+        row[f"participation_rate_{age}"] = _share(participated, by_age[k])
     months = min(step, 12)
     if months:
-        counts = model._participation_history.sum(axis=0)
-        row["rarely_participating_share"] = _mean(counts < 3 * months / 12)
+        counts = model.participation_counts
+        row["rarely_participating_share"] = _share(counts < 3 * months / 12)
     else:
         row["rarely_participating_share"] = 1.0
     row["mean_contribution"] = _mean(s.contribution)
     for k, disp in enumerate(DISPOSITIONS):
-        row[f"contribution_{disp}"] = _mean(s.contribution, s.disposition == k)
+        row[f"contribution_{disp}"] = _mean(s.contribution, by_disposition[k])
     benefited = s.benefit > 1e-3 * model.config.projects.facility_value
-    row["free_rider_share"] = _mean(benefited & ~participated) if rec is not None else 0.0
-    row["payoff_gap"] = (_mean(s.payoff, participated) - _mean(s.payoff, ~participated)
+    row["free_rider_share"] = _share(benefited & ~participated) if rec is not None else 0.0
+    row["payoff_gap"] = (_mean(s.payoff, np.flatnonzero(participated)) - _mean(s.payoff, np.flatnonzero(~participated))
                          if participated.any() and not participated.all() else float("nan"))
     row["cooperation_assortativity"] = _assortativity(model, participated)
     row["trust_in_government"] = _mean(s.trust_in_government)
@@ -94,20 +115,24 @@ def compute(model, rec) -> dict[str, float]:
     spent = float(sum(rec.spending.values())) if rec is not None else 0.0
     row["government_spending"] = spent
     row["government_spending_total"] = model.totals["government_spending"] + spent
-    row["volunteer_share"] = _mean(s.volunteer)
+    row["volunteer_share"] = _share(s.volunteer)
     row["volunteer_retention"] = _retention(model, step)
     row["active_disputes"] = float((model.projects.active & (model.projects.dispute_level > 0)).sum())
     return row
 
 
 def _need_fit(model) -> float:
-    s = model.state
-    c = model.coverage[model.structure.grid]
-    total = c.sum(axis=1)
-    has = total > 0
-    if not has.any():
+    """Mean over residents served in some domain of Σ_d cover[g,d]·fit_i[d] / Σ_d cover[g,d]."""
+    total_by_grid = model.coverage.sum(axis=1)
+    has_by_grid = total_by_grid > 0
+    if not has_by_grid.any():
         return float("nan")
-    return float((np.einsum("ij,ij->i", c[has], s.fit[has]) / total[has]).mean())
+    grid = model.structure.grid
+    served, total = model.service_fit(), total_by_grid.take(grid)
+    if has_by_grid.all():
+        return float((served / total).mean())
+    has = has_by_grid.take(grid)
+    return float((served[has] / total[has]).mean())
 
 
 def _retention(model, step: int) -> float:

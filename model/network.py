@@ -125,19 +125,27 @@ class SocialGraph:
         rows = np.concatenate([lo, hi])
         cols = np.concatenate([hi, lo])
         order = np.lexsort((cols, rows))
-        self.rows = rows[order].astype(np.int32)
-        self.cols = cols[order].astype(np.int32)
+        # Entries sorted by (row, column): the CSR order. Row and column indices are kept as
+        # numpy's index type so gathers over entries (``x[rows]``) need no conversion.
+        self.rows = rows[order].astype(np.intp)
+        self.cols = cols[order].astype(np.intp)
         self.kind = np.concatenate([kind, kind])[order]
         self.floor = np.concatenate([floor, floor])[order]
         data = np.concatenate([strength, strength])[order]
-        indptr = np.zeros(n + 1, dtype=np.int64)
+        index_type = np.int32 if len(data) < 2**31 else np.int64
+        indptr = np.zeros(n + 1, dtype=index_type)
         np.cumsum(np.bincount(self.rows, minlength=n), out=indptr[1:])
-        self.adjacency = sp.csr_array((data, self.cols, indptr), shape=(n, n))
+        self.adjacency = sp.csr_array((data, self.cols.astype(index_type), indptr), shape=(n, n))
         self.neighbour_tie = self.kind != HOUSEHOLD
         self.same_building = structure.building[self.rows] == structure.building[self.cols]
         self._bonding = self.neighbour_tie & self.same_building
         self._bridging = self.neighbour_tie & ~self.same_building
+        # Positions of the entries of each kind (social capital averages over them every month).
+        self._entries = {name: np.flatnonzero(mask) for name, mask in (
+            ("neighbour", self.neighbour_tie), ("bonding", self._bonding), ("bridging", self._bridging))}
         self.degree = np.diff(indptr)
+        self._ones = np.ones(n)
+        self._buffers: tuple[np.ndarray, ...] | None = None
         self.refresh()
 
     @property
@@ -150,18 +158,18 @@ class SocialGraph:
 
         Residents with no ties get ``default``.
         """
-        total = self._row_strength
-        weighted = self.adjacency @ x
-        out = np.empty(self.n)
-        has = total > 0
-        np.divide(weighted, total, out=out, where=has)
-        if not has.all():
-            out[~has] = default[~has] if isinstance(default, np.ndarray) else default
+        out = self.adjacency @ x
+        np.divide(out, self._row_strength, out=out, where=self._has_ties)
+        if not self._all_have_ties:
+            lonely = ~self._has_ties
+            out[lonely] = default[lonely] if isinstance(default, np.ndarray) else default
         return out
 
     def refresh(self) -> None:
         """Recompute cached row sums after tie strengths changed."""
-        self._row_strength = self.adjacency @ np.ones(self.n)
+        self._row_strength = self.adjacency @ self._ones
+        self._has_ties = self._row_strength > 0
+        self._all_have_ties = bool(self._has_ties.all())
 
     def update_ties(self, active: np.ndarray, growth: float, decay: float) -> None:
         """Ties grow when both ends were active this month and decay towards their floor otherwise.
@@ -169,18 +177,35 @@ class SocialGraph:
         ``w += growth * (1 - w)`` for joint activity; ``w -= decay * (w - floor)`` otherwise.
         """
         w = self.adjacency.data
-        joint = active[self.rows] & active[self.cols]
-        w += np.where(joint, growth * (1.0 - w), -decay * (w - self.floor))
+        if self._buffers is None:  # reused every month: no temporaries the size of the graph
+            self._buffers = (np.empty(len(w)), np.empty(len(w)), np.empty(len(w)), np.empty(len(w), bool),
+                             np.empty(len(w), bool))
+        change, grow, joint_share, joint, other_end = self._buffers
+        np.take(active, self.rows, out=joint)
+        np.take(active, self.cols, out=other_end)
+        joint &= other_end
+        np.subtract(w, self.floor, out=change)
+        change *= -decay
+        np.subtract(1.0, w, out=grow)
+        grow *= growth
+        # change = where(joint, grow, change), as an exact blend of 0/1 shares (model.arrays)
+        np.copyto(joint_share, joint)
+        grow *= joint_share
+        np.subtract(1.0, joint_share, out=joint_share)
+        change *= joint_share
+        change += grow
+        w += change
         self.refresh()
 
     def social_capital(self) -> tuple[float, float, float]:
         """(mean, bonding, bridging) strength of neighbour ties; NaN where there are none."""
         w = self.adjacency.data
 
-        def mean(mask):
-            return float(w[mask].mean()) if mask.any() else float("nan")
+        def mean(entries):
+            return float(w.take(entries).mean()) if len(entries) else float("nan")
 
-        return mean(self.neighbour_tie), mean(self._bonding), mean(self._bridging)
+        e = self._entries
+        return mean(e["neighbour"]), mean(e["bonding"]), mean(e["bridging"])
 
     def to_networkx(self, node_attrs: dict[str, np.ndarray] | None = None) -> nx.Graph:
         """The graph as networkx, with ``weight`` (strength) and ``kind`` on edges.

@@ -53,6 +53,6 @@ class CoBuilding(Mechanism):
     def progress(self, model, record) -> None:
         pb = model.projects
         payers = record.participated & pb.active[model.structure.grid]
-        raised = self.params.co_funding * np.bincount(model.structure.grid, weights=payers, minlength=model.n_grids)
+        raised = self.params.co_funding * model.count_by_grid(payers).astype(float)
         working = pb.active & (pb.dispute_level == 0)
         pb.funded += np.where(working, np.minimum(raised, np.maximum(pb.cost - pb.funded, 0)), 0.0)

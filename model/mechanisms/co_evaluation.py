@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.arrays import select
 from model.mechanisms.base import Mechanism, MechanismParams
 from model.params import param, share
 
@@ -53,7 +54,7 @@ class CoEvaluation(Mechanism):
         p = self.params
         raters = record.participated
         reply = (model.rng.random(model.n_residents) < model.government.responsiveness).astype(float)
-        self.answered[raters] += p.memory_rate * (reply[raters] - self.answered[raters])
+        self.answered = select(raters, self.answered + p.memory_rate * (reply - self.answered), self.answered)
         feedback.trust_in_government += p.trust_weight * (self.answered - 0.5)
         feedback.satisfaction += p.satisfaction_weight * (self.answered - 0.5)
         record.spend("evaluation", p.third_party_cost)

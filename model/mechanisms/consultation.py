@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.arrays import select
 from model.mechanisms.base import Mechanism, MechanismParams
 from model.params import param, share
 
@@ -81,26 +82,26 @@ class Consultation(Mechanism):
         record.consulted |= attendees
         choice.consulted[:] = True
         record.spend("consultation", p.meeting_cost * len(choice.grids))
-        signal = np.zeros(model.n_residents)
         if p.mode == "real":
             voters = attendees if p.voice == "participants" else in_grid
-            if not voters[in_grid].any():
+            if not voters.any():  # voters are residents of the starting grids
                 voters = in_grid
-            unmet = s.needs * (1.0 - model.coverage[grid])
+            who = np.flatnonzero(voters)
+            unmet = s.needs[who] * (1.0 - model.coverage[grid[who]])
             top = unmet.argmax(axis=1)
             n_dom = s.needs.shape[1]
-            counts = np.bincount(grid[voters] * n_dom + top[voters], minlength=model.n_grids * n_dom)
+            counts = np.bincount(grid[who] * n_dom + top, minlength=model.n_grids * n_dom)
             votes = counts.reshape(model.n_grids, n_dom)[choice.grids].astype(float) ** p.sharpness
             total = votes.sum(axis=1, keepdims=True)
             votes = np.where(total > 0, votes / np.where(total > 0, total, 1.0), choice.weights)
             choice.weights = (1 - p.adoption_rate) * choice.weights + p.adoption_rate * votes
             choice.dispute_probability = choice.dispute_probability * (1 - p.dispute_prevention)
             adopted = model.rng.random(model.n_residents) < p.adoption_rate
-            signal[attendees] = np.where(adopted[attendees], 1.0, -1.0)
+            signal = ((2 * adopted.view(np.int8) - 1) * attendees).astype(float)  # +1 / -1 / 0
         else:  # sham
-            signal[attendees] = -1.0
+            signal = (attendees * -1).astype(float)
         record.views_adopted = signal
-        self.voice[attendees] += p.memory_rate * (signal[attendees] - self.voice[attendees])
+        self.voice = select(attendees, self.voice + p.memory_rate * (signal - self.voice), self.voice)
 
     def contribution_terms(self, model, record, terms) -> None:
         if self.params.mode != "none":

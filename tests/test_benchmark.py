@@ -1,0 +1,39 @@
+"""``python -m experiments.benchmark``: measures both implementations, writes comparable JSON.
+
+(The figures themselves are measured and printed by the benchmark, not asserted here.)
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import run_cli
+
+
+def test_benchmark_measures_both_implementations_and_writes_json(tmp_path):
+    out = tmp_path / "bench.json"
+    r = run_cli("experiments.benchmark", "sizes=[500]", "reference_max=500", "steps=4", "warmup=1",
+                "reference_steps=3", "reference_warmup=1", "sweep_runs=0", f"out={out}")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.read_text())
+    fast, ref = res["scaling"]
+    assert (fast["impl"], ref["impl"]) == ("fast", "reference")
+    assert fast["residents"] == ref["residents"] and 300 < fast["residents"] < 800  # the same community
+    assert fast["ties"] == ref["ties"]
+    for r_ in (fast, ref):
+        assert r_["build_s"] > 0 and r_["steady_rate"] > 0 and r_["peak_rss_mib"] > r_["rss_before_build_mib"] * 0.5
+        assert len(r_["load_before"]) == 3
+    assert fast["steady_rate"] > 5 * ref["steady_rate"], "the vectorised model should be far faster"
+    assert res["default_run"]["median_s"] > 0 and res["machine"]["usable_cpus"] >= 1
+    targets = {t["target"]: t for t in res["targets"]}
+    assert set(targets) == {"rate_100k", "speedup_10k", "build_100k", "run_1m", "rss_1m", "default_run"}
+    assert targets["default_run"]["met"] in (True, False) and targets["rate_100k"]["met"] is None  # not measured
+    assert "speed-up" in r.stdout and "targets" in r.stdout and f"results: {out}" in r.stdout
+
+
+def test_benchmark_bad_option_is_one_line_and_exit_2():
+    r = run_cli("experiments.benchmark", "sizes=[ten]")
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "sizes" in r.stderr
+    r = run_cli("experiments.benchmark", "colour=blue")
+    assert r.returncode == 2 and "colour" in r.stderr

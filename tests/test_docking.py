@@ -1,0 +1,107 @@
+"""Docking: the vectorised model and the idiomatic Mesa reference compute the same model.
+
+Both implementations (:class:`model.community.CommunityModel` and
+:class:`benchmarks.reference.ReferenceModel`) run the demo community (~300 adults, one
+micro-grid) under ``top_down`` and ``co_creation``, ``REPLICATIONS`` runs each with disjoint
+seeds, for ``MONTHS`` months. They draw random numbers in different orders (the reference,
+resident by resident), so runs differ; their outcome distributions must not:
+
+- per run, the mean of each outcome over the last 12 months: the two samples' means differ by
+  less than the stated tolerance, and neither Welch's t-test nor the two-sample
+  Kolmogorov–Smirnov test rejects equality at level ``ALPHA`` (Bonferroni-corrected over
+  the outcomes and scenarios: a family-wise level of about 2%);
+- month by month, the mean trajectories of participation and trust in government stay within
+  a stated tolerance of each other.
+
+The tolerances are a small fraction of the differences between the two scenarios (which the
+same comparison tells apart), so the test would catch a rule that differs. About 20 s on
+2 cores (the reference is the slow part).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from benchmarks.reference import ReferenceModel
+from model.community import CommunityModel
+
+REPLICATIONS = 24
+MONTHS = 60
+WINDOW = 12
+OUTCOMES = {  # outcome: tolerance on the difference of the replications' means
+    "participation_rate": 0.05,
+    "mean_contribution": 0.02,
+    "trust_in_government": 0.02,
+    "trust_in_neighbours": 0.03,
+    "satisfaction": 0.04,
+    "efficacy": 0.03,
+    "social_capital": 0.04,
+    "volunteer_share": 0.04,
+    "projects_completed_total": 0.6,
+}
+TRAJECTORY_TOLERANCE = {"participation_rate": 0.07, "trust_in_government": 0.015}
+ALPHA = 0.001  # per test; 2 tests × 9 outcomes × 2 scenarios ≈ 0.036 family-wise at most
+
+
+def _runs(cls, scenario: str, first_seed: int) -> dict[str, np.ndarray]:
+    """Time series of every replication: outcome → (replications × months+1)."""
+    series = {name: [] for name in OUTCOMES}
+    for seed in range(first_seed, first_seed + REPLICATIONS):
+        m = cls(scenario_name=scenario, community="demo", rng=seed)
+        for _ in range(MONTHS):
+            m.step()
+        ts = m.datacollector.get_model_vars_dataframe()
+        for name in OUTCOMES:
+            series[name].append(ts[name].to_numpy(dtype=float))
+    return {name: np.array(v) for name, v in series.items()}
+
+
+@pytest.fixture(scope="module")
+def docked():
+    return {scenario: {"fast": _runs(CommunityModel, scenario, 0), "reference": _runs(ReferenceModel, scenario, 10_000)}
+            for scenario in ("top_down", "co_creation")}
+
+
+@pytest.mark.parametrize("scenario", ["top_down", "co_creation"])
+def test_outcome_distributions_agree(docked, scenario):
+    fast, ref = docked[scenario]["fast"], docked[scenario]["reference"]
+    problems = []
+    for name, tolerance in OUTCOMES.items():
+        a, b = fast[name][:, -WINDOW:].mean(axis=1), ref[name][:, -WINDOW:].mean(axis=1)
+        diff = a.mean() - b.mean()
+        p_t = stats.ttest_ind(a, b, equal_var=False).pvalue
+        p_ks = stats.ks_2samp(a, b).pvalue
+        print(f"{scenario:12s} {name:26s} fast {a.mean():9.4f}  reference {b.mean():9.4f}  "
+              f"diff {diff:+.4f} (tolerance {tolerance})  Welch p {p_t:.3f}  KS p {p_ks:.3f}")
+        if abs(diff) > tolerance or p_t < ALPHA or p_ks < ALPHA:
+            problems.append(f"{name}: diff {diff:+.4f}, Welch p {p_t:.4f}, KS p {p_ks:.4f}")
+    assert not problems, f"{scenario}: the implementations disagree on " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("scenario", ["top_down", "co_creation"])
+def test_mean_trajectories_agree(docked, scenario):
+    fast, ref = docked[scenario]["fast"], docked[scenario]["reference"]
+    for name, tolerance in TRAJECTORY_TOLERANCE.items():
+        gap = np.abs(fast[name].mean(axis=0) - ref[name].mean(axis=0))
+        assert gap.max() <= tolerance, f"{scenario} {name}: mean trajectories differ by {gap.max():.4f} " \
+                                       f"in month {int(gap.argmax())} (tolerance {tolerance})"
+
+
+def test_the_comparison_tells_the_scenarios_apart(docked):
+    """The tolerances are small against real differences: top-down and co-creation differ by far more."""
+    for name in ("participation_rate", "trust_in_government", "satisfaction"):
+        a = docked["top_down"]["reference"][name][:, -WINDOW:].mean()
+        b = docked["co_creation"]["reference"][name][:, -WINDOW:].mean()
+        assert abs(b - a) > 3 * OUTCOMES[name], name
+        assert stats.ttest_ind(docked["top_down"]["fast"][name][:, -WINDOW:].mean(axis=1),
+                               docked["co_creation"]["reference"][name][:, -WINDOW:].mean(axis=1),
+                               equal_var=False).pvalue < ALPHA
+
+
+def test_reference_refuses_mechanisms_it_does_not_implement():
+    from model.params import ConfigError
+
+    with pytest.raises(ConfigError, match="sanctions"):
+        ReferenceModel(scenario_name="co_creation", community="demo", rng=1, **{"sanctions.enabled": True})
