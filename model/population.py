@@ -20,11 +20,12 @@ CONDITIONAL, FREE_RIDER, UNCONDITIONAL, HUMP_SHAPED = 0, 1, 2, 3
 def sample_dist(rng: np.random.Generator, dist: Dist, n: int) -> np.ndarray:
     """Draw ``n`` values in [0, 1] from a Beta distribution with the given mean and sd.
 
-    An sd of 0 (or a mean at a bound) gives every draw the mean; an sd too large for a Beta
-    with that mean is reduced to the largest one possible.
+    An sd of 0 (or a mean within 1e-9 of a bound, where the Beta's parameters would underflow)
+    gives every draw the mean; an sd too large for a Beta with that mean is reduced to the
+    largest one possible.
     """
     m, sd = float(dist.mean), float(dist.sd)
-    if sd < 1e-9 or m <= 0 or m >= 1:
+    if sd < 1e-9 or m < 1e-9 or m > 1 - 1e-9:
         return np.full(n, m)
     var = min(sd * sd, 0.98 * m * (1 - m))
     k = m * (1 - m) / var - 1

@@ -74,6 +74,8 @@ def test_beta_sampling_has_the_requested_mean_and_sd():
     assert x.mean() == pytest.approx(0.3, abs=0.003)
     assert x.std() == pytest.approx(0.1, abs=0.003)
     assert np.all(sample_dist(RNG, Dist(0.7, 0.0), 5) == 0.7)
+    tiny = sample_dist(RNG, Dist(5e-324, 0.5), 5)  # a denormal mean must not underflow the Beta
+    assert np.all((tiny >= 0) & (tiny <= 1e-9))
 
 
 # ----------------------------------------------------------------- ties
