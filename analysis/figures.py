@@ -243,8 +243,8 @@ def sweep_heatmaps(outcomes: pd.DataFrame, params: list[str], scenario: str | No
         cb = fig.colorbar(im, ax=ax, shrink=0.9)
         cb.set_label(m.unit)
         _units(cb.ax, m)
-        if len(xs) * len(ys) <= 64:
-            vals = grid.to_numpy()
+        vals = grid.to_numpy()
+        if len(xs) * len(ys) <= 64 and np.isfinite(vals).any():  # an all-undefined metric gets no labels
             lo, hi = np.nanmin(vals), np.nanmax(vals)
             for (r, c), v in np.ndenumerate(vals):
                 if np.isfinite(v):
