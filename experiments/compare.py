@@ -41,7 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments import cli, engine, io, stats
-from experiments.jobs import check_scenario, console, fmt, new_job_dir, report_failures, resolved_config
+from experiments.jobs import check_scenario, close, console, finish, fmt, new_job_dir, resolved_config
 from experiments.options import Option, command_line, parse
 from experiments.simulate import package_version
 from experiments.store import RunStore
@@ -111,7 +111,6 @@ def main(argv: list[str] | None = None) -> int:
 
     outcomes = engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
                               ray_address=opts["ray_address"], progress=opts["progress"])
-    failed = [s for s in specs if outcomes[s.key].status == "failed"]
     ok = [s for s in specs if outcomes[s.key].status != "failed"]
 
     ts = load_timeseries(store, ok)
@@ -123,28 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         summary = pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
     io.write_parquet(summary, out / "summary.parquet")
     io.write_csv(summary, out / "summary.csv")
-    failures = [{"key": s.key, "scenario": s.labels["scenario"], "seed": s.seed,
-                 "error": outcomes[s.key].error or _stored_error(store, s.key)} for s in failed]
-    if failures:
-        io.write_json(failures, out / "failures.json")
-    else:
-        (out / "failures.json").unlink(missing_ok=True)
-    counts = {st: sum(o.status == st for o in outcomes.values()) for st in ("done", "cached", "failed")}
-    manifest.update(status="failed" if failed else "complete", finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    failed=[f["key"] for f in failures], counts=counts)
-    io.write_json(manifest, out / "manifest.json")
-
+    failures, counts = finish(out, manifest, specs, outcomes, store, ("scenario",))
     if ok:
         print_summary(summary, names, manifest)
-    print(f"{counts['done']} runs computed, {counts['cached']} found in {store.root}, {counts['failed']} failed")
-    report_failures(failures, out)
-    print(f"results: {out}")
-    return 1 if failed else 0
-
-
-def _stored_error(store: RunStore, key: str) -> str:
-    recs = store.failures([key])
-    return recs[0]["error"] if recs else ""
+    return close(out, store, failures, counts)
 
 
 def load_timeseries(store: RunStore, specs: list[engine.RunSpec]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 import scenarios
-from experiments import cli
+from experiments import cli, io
 from model import config as config_mod
 from model.params import ConfigError
 
@@ -41,6 +41,41 @@ def check_scenario(name: str, what: str = "scenario") -> None:
         scenarios.check_name("scenario", name)
     except ConfigError as exc:
         cli.fail(f"{what}: {exc}" if what != "scenario" else str(exc))
+
+
+def finish(out: Path, manifest: dict, specs, outcomes: dict, store, labels: tuple[str, ...]) -> tuple[list[dict], dict]:
+    """Close a job's records: ``failures.json`` (or none) and the final manifest.
+
+    Args:
+        labels: the run labels that identify a failed run in the list (e.g. ``("scenario",)``).
+
+    Returns:
+        (failures, counts): the failed runs (key, labels, seed, one-line error) and the number
+        of runs ``done``, ``cached`` and ``failed``.
+    """
+    failures = []
+    for s in specs:
+        if outcomes[s.key].status == "failed":
+            stored = store.failures([s.key])
+            error = outcomes[s.key].error or (stored[0]["error"] if stored else "")
+            failures.append({"key": s.key, **{k: s.labels[k] for k in labels}, "seed": s.seed, "error": error})
+    if failures:
+        io.write_json(failures, out / "failures.json")
+    else:
+        (out / "failures.json").unlink(missing_ok=True)
+    counts = {st: sum(o.status == st for o in outcomes.values()) for st in ("done", "cached", "failed")}
+    manifest.update(status="failed" if failures else "complete", finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    failed=[f["key"] for f in failures], counts=counts)
+    io.write_json(manifest, out / "manifest.json")
+    return failures, counts
+
+
+def close(out: Path, store, failures: list[dict], counts: dict) -> int:
+    """Print the job's last lines (counts, failures, ``results: <dir>``); return its exit code."""
+    print(f"{counts['done']} runs computed, {counts['cached']} found in {store.root}, {counts['failed']} failed")
+    report_failures(failures, out)
+    print(f"results: {out}")
+    return 1 if failures else 0
 
 
 def report_failures(failures: list[dict], out: Path) -> None:

@@ -56,7 +56,7 @@ import yaml
 
 import scenarios
 from experiments import cli, engine, io
-from experiments.jobs import check_scenario, console, fmt, new_job_dir, report_failures, resolved_config
+from experiments.jobs import check_scenario, close, console, finish, fmt, new_job_dir, resolved_config
 from experiments.options import Option, command_line, parse
 from experiments.simulate import package_version
 from experiments.store import RunStore
@@ -253,7 +253,6 @@ def main(argv: list[str] | None = None) -> int:
 
     outcomes = engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
                               ray_address=opts["ray_address"], progress=opts["progress"])
-    failed = [s for s in specs if outcomes[s.key].status == "failed"]
 
     rows = []
     for s in specs:
@@ -274,22 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     io.write_parquet(table, out / "indices.parquet")
     io.write_csv(table, out / "indices.csv")
 
-    failures = [{"key": s.key, "sample": s.labels["sample"], "seed": s.seed, "error": outcomes[s.key].error}
-                for s in failed]
-    if failures:
-        io.write_json(failures, out / "failures.json")
-    else:
-        (out / "failures.json").unlink(missing_ok=True)
-    counts = {st: sum(o.status == st for o in outcomes.values()) for st in ("done", "cached", "failed")}
-    manifest.update(status="failed" if failed else "complete", finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    failed=[f["key"] for f in failures], counts=counts)
-    io.write_json(manifest, out / "manifest.json")
-
+    failures, counts = finish(out, manifest, specs, outcomes, store, ("sample",))
     print_indices(table, method)
-    print(f"{counts['done']} runs computed, {counts['cached']} found in {store.root}, {counts['failed']} failed")
-    report_failures(failures, out)
-    print(f"results: {out}")
-    return 1 if failed else 0
+    return close(out, store, failures, counts)
 
 
 def _metric_names() -> list[str]:
