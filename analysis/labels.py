@@ -123,32 +123,25 @@ def metric(name: str) -> Metric:
     return Metric(name, name.replace("_", " ").capitalize(), "", "score")
 
 
-def fmt_value(name: str, x: float | None) -> str:
-    """A value as printed in tables: shares in %, money with thousands separators."""
+def fmt_value(name: str, x: float | None, signed: bool = False) -> str:
+    """A value as printed in tables: shares in %, money with thousands separators; ``signed``
+    for a difference (shares then in percentage points)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
+    sign = "+" if signed else ""
     kind = metric(name).kind
     if kind == "share":
-        return f"{100 * x:.1f}%"
+        return f"{100 * x:{sign}.1f}" + (" pp" if signed else "%")
     if kind == "yuan":
-        return f"{x:,.0f}"
+        return f"{x:{sign},.0f}"
     if kind == "count":
-        return f"{x:,.1f}"
-    return f"{x:.3f}"
+        return f"{x:{sign},.1f}"
+    return f"{x:{sign}.3f}"
 
 
 def fmt_diff(name: str, x: float | None) -> str:
     """A difference as printed in tables: shares in percentage points, signed."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    kind = metric(name).kind
-    if kind == "share":
-        return f"{100 * x:+.1f} pp"
-    if kind == "yuan":
-        return f"{x:+,.0f}"
-    if kind == "count":
-        return f"{x:+,.1f}"
-    return f"{x:+.3f}"
+    return fmt_value(name, x, signed=True)
 
 
 def fmt_interval(name: str, lo: float | None, hi: float | None, diff: bool = False) -> str:

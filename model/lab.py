@@ -47,8 +47,8 @@ import numpy as np
 import pandas as pd
 
 from model import decisions
-from model.config import build_section, set_dotted, to_dict
-from model.params import DISPOSITIONS, Dist, param, share, shares_sum_to_one
+from model.config import DispositionShares, build_section, set_dotted, to_dict
+from model.params import DISPOSITIONS, Dist, param, share
 from model.population import categorical, sample_dist
 
 FGF2001 = "Fischbacher, Gächter & Fehr (2001): one-shot game, strategy method, 4 players, 20 tokens, MPCR 0.4"
@@ -56,17 +56,6 @@ FG2010 = "Fischbacher & Gächter (2010): 10 rounds, groups of 4 rematched each r
 FG2000 = "Fehr & Gächter (2000): costly peer punishment (up to 10 points per group mate)"
 FG2002 = "Fehr & Gächter (2002): 1 token spent on punishment removes 3 from the target"
 
-
-@dataclass
-@shares_sum_to_one
-class PlayerTypes:
-    """Shares of player types (cooperative dispositions) in the subject pool."""
-
-    conditional_cooperator: float = share(0.50, "match what they expect others to give, imperfectly", source=FGF2001)
-    free_rider: float = share(0.30, "give nothing whatever others give", source=FGF2001)
-    unconditional_cooperator: float = share(
-        0.06, "give much whatever others give (FGF's 6% 'other' types, an assumption)", source=FGF2001)
-    hump_shaped: float = share(0.14, "match others up to half the endowment, then give less", source=FGF2001)
 
 
 @dataclass
@@ -145,7 +134,8 @@ class LabConfig:
                           choices=("partner", "stranger"), source=FG2010)
     communication: bool = param(False, "players talk before each round (agreeing on what to give)",
                                 source="Isaac & Walker (1988b)")
-    types: PlayerTypes = param(PlayerTypes(), "player types", source=FGF2001)
+    types: DispositionShares = param(DispositionShares(), "player types (the residents' dispositions)",
+                                     source=FGF2001)
     behaviour: Behaviour = param(Behaviour(), "decision rule terms")
     punishment: Punishment = param(Punishment(), "punishment stage")
 
