@@ -147,11 +147,15 @@ def _retention(model, step: int) -> float:
 
 
 def _assortativity(model, participated: np.ndarray) -> float:
-    """Pearson correlation between a resident's participation and the tie-weighted mean of neighbours'."""
+    """Pearson correlation between a resident's participation and the tie-weighted mean of
+    neighbours' (ties as updated at the end of the month)."""
     x = participated.astype(float)
-    if x.std() == 0:
+    x_sd = x.std()
+    if x_sd == 0:
         return float("nan")
-    nb = model.graph.neighbour_mean(x, default=x.mean())
-    if nb.std() == 0:
+    nb = model.graph.active_neighbour_share(default=x.mean())
+    nb_sd = nb.std()
+    if nb_sd == 0:
         return float("nan")
-    return float(np.corrcoef(x, nb)[0, 1])
+    covariance = np.dot(x - x.mean(), nb - nb.mean()) / len(x)
+    return float(covariance / (x_sd * nb_sd))

@@ -30,6 +30,11 @@ import scipy.sparse as sp
 
 from model.population import Structure, sample_dist
 
+COMPILED_MIN_ENTRIES = 200_000
+"""Stored tie entries (twice the ties) from which the monthly tie update runs in the compiled
+kernel of :mod:`model.graph_kernels` (about 30,000 residents)."""
+
+
 HOUSEHOLD, BUILDING, GRID, SHORTCUT = 0, 1, 2, 3
 TIE_KINDS = ("household", "building", "grid", "shortcut")
 
@@ -88,10 +93,17 @@ class SocialGraph:
         floor: strength each entry decays towards without joint activity.
         neighbour_tie: bool, entry is not a household tie (counts for social capital).
         same_building: bool, entry joins residents of one building (bonding).
+
+    Args:
+        compiled: run the monthly tie update (with its row sums) in the compiled kernel of
+            :mod:`model.graph_kernels` (same numbers, bit for bit); None: when the graph has at
+            least ``COMPILED_MIN_ENTRIES`` entries.
+
+    After changing strengths by hand (``strength`` is writable), call :meth:`refresh`.
     """
 
     def __init__(self, rng: np.random.Generator, community, structure: Structure, age: np.ndarray,
-                 tie_floor: float) -> None:
+                 tie_floor: float, compiled: bool | None = None) -> None:
         n = structure.n
         self.n = n
         h = community.age_homophily
@@ -146,7 +158,17 @@ class SocialGraph:
         self.degree = np.diff(indptr)
         self._ones = np.ones(n)
         self._buffers: tuple[np.ndarray, ...] | None = None
+        self._compiled = bool(len(data) >= COMPILED_MIN_ENTRIES if compiled is None else compiled)
+        if self._compiled:  # numba is imported only for graphs large enough to gain from it
+            from model import graph_kernels  # noqa: F401  (compiles or loads the kernel now)
+        self._active_strength: np.ndarray | None = None
+        self._capital_sums: tuple[np.ndarray, np.ndarray] | None = None
         self.refresh()
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the monthly tie update runs in the compiled kernel (:mod:`model.graph_kernels`)."""
+        return self._compiled
 
     @property
     def strength(self) -> np.ndarray:
@@ -158,8 +180,41 @@ class SocialGraph:
 
         Residents with no ties get ``default``.
         """
-        out = self.adjacency @ x
-        np.divide(out, self._row_strength, out=out, where=self._has_ties)
+        return self.neighbour_means([x], [default])[0]
+
+    def neighbour_means(self, xs: list[np.ndarray], defaults: list[np.ndarray | float]) -> list[np.ndarray]:
+        """:meth:`neighbour_mean` of several arrays at once (one pass over the ties).
+
+        Args:
+            xs: arrays of one value per resident (bool or float).
+            defaults: for each, the value (array or scalar) for residents with no ties.
+        """
+        if len(xs) > 1:  # one pass over the ties for all of them (n × k)
+            sums = self.adjacency @ np.stack([np.asarray(x, dtype=float) for x in xs], axis=1)
+            sums = list(sums.T)
+        else:
+            sums = [self.adjacency @ np.asarray(xs[0], dtype=float)]
+        means = []
+        for out, default in zip(sums, defaults):
+            out = np.ascontiguousarray(out)
+            np.divide(out, self._row_strength, out=out, where=self._has_ties)
+            if not self._all_have_ties:
+                lonely = ~self._has_ties
+                out[lonely] = default[lonely] if isinstance(default, np.ndarray) else default
+            means.append(out)
+        return means
+
+    def active_neighbour_share(self, default: np.ndarray | float) -> np.ndarray:
+        """Tie-weighted share of each resident's neighbours who were ``active`` in the last
+        :meth:`update_ties` (with the ties as updated): ``neighbour_mean(active)``, computed
+        during the update. Residents with no ties get ``default``.
+
+        Raises:
+            RuntimeError: no update has happened yet.
+        """
+        if self._active_strength is None:
+            raise RuntimeError("active_neighbour_share: the ties have not been updated yet")
+        out = self._active_strength / np.where(self._has_ties, self._row_strength, 1.0)
         if not self._all_have_ties:
             lonely = ~self._has_ties
             out[lonely] = default[lonely] if isinstance(default, np.ndarray) else default
@@ -167,15 +222,33 @@ class SocialGraph:
 
     def refresh(self) -> None:
         """Recompute cached row sums after tie strengths changed."""
-        self._row_strength = self.adjacency @ self._ones
-        self._has_ties = self._row_strength > 0
+        self._set_row_strength(self.adjacency @ self._ones)
+        self._active_strength = None
+        self._capital_sums = None
+
+    def _set_row_strength(self, row_strength: np.ndarray) -> None:
+        self._row_strength = row_strength
+        self._has_ties = row_strength > 0
         self._all_have_ties = bool(self._has_ties.all())
 
     def update_ties(self, active: np.ndarray, growth: float, decay: float) -> None:
         """Ties grow when both ends were active this month and decay towards their floor otherwise.
 
         ``w += growth * (1 - w)`` for joint activity; ``w -= decay * (w - floor)`` otherwise.
+        Afterwards :meth:`active_neighbour_share` gives the share of neighbours who were active.
         """
+        if self._compiled:
+            from model.graph_kernels import update_ties
+
+            a = self.adjacency
+            row_strength, active_strength, bonding, bridging = (np.empty(self.n) for _ in range(4))
+            update_ties(a.indptr, a.indices, a.data, self.floor, np.asarray(active, dtype=bool), float(growth),
+                        float(decay), self._bonding.view(np.uint8), self._bridging.view(np.uint8),
+                        row_strength, active_strength, bonding, bridging)
+            self._set_row_strength(row_strength)
+            self._active_strength = active_strength
+            self._capital_sums = (bonding, bridging)
+            return
         w = self.adjacency.data
         if self._buffers is None:  # reused every month: no temporaries the size of the graph
             self._buffers = (np.empty(len(w)), np.empty(len(w)), np.empty(len(w)), np.empty(len(w), bool),
@@ -196,15 +269,20 @@ class SocialGraph:
         change += grow
         w += change
         self.refresh()
+        self._active_strength = self.adjacency @ np.asarray(active, dtype=float)
 
     def social_capital(self) -> tuple[float, float, float]:
         """(mean, bonding, bridging) strength of neighbour ties; NaN where there are none."""
         w = self.adjacency.data
+        e = self._entries
+        if self._capital_sums is not None:  # summed per resident by the last compiled update
+            bonding, bridging = (float(x.sum()) for x in self._capital_sums)
+            return tuple(total / len(e[name]) if len(e[name]) else float("nan") for name, total in (
+                ("neighbour", bonding + bridging), ("bonding", bonding), ("bridging", bridging)))
 
         def mean(entries):
             return float(w.take(entries).mean()) if len(entries) else float("nan")
 
-        e = self._entries
         return mean(e["neighbour"]), mean(e["bonding"]), mean(e["bridging"])
 
     def to_networkx(self, node_attrs: dict[str, np.ndarray] | None = None) -> nx.Graph:

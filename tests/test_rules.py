@@ -93,6 +93,44 @@ def test_ties_grow_with_joint_participation_and_decay_to_their_floor():
     assert (g.adjacency != g.adjacency.T).nnz == 0
 
 
+def _graph(model, compiled):
+    """The social graph of ``model``'s community, rebuilt from the same seed, on one path."""
+    from model.network import SocialGraph
+
+    cfg = model.config
+    return SocialGraph(np.random.default_rng(7), cfg.community, model.structure, model.state.age_group,
+                       cfg.learning.tie_floor, compiled=compiled)
+
+
+def test_compiled_tie_update_gives_the_numpy_paths_numbers_bit_for_bit():
+    # Large graphs update ties in a numba kernel (model.graph_kernels), small ones in numpy:
+    # the same strengths, row sums and neighbour shares bit for bit, social capital to 1e-12.
+    m = CommunityModel(scenario_name="co_creation", rng=3)
+    fast, slow = _graph(m, compiled=True), _graph(m, compiled=False)
+    assert fast.compiled and not slow.compiled
+    assert np.array_equal(fast.strength, slow.strength)
+    rng = np.random.default_rng(11)
+    for month in range(30):
+        active = rng.random(m.n_residents) < (0.2 if month < 15 else 0.8)
+        fast.update_ties(active, growth=0.1, decay=0.03)
+        slow.update_ties(active, growth=0.1, decay=0.03)
+        assert np.array_equal(fast.strength, slow.strength)
+    x = rng.random(m.n_residents)
+    assert np.array_equal(fast.neighbour_mean(x, 0.0), slow.neighbour_mean(x, 0.0))
+    assert np.array_equal(fast.active_neighbour_share(0.0), slow.active_neighbour_share(0.0))
+    assert np.array_equal(slow.active_neighbour_share(0.0), slow.neighbour_mean(active, 0.0))
+    assert fast.social_capital() == pytest.approx(slow.social_capital(), abs=1e-12)
+
+
+def test_neighbour_means_of_several_arrays_equal_one_at_a_time(small_model):
+    g = small_model.graph
+    rng = np.random.default_rng(4)
+    x, flags = rng.random(g.n), rng.random(g.n) < 0.3
+    both = g.neighbour_means([x, flags], [x, 0.0])
+    assert np.array_equal(both[0], g.neighbour_mean(x, default=x))
+    assert np.array_equal(both[1], g.neighbour_mean(flags.astype(float), default=0.0))
+
+
 # ----------------------------------------------------------------- projects and benefits
 def test_projects_complete_when_funded_and_facilities_serve_contributors_and_free_riders_alike():
     m = run_model("top_down", seed=1, steps=36)

@@ -112,6 +112,8 @@ class StepRecord:
     terms: DecisionTerms | None = None
     contribution: np.ndarray | None = None
     participated: np.ndarray | None = None
+    neighbour_participation: np.ndarray | None = None
+    """Tie-weighted share of each resident's neighbours who took part this month (0–1; 0 with no ties)."""
     hours: np.ndarray | None = None
     upkeep_efficiency: float = 0.0
     """Share of residents' upkeep hours that actually maintain facilities (core default

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from model.arrays import select
 from model.mechanisms.base import Mechanism, MechanismParams
 from model.params import param, share
 
@@ -61,4 +62,4 @@ class Incentives(Mechanism):
         earned = p.points_per_hour * record.hours
         s.points += earned
         record.spend("incentives", p.coin_value * earned.sum())
-        record.dropout_multiplier[s.volunteer] *= p.dropout_multiplier
+        record.dropout_multiplier *= select(s.volunteer, p.dropout_multiplier, 1.0)
