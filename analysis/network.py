@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from matplotlib.collections import LineCollection
 
 from analysis.palette import SEQUENTIAL
+from model.metrics import assortativity
 
 WINDOW = 12
 MAX_BUILDINGS = 16
@@ -147,9 +148,7 @@ def _assortativity(x: np.ndarray, rows, cols, w, n) -> float:
     A = sp.csr_array((w, (rows, cols)), shape=(n, n))
     total = A @ np.ones(n)
     nb = np.divide(A @ x, total, out=np.full(n, x.mean()), where=total > 0)
-    if x.std() == 0 or nb.std() == 0:
-        return math.nan
-    return float(np.corrcoef(x, nb)[0, 1])
+    return assortativity(x, nb)
 
 
 def _panel(ax, snap: Snapshot, pos: np.ndarray, end: bool):

@@ -147,15 +147,19 @@ def _retention(model, step: int) -> float:
 
 
 def _assortativity(model, participated: np.ndarray) -> float:
-    """Pearson correlation between a resident's participation and the tie-weighted mean of
-    neighbours' (ties as updated at the end of the month)."""
+    """Cooperation assortativity of this month (ties as updated at the end of the month)."""
     x = participated.astype(float)
-    x_sd = x.std()
-    if x_sd == 0:
+    if x.std() == 0:
         return float("nan")
-    nb = model.graph.active_neighbour_share(default=x.mean())
-    nb_sd = nb.std()
-    if nb_sd == 0:
+    return assortativity(x, model.graph.active_neighbour_share(default=x.mean()))
+
+
+def assortativity(took_part: np.ndarray, neighbours_took_part: np.ndarray) -> float:
+    """Pearson correlation between residents' participation (0/1) and the tie-weighted share of
+    their neighbours who took part (−1 … 1); NaN when either is constant."""
+    x, nb = took_part, neighbours_took_part
+    x_sd, nb_sd = x.std(), nb.std()
+    if x_sd == 0 or nb_sd == 0:
         return float("nan")
     covariance = np.dot(x - x.mean(), nb - nb.mean()) / len(x)
     return float(covariance / (x_sd * nb_sd))

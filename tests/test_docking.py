@@ -15,7 +15,8 @@ resident by resident), so runs differ; their outcome distributions must not:
 
 The tolerances are a small fraction of the differences between the two scenarios (which the
 same comparison tells apart), so the test would catch a rule that differs. About 20 s on
-2 cores (the reference is the slow part).
+2 cores (the reference is the slow part). ``benchmarks/docking.py`` asks the sharper question
+with hundreds of replications (z-scores of the differences; ``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from benchmarks.docking import outcome_series
 from benchmarks.reference import ReferenceModel
-from model.community import CommunityModel
 
 REPLICATIONS = 24
 MONTHS = 60
@@ -45,22 +46,16 @@ TRAJECTORY_TOLERANCE = {"participation_rate": 0.07, "trust_in_government": 0.015
 ALPHA = 0.001  # per test; 2 tests × 9 outcomes × 2 scenarios ≈ 0.036 family-wise at most
 
 
-def _runs(cls, scenario: str, first_seed: int) -> dict[str, np.ndarray]:
+def _runs(implementation: str, scenario: str, first_seed: int) -> dict[str, np.ndarray]:
     """Time series of every replication: outcome → (replications × months+1)."""
-    series = {name: [] for name in OUTCOMES}
-    for seed in range(first_seed, first_seed + REPLICATIONS):
-        m = cls(scenario_name=scenario, community="demo", rng=seed)
-        for _ in range(MONTHS):
-            m.step()
-        ts = m.datacollector.get_model_vars_dataframe()
-        for name in OUTCOMES:
-            series[name].append(ts[name].to_numpy(dtype=float))
-    return {name: np.array(v) for name, v in series.items()}
+    runs = [outcome_series(implementation, scenario, seed, MONTHS, outcomes=OUTCOMES)
+            for seed in range(first_seed, first_seed + REPLICATIONS)]
+    return {name: np.array([run[name] for run in runs]) for name in OUTCOMES}
 
 
 @pytest.fixture(scope="module")
 def docked():
-    return {scenario: {"fast": _runs(CommunityModel, scenario, 0), "reference": _runs(ReferenceModel, scenario, 10_000)}
+    return {scenario: {"fast": _runs("fast", scenario, 0), "reference": _runs("reference", scenario, 10_000)}
             for scenario in ("top_down", "co_creation")}
 
 
