@@ -186,6 +186,8 @@ def _git_commit() -> str | None:
 
 
 def _machine() -> dict:
+    from importlib.metadata import version
+
     import mesa
     import numpy
     import scipy
@@ -199,7 +201,7 @@ def _machine() -> dict:
     return {"cpu": cpu, "cpus": os.cpu_count(), "usable_cpus": len(os.sched_getaffinity(0)),
             "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
             "python": platform.python_version(), "numpy": numpy.__version__, "scipy": scipy.__version__,
-            "mesa": mesa.__version__, "platform": platform.platform()}
+            "numba": version("numba"), "mesa": mesa.__version__, "platform": platform.platform()}
 
 
 def evaluate_targets(results: dict) -> list[dict]:
@@ -246,7 +248,7 @@ def print_report(results: dict) -> None:
     out = console()
     m = results["machine"]
     out.print(f"{m['cpu']}, {m['usable_cpus']} usable CPUs, {m['memory_gib']} GiB; Python {m['python']}, numpy "
-              f"{m['numpy']}, Mesa {m['mesa']}; commit {(results['commit'] or 'unknown')[:10]}", highlight=False)
+              f"{m['numpy']}, numba {m.get('numba', '?')}, Mesa {m['mesa']}; commit {(results['commit'] or 'unknown')[:10]}", highlight=False)
     table = Table(box=box.SIMPLE_HEAD, title=f"{results['options']['scenario']}: build, steady state, peak memory")
     for col in ("", "residents", "ties", "build s", "months", "run s", "ms/month", "res-steps/s",
                 "RSS MiB", "speed-up", "load"):
