@@ -35,13 +35,12 @@ it starts with one line and exit code 2.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 
 from experiments import cli, engine, io, stats
-from experiments.jobs import check_scenario, close, console, finish, fmt, new_job_dir, resolved_config
+from experiments.jobs import check_scenario, close, console, finish, fmt, new_job_dir, resolved_config, start
 from experiments.options import Option, command_line, parse
 from experiments.simulate import package_version
 from experiments.store import RunStore
@@ -102,15 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         "overrides": overrides,
         "launcher": opts["launcher"],
         "runs": len(specs),
-        "status": "running",
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    io.write_json(manifest, out / "manifest.json")
-    print(f"{len(names)} scenarios × {len(seeds)} seeds = {len(specs)} runs of {steps} months "
-          f"({community}), launcher {opts['launcher']}; job directory {out}", file=sys.stderr)
-
-    outcomes = engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
-                              ray_address=opts["ray_address"], progress=opts["progress"])
+    outcomes = start(out, manifest, specs, store, opts,
+                     f"{len(names)} scenarios × {len(seeds)} seeds = {len(specs)} runs of {steps} months "
+                     f"({community}), launcher {opts['launcher']}; job directory {out}")
     ok = [s for s in specs if outcomes[s.key].status != "failed"]
 
     ts = load_timeseries(store, ok)

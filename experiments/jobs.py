@@ -1,5 +1,5 @@
 """Plumbing shared by the job entry points (``compare``, ``sensitivity``): job directories,
-validated configs, printing failures and numbers."""
+validated configs, starting and closing a job, printing failures and numbers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 import scenarios
-from experiments import cli, io
+from experiments import cli, engine, io
 from model import config as config_mod
 from model.params import ConfigError
 
@@ -43,6 +43,21 @@ def check_scenario(name: str, what: str = "scenario") -> None:
         cli.fail(f"{what}: {exc}" if what != "scenario" else str(exc))
 
 
+def now() -> str:
+    """The local time as recorded in manifests (``2026-11-27T08:30:00``)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def start(out: Path, manifest: dict, specs, store, opts: dict, message: str) -> dict:
+    """Start a job: write its manifest (``status: running``), say ``message`` on stderr, then run
+    every spec through the engine with the job's launcher options; returns key → outcome."""
+    manifest.update(status="running", started=now())
+    io.write_json(manifest, out / "manifest.json")
+    print(message, file=sys.stderr)
+    return engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
+                          ray_address=opts["ray_address"], progress=opts["progress"])
+
+
 def finish(out: Path, manifest: dict, specs, outcomes: dict, store, labels: tuple[str, ...]) -> tuple[list[dict], dict]:
     """Close a job's records: ``failures.json`` (or none) and the final manifest.
 
@@ -64,7 +79,7 @@ def finish(out: Path, manifest: dict, specs, outcomes: dict, store, labels: tupl
     else:
         (out / "failures.json").unlink(missing_ok=True)
     counts = {st: sum(o.status == st for o in outcomes.values()) for st in ("done", "cached", "failed")}
-    manifest.update(status="failed" if failures else "complete", finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
+    manifest.update(status="failed" if failures else "complete", finished=now(),
                     failed=[f["key"] for f in failures], counts=counts)
     io.write_json(manifest, out / "manifest.json")
     return failures, counts

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import copy
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +55,7 @@ import yaml
 
 import scenarios
 from experiments import cli, engine, io
-from experiments.jobs import check_scenario, close, console, finish, fmt, new_job_dir, resolved_config
+from experiments.jobs import check_scenario, close, console, finish, fmt, new_job_dir, resolved_config, start
 from experiments.options import Option, command_line, parse
 from experiments.simulate import package_version
 from experiments.store import RunStore
@@ -244,15 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         "ranges_file": str(ranges_path),
         "overrides": overrides,
         "launcher": opts["launcher"],
-        "status": "running",
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    io.write_json(manifest, out / "manifest.json")
-    print(f"{method}: {len(x)} samples of {len(names)} parameters × {replications} seeds = {manifest['runs']} "
-          f"distinct runs of {manifest['steps']} months; job directory {out}", file=sys.stderr)
-
-    outcomes = engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
-                              ray_address=opts["ray_address"], progress=opts["progress"])
+    outcomes = start(out, manifest, specs, store, opts,
+                     f"{method}: {len(x)} samples of {len(names)} parameters × {replications} seeds = "
+                     f"{manifest['runs']} distinct runs of {manifest['steps']} months; job directory {out}")
 
     rows = []
     for s in specs:

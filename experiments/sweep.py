@@ -20,14 +20,13 @@ import os
 import shlex
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from experiments import io
+from experiments import io, jobs
 
 LAST: dict[str, Any] = {}
 """Outcome of the last sweep launched from this process (``failed``: list of failure records)."""
@@ -162,7 +161,7 @@ class SweepCallback(Callback):
         sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
         sweep_dir.mkdir(parents=True, exist_ok=True)
         manifest = describe(config)
-        manifest.update(status="running", started=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        manifest.update(status="running", started=jobs.now())
         io.write_json(manifest, sweep_dir / "manifest.json")
         LAST.clear()
         LAST["sweep_dir"] = sweep_dir

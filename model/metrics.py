@@ -148,9 +148,9 @@ def _retention(model, step: int) -> float:
 
 def _assortativity(model, participated: np.ndarray) -> float:
     """Cooperation assortativity of this month (ties as updated at the end of the month)."""
-    x = participated.astype(float)
-    if x.std() == 0:
+    if not participated.any() or participated.all():  # no variation (also: no step yet)
         return float("nan")
+    x = participated.astype(float)
     return assortativity(x, model.graph.active_neighbour_share(default=x.mean()))
 
 

@@ -160,7 +160,9 @@ class SocialGraph:
         self._buffers: tuple[np.ndarray, ...] | None = None
         self._compiled = bool(len(data) >= COMPILED_MIN_ENTRIES if compiled is None else compiled)
         if self._compiled:  # numba is imported only for graphs large enough to gain from it
-            from model import graph_kernels  # noqa: F401  (compiles or loads the kernel now)
+            from model import graph_kernels
+
+            graph_kernels.warm_up()  # compiled, or loaded from the disk cache, while the model is built
         self._active_strength: np.ndarray | None = None
         self._capital_sums: tuple[np.ndarray, np.ndarray] | None = None
         self.refresh()
