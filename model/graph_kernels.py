@@ -2,13 +2,14 @@
 
 :class:`model.network.SocialGraph` uses it for large graphs (``model.network.COMPILED_MIN_ENTRIES``
 stored tie entries or more, about 30,000 residents); smaller graphs use numpy, because
-importing numba and loading the compiled kernel (~0.2 s once a process) would cost a small run
-more than it saves.
+importing numba and loading the compiled kernel (~0.4 s once a process: 0.17 s for numba, 0.2 s
+to load the kernel from the disk cache) would cost a small run more than it saves.
 
 The kernel does in one pass over the tie entries what numpy needs a dozen passes for (the
-update itself and four row sums). It runs on one thread: at 100,000 residents the month is
-bound by memory traffic, not arithmetic, and a second thread gained nothing on the 2-core
-machine it was measured on (``docs/performance.md``). Every row is summed entry by entry in
+update itself and four row sums). It runs on one thread: a second thread (``prange``) gained
+nothing inside a month on the 2-core machine it was measured on, where two model processes
+each run at half speed, i.e. the month is bound by the memory system the cores share
+(``docs/performance.md``). Every row is summed entry by entry in
 storage order, as scipy's CSR product does, so the results are **bit-identical** to the numpy
 path. Nothing here draws random numbers.
 
