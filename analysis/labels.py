@@ -65,7 +65,7 @@ CATALOGUE: dict[str, Metric] = {m.name: m for m in [
     Metric("contribution_unconditional_cooperator", "Contribution, unconditional cooperators",
            "% of time budget", "share"),
     Metric("contribution_hump_shaped", "Contribution, hump-shaped", "% of time budget", "share"),
-    Metric("free_rider_share", "Free-rider share", "% benefiting without contributing", "share"),
+    Metric("free_riding_rate", "Free-riding rate", "% benefiting without contributing", "share"),
     Metric("payoff_gap", "Payoff gap, contributors − others", "utility per month", "score"),
     Metric("cooperation_assortativity", "Participation assortativity", "correlation", "corr"),
     Metric("trust_in_government", "Trust in government", _SCORE, "score"),
@@ -90,14 +90,14 @@ CATALOGUE: dict[str, Metric] = {m.name: m for m in [
 ]}
 
 HEADLINE = ("participation_rate", "trust_in_government", "social_capital", "satisfaction", "need_fit",
-            "free_rider_share", COST_PER_PROJECT)
+            "free_riding_rate", COST_PER_PROJECT)
 """Rows of the report's headline table, in order."""
 
 AGE_METRICS = ("participation_rate_youth", "participation_rate_middle", "participation_rate_elderly")
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "Participation and free riding": (
-        "participation_rate", "rarely_participating_share", "mean_contribution", "free_rider_share",
+        "participation_rate", "rarely_participating_share", "mean_contribution", "free_riding_rate",
         "payoff_gap", "cooperation_assortativity", "volunteer_share", "volunteer_retention"),
     "Trust, social capital and satisfaction": (
         "trust_in_government", "trust_in_neighbours", "satisfaction", "efficacy", "social_capital",

@@ -324,7 +324,7 @@ def _tiles(latest: dict, ghost: Ghost | None, step: int) -> str:
 
     return "".join([
         tile("tile-participation", "Took part this month", "participation_rate"),
-        tile("tile-free-riders", "Free riders (benefited, took no part)", "free_rider_share"),
+        tile("tile-free-riders", "Free riders (benefited, took no part)", "free_riding_rate"),
         tile("tile-contribution", "Mean contribution (share of time)", "mean_contribution"),
         tile("tile-trust", "Trust in government", "trust_in_government"),
     ])
@@ -345,9 +345,9 @@ def _charts(r: Run, g: Ghost | None):
     return [
         ("Participation", draw.pct(latest["participation_rate"]), "chart-participation", participation,
          ghost_of("participation_rate", draw.BLACK, 4.5)),
-        ("Free-rider share", draw.pct(latest["free_rider_share"]), "chart-free-riders",
-         [draw.Series("benefited without taking part", r.series("free_rider_share"), draw.VERMILLION, 4)],
-         ghost_of("free_rider_share", draw.VERMILLION, 4)),
+        ("Free-rider share", draw.pct(latest["free_riding_rate"]), "chart-free-riders",
+         [draw.Series("benefited without taking part", r.series("free_riding_rate"), draw.VERMILLION, 4)],
+         ghost_of("free_riding_rate", draw.VERMILLION, 4)),
         ("Mean contribution", draw.pct(latest["mean_contribution"]), "chart-contribution",
          [draw.Series("share of residents' time budget", r.series("mean_contribution"), draw.BLUE, 4)],
          ghost_of("mean_contribution", draw.BLUE, 4)),

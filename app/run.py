@@ -19,7 +19,7 @@ from model.community import CommunityModel
 
 CHART_METRICS = (
     "participation_rate", "participation_rate_youth", "participation_rate_middle", "participation_rate_elderly",
-    "mean_contribution", "free_rider_share", "trust_in_government",
+    "mean_contribution", "free_riding_rate", "trust_in_government",
 )
 
 
@@ -35,7 +35,7 @@ def categories(model: CommunityModel) -> np.ndarray:
     The same definitions as the model's metrics (:mod:`model.metrics`): a resident took part
     when ``state.participated``; benefited when ``state.benefit`` exceeds a thousandth of a
     facility's value; free rode when they benefited without taking part. So the share of
-    category 1 equals ``model.latest["free_rider_share"]``.
+    category 1 equals ``model.latest["free_riding_rate"]``.
     """
     s = model.state
     participated = s.participated if model.steps > 0 else np.zeros(model.n_residents, dtype=bool)

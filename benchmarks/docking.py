@@ -22,7 +22,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 OUTCOMES = (
-    "participation_rate", "mean_contribution", "free_rider_share", "trust_in_government",
+    "participation_rate", "mean_contribution", "free_riding_rate", "trust_in_government",
     "trust_in_neighbours", "satisfaction", "efficacy", "social_capital", "volunteer_share",
     "projects_completed_total",
 )

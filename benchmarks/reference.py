@@ -544,7 +544,7 @@ def _social_capital(model) -> float:
     return sum(ties) / len(ties) if ties else float("nan")
 
 
-def _free_rider_share(model) -> float:
+def _free_riding_rate(model) -> float:
     if model.steps == 0:
         return 0.0
     threshold = 1e-3 * model.config.projects.facility_value
@@ -564,7 +564,7 @@ REPORTERS = {
     "participation_rate_middle": _participation_by_age(1),
     "participation_rate_elderly": _participation_by_age(2),
     "mean_contribution": lambda m: _mean(m, "contribution"),
-    "free_rider_share": _free_rider_share,
+    "free_riding_rate": _free_riding_rate,
     "trust_in_government": lambda m: _mean(m, "trust_in_government"),
     "trust_in_neighbours": lambda m: _mean(m, "trust_in_neighbours"),
     "social_capital": _social_capital,

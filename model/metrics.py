@@ -11,7 +11,7 @@ participation_rate_<age>       the same within youth (18–34), middle (35–59)
 rarely_participating_share     share who took part in fewer than 3 of the last 12 months
 mean_contribution              mean share of residents' time budget given this month
 contribution_<disposition>     mean contribution share by cooperative disposition
-free_rider_share               share of residents who benefited from completed facilities this
+free_riding_rate               share of residents who benefited from completed facilities this
                                month without contributing
 payoff_gap                     mean payoff of contributors minus that of non-contributors
                                (payoff = benefit − time cost + rewards − sanctions)
@@ -43,7 +43,7 @@ import numpy as np
 from model.params import AGE_GROUPS, DISPOSITIONS
 
 HEADLINE = (
-    "participation_rate", "mean_contribution", "free_rider_share", "trust_in_government",
+    "participation_rate", "mean_contribution", "free_riding_rate", "trust_in_government",
     "trust_in_neighbours", "social_capital", "satisfaction", "need_fit", "projects_completed_total",
     "government_spending_total", "volunteer_retention",
 )
@@ -96,7 +96,7 @@ def compute(model, rec) -> dict[str, float]:
     for k, disp in enumerate(DISPOSITIONS):
         row[f"contribution_{disp}"] = _mean(s.contribution, by_disposition[k])
     benefited = s.benefit > 1e-3 * model.config.projects.facility_value
-    row["free_rider_share"] = _share(benefited & ~participated) if rec is not None else 0.0
+    row["free_riding_rate"] = _share(benefited & ~participated) if rec is not None else 0.0
     row["payoff_gap"] = (_mean(s.payoff, np.flatnonzero(participated)) - _mean(s.payoff, np.flatnonzero(~participated))
                          if participated.any() and not participated.all() else float("nan"))
     row["cooperation_assortativity"] = _assortativity(model, participated)

@@ -127,7 +127,7 @@ SENSITIVITY_PROBLEM = {
     "names": ["consultation.adoption_rate", "disclosure.level", "incentives.coin_value"],
     "bounds": [[0.0, 1.0], [0.0, 1.0], [0.0, 5.0]],
 }
-SENSITIVITY_METRICS = ("participation_rate", "trust_in_government", "satisfaction", "free_rider_share")
+SENSITIVITY_METRICS = ("participation_rate", "trust_in_government", "satisfaction", "free_riding_rate")
 
 
 def build_sensitivity(out: Path, method: str = "sobol", samples: int = 8, scenario: str = "co_creation",

@@ -155,7 +155,7 @@ def stepped_run(presets):
 def test_graph_colours_use_the_models_own_definitions(stepped_run):
     m = stepped_run.model
     cat = categories(m)
-    assert np.mean(cat == draw.FREE_RODE) == pytest.approx(m.latest["free_rider_share"], abs=1e-12)
+    assert np.mean(cat == draw.FREE_RODE) == pytest.approx(m.latest["free_riding_rate"], abs=1e-12)
     assert np.mean(cat == draw.CONTRIBUTED) == pytest.approx(m.latest["participation_rate"], abs=1e-12)
     svg, counts = stepped_run.network_svg()
     assert counts.sum() == m.n_residents
@@ -235,7 +235,7 @@ def test_step_advances_the_month_and_shows_the_models_values(page):
     text = _text(page)
     assert text != chart0[1], "charts did not change"
     value = float(re.search(r"id='tile-free-riders' data-value='([^']+)'", text).group(1))
-    assert value == expected.latest["free_rider_share"]
+    assert value == expected.latest["free_riding_rate"]
     assert f"<div class='value'>{draw.pct(value)}</div>" in text
 
 
@@ -253,7 +253,7 @@ def test_switching_sanctions_on_restarts_the_run_with_sanctions_and_keeps_the_ol
         expected.step()
     text = _text(page)
     value = float(re.search(r"id='tile-free-riders' data-value='([^']+)'", text).group(1))
-    assert value == expected.latest["free_rider_share"]
+    assert value == expected.latest["free_riding_rate"]
     assert "class='ghost'" in text and "previous run" in text
 
 

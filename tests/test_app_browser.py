@@ -97,10 +97,10 @@ def test_trainer_watches_free_riding_then_switches_sanctions_on(live):
         assert after[sel] != before[sel], f"{sel} did not change after 6 steps"
     expected = model_after(6)
     text, value = shown_share(page)
-    assert value == expected.latest["free_rider_share"]
-    assert text == draw.pct(expected.latest["free_rider_share"])
+    assert value == expected.latest["free_riding_rate"]
+    assert text == draw.pct(expected.latest["free_riding_rate"])
     free_rode = int(page.get_attribute("#legend-1", "data-count"))
-    assert free_rode == round(expected.latest["free_rider_share"] * expected.n_residents)
+    assert free_rode == round(expected.latest["free_riding_rate"] * expected.n_residents)
     shot(page, "live_page_1_free_riders.png")
 
     play_until(page, 36)
@@ -112,7 +112,7 @@ def test_trainer_watches_free_riding_then_switches_sanctions_on(live):
     press_step(page, 6)
     with_sanctions = model_after(6, **{"sanctions.enabled": True})
     text, value = shown_share(page)
-    assert value == with_sanctions.latest["free_rider_share"]
+    assert value == with_sanctions.latest["free_riding_rate"]
     assert text == draw.pct(value)
     assert page.locator("#chart-free-riders path.ghost").count() == 1, "the run without sanctions stays, faded"
     paused = play_until(page, 36)

@@ -82,7 +82,7 @@ def test_prints_the_headline_table_and_ends_with_results_line(tmp_path, capsys, 
     assert out[-1] == f"results: {tmp_path / 'job'}"
     assert "0 runs computed, 6 found" in out[-2]
     text = "\n".join(out)
-    for m in ("participation_rate", "trust_in_government", "free_rider_share"):
+    for m in ("participation_rate", "trust_in_government", "free_riding_rate"):
         assert m in text
     assert "Cohen's d" in text and "Welch" in text
 

@@ -63,7 +63,7 @@ def test_without_counter_mechanisms_mean_contribution_declines(arms):
     assert drop.mean() > 3 * se(drop) and end.mean() < 0.5 * start.mean(), (start.mean(), end.mean())
     # Free riding becomes visible: the share who benefit without contributing rises, and
     # conditional cooperators give less and less.
-    assert per_seed(arms["none"], "free_rider_share", END).mean() > per_seed(arms["none"], "free_rider_share",
+    assert per_seed(arms["none"], "free_riding_rate", END).mean() > per_seed(arms["none"], "free_riding_rate",
                                                                                START).mean() + 0.2
     cc = arms["none"]
     assert per_seed(cc, "contribution_conditional_cooperator", END).mean() < 0.5 * per_seed(

@@ -12,7 +12,7 @@ import scenarios
 from model.community import CommunityModel
 
 SHARES = ("participation_rate", "participation_rate_youth", "participation_rate_middle", "participation_rate_elderly",
-          "mean_contribution", "free_rider_share", "trust_in_government", "trust_in_neighbours", "social_capital",
+          "mean_contribution", "free_riding_rate", "trust_in_government", "trust_in_neighbours", "social_capital",
           "satisfaction", "need_fit", "volunteer_retention", "volunteer_share", "facility_use", "efficacy",
           "rarely_participating_share")
 

@@ -13,7 +13,7 @@ from model.community import CommunityModel
 from model.metrics import HEADLINE
 
 REQUIRED = ["step", "participation_rate", "participation_rate_youth", "participation_rate_middle",
-            "participation_rate_elderly", "mean_contribution", "free_rider_share", "trust_in_government",
+            "participation_rate_elderly", "mean_contribution", "free_riding_rate", "trust_in_government",
             "trust_in_neighbours", "social_capital", "satisfaction", "need_fit", "projects_completed",
             "government_spending", "volunteer_retention"]
 

@@ -141,7 +141,7 @@ def test_projects_complete_when_funded_and_facilities_serve_contributors_and_fre
     # Benefits depend on the grid and needs, not on having contributed.
     non = ~s.participated
     assert s.benefit[non].mean() > 0
-    assert m.latest["free_rider_share"] == pytest.approx((s.benefit[non] > 1e-3).sum() / m.n_residents)
+    assert m.latest["free_riding_rate"] == pytest.approx((s.benefit[non] > 1e-3).sum() / m.n_residents)
 
 
 def test_co_building_projects_need_residents_hours():
