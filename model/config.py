@@ -486,9 +486,9 @@ def get_dotted(data: dict, key: str, default: Any = None) -> Any:
 _UNSET = object()
 
 
-@functools.lru_cache(maxsize=1)
-def _defaults() -> dict:
-    return to_dict(ModelConfig())
+@functools.lru_cache(maxsize=8)
+def _defaults(schema: type) -> dict:
+    return to_dict(schema())
 
 
 def _flatten(key: str, value: Any) -> dict[str, Any]:
@@ -505,8 +505,11 @@ def _is_share(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def apply_overrides(data: dict, overrides: Mapping[str, Any]) -> dict:
+def apply_overrides(data: dict, overrides: Mapping[str, Any], schema: type | None = None) -> dict:
     """A copy of the nested config dict ``data`` with dotted ``overrides`` set on it.
+
+    ``schema`` is the config dataclass ``data`` describes (default :class:`ModelConfig`; e.g. the
+    laboratory game's ``LabConfig``): its defaults stand in for keys ``data`` lacks.
 
     Every entry of ``overrides`` is an explicit choice of the caller (values a scenario file sets
     are in ``data``). A value may be a numpy scalar (stored as the Python value it holds) or a
@@ -534,20 +537,23 @@ def apply_overrides(data: dict, overrides: Mapping[str, Any]) -> dict:
     Raises:
         ConfigError: a negative share, or shares set together to more than 1, naming the keys.
     """
+    schema = schema or ModelConfig
+    defaults = _defaults(schema)
     flat: dict[str, Any] = {}
     for key, value in overrides.items():
         flat.update(_flatten(key, value))
     out = copy.deepcopy(data)
     for key, value in flat.items():
         set_dotted(out, key, value)
-    for path, names in share_groups(ModelConfig).items():
-        _rescale_shares(out, path, names, {n: flat[f"{path}.{n}"] for n in names if f"{path}.{n}" in flat})
+    for path, names in share_groups(schema).items():
+        chosen = {n: flat[f"{path}.{n}"] for n in names if f"{path}.{n}" in flat}
+        _rescale_shares(out, get_dotted(defaults, path), path, names, chosen)
     for key in flat:
-        _warn_if_inactive(out, key)
+        _warn_if_inactive(out, defaults, key)
     return out
 
 
-def _rescale_shares(data: dict, path: str, names: tuple[str, ...], chosen: dict[str, Any]) -> None:
+def _rescale_shares(data: dict, defaults: dict, path: str, names: tuple[str, ...], chosen: dict[str, Any]) -> None:
     """Rescale the shares of ``path`` not in ``chosen`` to the remainder (see :func:`apply_overrides`)."""
     if not chosen or len(chosen) == len(names) or not all(_is_share(v) for v in chosen.values()):
         return  # none or all set, or a value of the wrong type (from_dict names it)
@@ -559,8 +565,9 @@ def _rescale_shares(data: dict, path: str, names: tuple[str, ...], chosen: dict[
         keys = " + ".join(f"{path}.{n}" for n in chosen)
         raise ConfigError(f"{keys} = {total:g}: shares set together must not sum above 1 "
                           f"(the other shares of {path} take the remainder)")
-    defaults = get_dotted(_defaults(), path)
     section = get_dotted(data, path, {})
+    if not isinstance(section, dict):
+        return  # from_dict names the bad value
     others = {n: plain(section.get(n, defaults[n])) for n in names if n not in chosen}
     if not all(_is_share(v) and v >= 0 for v in others.values()):
         return  # from_dict names the bad value
@@ -571,11 +578,11 @@ def _rescale_shares(data: dict, path: str, names: tuple[str, ...], chosen: dict[
         set_dotted(data, f"{path}.{n}", float(v / current * remainder if current > 0 else remainder / len(others)))
 
 
-def _warn_if_inactive(data: dict, key: str) -> None:
+def _warn_if_inactive(data: dict, defaults: dict, key: str) -> None:
     parts = key.split(".")
     for i in range(1, len(parts)):
         section = ".".join(parts[:i])
-        default = get_dotted(_defaults(), f"{section}.enabled", _UNSET)
+        default = get_dotted(defaults, f"{section}.enabled", _UNSET)
         if default is _UNSET or key == f"{section}.enabled":
             continue
         if plain(get_dotted(data, f"{section}.enabled", default)) is False:

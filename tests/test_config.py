@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import scenarios
 from model import config as config_mod
 from model.community import CommunityModel
-from model.params import DISPOSITIONS, SHARE_TOLERANCE, ConfigError, InactiveParameterWarning
+from model.params import DISPOSITIONS, SHARE_TOLERANCE, ConfigError, Dist, InactiveParameterWarning
 from tests.conftest import ROOT, run_cli
 
 
@@ -125,7 +125,7 @@ def _scalar_keys():
     from model.params import iter_params
 
     return [(k, meta, v) for k, meta, v in iter_params(config_mod.ModelConfig)
-            if type(v) in (bool, int, float, str) and k != "info.scenario_description"]
+            if type(v) in (bool, int, float, str)]
 
 
 SCALAR_KEYS = _scalar_keys()
@@ -178,12 +178,14 @@ def test_numpy_scalars_in_overrides_nested_sections_and_lists():
         "community.buildings": np.int64(1), "community.households_per_building": np.int32(10),
         "resident.trust_in_government.mean": np.float32(0.5), "resident.time_budget.youth": np.float64(9),
         "sanctions.enabled": np.True_, "shocks.enabled": np.True_, "shocks.revert": np.array(["consultation"]),
+        "resident.satisfaction": Dist(np.float64(0.45), np.float32(0.125)),  # a section given as its dataclass
     })
     cfg = config_mod.to_dict(m.config)
     assert cfg["community"]["buildings"] == 1 and type(cfg["community"]["buildings"]) is int
     assert type(cfg["resident"]["trust_in_government"]["mean"]) is float
     assert cfg["sanctions"]["enabled"] is True and cfg["shocks"]["revert"] == ["consultation"]
     assert type(cfg["shocks"]["revert"][0]) is str and m.config.seed == 1
+    assert cfg["resident"]["satisfaction"] == {"mean": 0.45, "sd": 0.125}
     json.dumps(cfg)  # serialisable as is
 
 
@@ -322,3 +324,13 @@ def test_cli_shows_the_warning_as_one_line(entry, tmp_path):
     assert result.returncode == 0, result.stderr
     lines = [ln for ln in result.stderr.splitlines() if "adoption_rate" in ln or "Warning" in ln or "warn(" in ln]
     assert lines == [f"warning: {INACTIVE}"], result.stderr
+
+
+def test_apply_overrides_serves_any_schema_with_share_groups():
+    from model import lab
+
+    data = config_mod.to_dict(lab.config_from_dict({}))
+    out = config_mod.apply_overrides(data, {"types.free_rider": np.float64(0.6)}, schema=lab.LabConfig)
+    assert out["types"]["free_rider"] == 0.6 and type(out["types"]["free_rider"]) is float
+    assert math.isclose(sum(out["types"].values()), 1.0, abs_tol=1e-12)
+    lab.config_from_dict(out)  # validates
