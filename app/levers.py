@@ -15,7 +15,8 @@ disclosure         on / off (open ledger)                 disclosure.enabled
 online             on / off (online channel)              channels.enabled, .online,
                                                           .offline (kept on when online is off)
 free_rider_share   0–0.95 (share of residents)            resident.dispositions.* (the
-                                                          other shares rescaled to sum to 1)
+                                                          others rescaled to sum to 1 by
+                                                          model.config.apply_overrides)
 buildings          1–12 (community size)                  community.buildings
 =================  =====================================  ===============================
 
@@ -36,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from model.config import apply_overrides
 from model.params import ConfigError
 
 PRESETS_FILE = Path(__file__).resolve().parent / "presets.yaml"
@@ -179,13 +181,14 @@ def overrides(levers: Levers, cfg: dict) -> dict[str, Any]:
     elif channels["enabled"]:
         # Online off means meetings only: keep the offline channel so someone can take part.
         out.update({"channels.online": False, "channels.offline": True})
-    current = cfg["resident"]["dispositions"]
-    if abs(levers.free_rider_share - current["free_rider"]) > 1e-9:
-        out.update({f"resident.dispositions.{k}": v
-                    for k, v in disposition_shares(current, levers.free_rider_share).items()})
     # Only what differs from the config: levers left as the scenario set them change nothing,
     # so the run is exactly CommunityModel(scenario_name=..., community=..., rng=seed).
-    return {k: v for k, v in out.items() if _get(cfg, k) != v}
+    out = {k: v for k, v in out.items() if _get(cfg, k) != v}
+    if abs(levers.free_rider_share - cfg["resident"]["dispositions"]["free_rider"]) > 1e-9:
+        # Every share, the others rescaled as the model's config API does it, so the model rescales nothing.
+        shares = apply_overrides(cfg, {"resident.dispositions.free_rider": levers.free_rider_share})
+        out.update({f"resident.dispositions.{k}": v for k, v in shares["resident"]["dispositions"].items()})
+    return out
 
 
 def _get(cfg: dict, key: str) -> Any:
@@ -193,22 +196,6 @@ def _get(cfg: dict, key: str) -> Any:
     for part in key.split("."):
         node = node[part]
     return node
-
-
-def disposition_shares(current: dict[str, float], free_rider: float) -> dict[str, float]:
-    """Disposition shares with ``free_rider`` set and the others rescaled so all sum to 1."""
-    from model.config import DispositionShares
-
-    others = {k: float(v) for k, v in current.items() if k != "free_rider"}
-    total = sum(others.values())
-    if total <= 0:  # all free riders before: fall back on the schema's proportions
-        others = {k: v for k, v in dataclasses.asdict(DispositionShares()).items() if k != "free_rider"}
-        total = sum(others.values())
-    # Proportions first, then the scale: with a denormal total (5e-324) v * (1 - f) / total is not v / total.
-    scaled = {k: v / total * (1.0 - free_rider) for k, v in others.items()}
-    last = list(scaled)[-1]
-    scaled[last] = max(0.0, 1.0 - free_rider - sum(v for k, v in scaled.items() if k != last))
-    return {"free_rider": float(free_rider), **scaled}
 
 
 def _number(raw: Any) -> float | None:

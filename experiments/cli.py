@@ -4,16 +4,29 @@ Hydra reports an unknown config option or a bad override with a multi-line messa
 code 1 after creating an output directory. Our entry points check the command line first
 (:func:`precheck`) and, inside the job, validate the composed config
 (:func:`model_config`), so bad input ends the run before it starts with one line naming the
-key and what is allowed, and exit code 2.
+key and what is allowed, and exit code 2. A warning about the config (a parameter of a mechanism
+that is off) prints as one line, ``warning: <message>``, without Python's source line.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 
-from model.params import ConfigError
+from model.params import ConfigError, InactiveParameterWarning
 
 EXIT_CONFIG = 2
+
+_format_warning = warnings.formatwarning
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    if issubclass(category, InactiveParameterWarning):
+        return f"warning: {message}\n"
+    return _format_warning(message, category, filename, lineno, line)
+
+
+warnings.formatwarning = _one_line_warning
 
 
 def fail(message: str) -> None:

@@ -102,7 +102,7 @@ def execute_sweep_job(cfg_dict: dict, out_dir: Path, sweep_dir: Path, job: int, 
 def _main(cfg: DictConfig):
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
-    cfg_dict = OmegaConf.to_container(cfg, resolve=True)
+    cfg_dict = scenarios.apply_command_line(OmegaConf.to_container(cfg, resolve=True), list(hc.overrides.task))
     if hc.mode == RunMode.MULTIRUN:
         return execute_sweep_job(cfg_dict, out_dir, Path(hc.sweep.dir).absolute(), int(hc.job.num),
                                  list(hc.overrides.task))

@@ -24,7 +24,6 @@ catalogue (:mod:`scenarios`) for the composed config; given a config, it uses it
 
 from __future__ import annotations
 
-import copy
 import functools
 import gc
 from typing import Any
@@ -443,15 +442,15 @@ def _composed(scenario_name: str | None, community: str | None) -> dict:
 
 
 def resolve_config(scenario_name: str | None, community: str | None, config: Any, overrides: dict):
-    """The validated config of a model: looked up by names, or given, plus dotted overrides."""
+    """The validated config of a model: looked up by names, or given, plus dotted overrides
+    (:func:`model.config.apply_overrides`: shares set alone rescale the others; a parameter of a
+    mechanism that is off warns)."""
     if config is None:
-        data = copy.deepcopy(_composed(scenario_name, community))
+        data = _composed(scenario_name, community)
     elif isinstance(config, dict):
         data = config
     else:
         data = config_mod.to_dict(config)
     if overrides:
-        data = copy.deepcopy(data)
-        for key, value in overrides.items():
-            config_mod.set_dotted(data, key, value)
+        data = config_mod.apply_overrides(data, overrides)
     return config_mod.from_dict(data)

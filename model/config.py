@@ -12,17 +12,27 @@ resident's monthly time budget for community affairs (0–1).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
+import math
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from model.mechanisms import MECHANISMS
 from model.params import (
+    SHARE_TOLERANCE,
     ByAge,
     ByDomain,
     ConfigError,
     Dist,
+    InactiveParameterWarning,
     param,
+    plain,
     share,
+    share_groups,
     shares_sum_to_one,
     validate,
 )
@@ -401,6 +411,8 @@ def build_section(cls: type, data: dict):
 
 
 def _build(cls: type, data: dict, path: str):
+    if isinstance(data, cls):  # a section given as its dataclass, e.g. Dist(0.5, 0.1)
+        data = dataclasses.asdict(data)
     if not isinstance(data, dict):
         raise ConfigError(f"{path or 'config'} must be a mapping, got {type(data).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -421,6 +433,9 @@ def _build(cls: type, data: dict, path: str):
 
 
 def _coerce(key: str, value, default):
+    """``value`` as the type of ``default``; numpy scalars count as the Python values they hold
+    (``np.int64`` is an int, ``np.bool_`` a bool), but a bool is never an int nor an int a bool."""
+    value = plain(value)
     kind = type(default)
     if kind is bool:
         if isinstance(value, bool):
@@ -435,7 +450,7 @@ def _coerce(key: str, value, default):
             return float(value)
     elif kind is str:
         if isinstance(value, str):
-            return value
+            return str(value)
     elif kind is list:
         if isinstance(value, (list, tuple)):
             return list(value)
@@ -456,3 +471,121 @@ def set_dotted(data: dict, key: str, value) -> None:
         if not isinstance(node, dict):
             raise ConfigError(f"{key}: {p} is a value, not a section")
     node[parts[-1]] = value
+
+
+def get_dotted(data: dict, key: str, default: Any = None) -> Any:
+    """``data['a']['b']`` for ``key='a.b'`` in a nested dict, or ``default`` where a level is missing."""
+    node: Any = data
+    for p in key.split("."):
+        if not isinstance(node, dict) or p not in node:
+            return default
+        node = node[p]
+    return node
+
+
+_UNSET = object()
+
+
+@functools.lru_cache(maxsize=8)
+def _defaults(schema: type) -> dict:
+    return to_dict(schema())
+
+
+def _flatten(key: str, value: Any) -> dict[str, Any]:
+    """A dotted override whose value is a mapping, as one override per leaf under it."""
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(f"{key}.{k}", v))
+        return out
+    return {key: plain(value)}
+
+
+def _is_share(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def apply_overrides(data: dict, overrides: Mapping[str, Any], schema: type | None = None) -> dict:
+    """A copy of the nested config dict ``data`` with dotted ``overrides`` set on it.
+
+    ``schema`` is the config dataclass ``data`` describes (default :class:`ModelConfig`; e.g. the
+    laboratory game's ``LabConfig``): its defaults stand in for keys ``data`` lacks.
+
+    Every entry of ``overrides`` is an explicit choice of the caller (values a scenario file sets
+    are in ``data``). A value may be a numpy scalar (stored as the Python value it holds) or a
+    mapping (it sets each key under the dotted one).
+
+    **Shares set alone.** In a group of shares that sum to 1 (the ``@shares_sum_to_one``
+    sections: ``resident.dispositions``, ``resident.age_shares``), setting some shares S keeps
+    them and rescales the others to the remainder, in their current proportions:
+
+        s_k ← s_k / Σ_{i∉S} s_i · (1 − Σ_{j∈S} s_j)      for every share k ∉ S;
+
+    if the others are all zero, the remainder is split equally among them:
+    s_k ← (1 − Σ_{j∈S} s_j) / (number of shares not set). Setting every share of a group
+    rescales nothing: they must sum to 1 within ``SHARE_TOLERANCE`` (checked by :func:`from_dict`).
+
+    **Parameters of a mechanism that is off.** An override of ``<section>.<key>`` where the
+    section's ``enabled`` is false once all overrides are set warns with
+    :class:`~model.params.InactiveParameterWarning`, one line naming the key
+    (``consultation.adoption_rate is set but consultation is off (consultation.enabled = false):
+    the value has no effect``).
+
+    The result is not validated: :func:`from_dict` does that (a value of the wrong type or out of
+    range raises there).
+
+    Raises:
+        ConfigError: a negative share, or shares set together to more than 1, naming the keys.
+    """
+    schema = schema or ModelConfig
+    defaults = _defaults(schema)
+    flat: dict[str, Any] = {}
+    for key, value in overrides.items():
+        flat.update(_flatten(key, value))
+    out = copy.deepcopy(data)
+    for key, value in flat.items():
+        set_dotted(out, key, value)
+    for path, names in share_groups(schema).items():
+        chosen = {n: flat[f"{path}.{n}"] for n in names if f"{path}.{n}" in flat}
+        _rescale_shares(out, get_dotted(defaults, path), path, names, chosen)
+    for key in flat:
+        _warn_if_inactive(out, defaults, key)
+    return out
+
+
+def _rescale_shares(data: dict, defaults: dict, path: str, names: tuple[str, ...], chosen: dict[str, Any]) -> None:
+    """Rescale the shares of ``path`` not in ``chosen`` to the remainder (see :func:`apply_overrides`)."""
+    if not chosen or len(chosen) == len(names) or not all(_is_share(v) for v in chosen.values()):
+        return  # none or all set, or a value of the wrong type (from_dict names it)
+    for n, v in chosen.items():
+        if v < 0:
+            raise ConfigError(f"{path}.{n} = {v:g} is a negative share; allowed: [0, 1]")
+    total = sum(chosen.values())
+    if total > 1.0 + SHARE_TOLERANCE:
+        keys = " + ".join(f"{path}.{n}" for n in chosen)
+        raise ConfigError(f"{keys} = {total:g}: shares set together must not sum above 1 "
+                          f"(the other shares of {path} take the remainder)")
+    section = get_dotted(data, path, {})
+    if not isinstance(section, dict):
+        return  # from_dict names the bad value
+    others = {n: plain(section.get(n, defaults[n])) for n in names if n not in chosen}
+    if not all(_is_share(v) and v >= 0 for v in others.values()):
+        return  # from_dict names the bad value
+    remainder = max(0.0, 1.0 - total)
+    current = sum(others.values())
+    for n, v in others.items():
+        # Proportions first, then the scale: with a denormal sum (5e-324) v * r / sum is not v / sum * r.
+        set_dotted(data, f"{path}.{n}", float(v / current * remainder if current > 0 else remainder / len(others)))
+
+
+def _warn_if_inactive(data: dict, defaults: dict, key: str) -> None:
+    parts = key.split(".")
+    for i in range(1, len(parts)):
+        section = ".".join(parts[:i])
+        default = get_dotted(defaults, f"{section}.enabled", _UNSET)
+        if default is _UNSET or key == f"{section}.enabled":
+            continue
+        if plain(get_dotted(data, f"{section}.enabled", default)) is False:
+            warnings.warn(f"{key} is set but {section} is off ({section}.enabled = false): the value has no effect",
+                          InactiveParameterWarning, stacklevel=1)
+            return

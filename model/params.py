@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 ASSUMPTION = "assumption"
 
@@ -34,8 +37,33 @@ DISPOSITIONS: tuple[str, ...] = (
 """Cooperative dispositions (Fischbacher, Gächter & Fehr 2001)."""
 
 
+SHARE_TOLERANCE = 1e-6
+"""How far the shares of a ``@shares_sum_to_one`` group may sum from 1."""
+
+
 class ConfigError(ValueError):
     """A configuration value is invalid. The message is one line naming the key."""
+
+
+class InactiveParameterWarning(UserWarning):
+    """An override sets a parameter of a mechanism that is switched off: the value has no effect."""
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars (and 0-d arrays) as the Python values they hold, also inside
+    lists, tuples and dicts: ``np.int64(3)`` → ``3``, ``np.float64`` → float, ``np.bool_`` →
+    bool, ``np.str_`` → str. Configs built from either are equal, hash and serialise the same."""
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return [plain(v) for v in value.tolist()]
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 def param(
@@ -111,6 +139,24 @@ def shares_sum_to_one(cls: type) -> type:
     return cls
 
 
+@functools.lru_cache(maxsize=8)
+def share_groups(root: type) -> dict[str, tuple[str, ...]]:
+    """The ``@shares_sum_to_one`` sections of a schema: dotted path → names of their shares,
+    e.g. ``{"resident.dispositions": ("conditional_cooperator", "free_rider", ...)}``."""
+    out: dict[str, tuple[str, ...]] = {}
+
+    def walk(obj: Any, path: str) -> None:
+        if type(obj).__qualname__ in SHARE_GROUPS:
+            out[path] = tuple(f.name for f in dataclasses.fields(obj))
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                walk(value, f"{path}.{f.name}" if path else f.name)
+
+    walk(root(), "")
+    return out
+
+
 def _check_value(path: str, value: Any, meta: dict) -> None:
     lo, hi = (meta.get("range") or (None, None))
     choices = meta.get("choices")
@@ -154,7 +200,7 @@ def validate(obj: Any, path: str = "", inherited: dict | None = None) -> None:
     if type(obj).__qualname__ in SHARE_GROUPS:
         values = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
         total = sum(values.values())
-        if abs(total - 1.0) > 1e-6:
+        if abs(total - 1.0) > SHARE_TOLERANCE:
             parts = " + ".join(f"{k}={v:g}" for k, v in values.items())
             raise ConfigError(f"{path} shares must sum to 1 ({parts} = {total:g})")
 

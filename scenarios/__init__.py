@@ -12,7 +12,9 @@ Both entry points compose the same way: ``experiments.run`` through ``@hydra.mai
 Python API (``CommunityModel(scenario_name=..., community=...)``) through :func:`compose_dict`,
 which uses Hydra's compose API on this directory. The schema
 (:class:`model.config.ModelConfig`) is registered in Hydra's ConfigStore as ``cogov_schema``
-so every key has its default and command-line overrides are type-checked.
+so every key has its default and command-line overrides are type-checked. Overrides then pass
+:func:`model.config.apply_overrides` (:func:`apply_command_line`), as the Python API's do: a
+share set alone rescales the others of its group, a parameter of a mechanism that is off warns.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
 
-from model.config import ModelConfig
+from model.config import ModelConfig, apply_overrides, get_dotted
 from model.params import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -55,14 +57,16 @@ def check_name(group: str, name: str) -> None:
 
 def compose_dict(scenario_name: str | None = None, community: str | None = None,
                  overrides: list[str] | None = None) -> dict:
-    """Compose ``config.yaml`` with the given scenario and community (and Hydra-syntax overrides).
+    """Compose ``config.yaml`` with the given scenario and community (and Hydra-syntax overrides,
+    e.g. ``["resident.dispositions.free_rider=0.6"]``, applied as :func:`apply_command_line` says).
 
     ``None`` selects the default of ``config.yaml``.
 
     Returns the config as a plain nested dict (Hydra's own ``hydra`` node excluded).
 
     Raises:
-        ConfigError: an unknown scenario or community (one line, with the allowed names).
+        ConfigError: an unknown scenario or community (one line, with the allowed names); shares
+            set together above 1 or a negative share.
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -82,4 +86,38 @@ def compose_dict(scenario_name: str | None = None, community: str | None = None,
     finally:
         if outer is not None:
             GlobalHydra.instance().initialize(outer)
-    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+    return apply_command_line(OmegaConf.to_container(cfg, resolve=True), overrides or [])  # type: ignore[arg-type]
+
+
+def apply_command_line(data: dict, overrides: list[str]) -> dict:
+    """A config dict Hydra composed with the command-line ``overrides``, finished as the Python
+    API's overrides are (:func:`model.config.apply_overrides`): a share set alone rescales the
+    others of its group, and a parameter of a mechanism that is off warns.
+
+    Hydra has already set (and type-checked) every value: this takes the keys the overrides name
+    from the command line and their values from ``data``. Group choices (``scenario=…``),
+    ``hydra.*`` keys and deletions (``~key``) are not config values and pass untouched.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import OverrideType
+
+    chosen = {}
+    for o in OverridesParser.create().parse_overrides(list(overrides)):
+        key = o.key_or_group
+        if o.type == OverrideType.DEL or key.split(".")[0] == "hydra" or o.is_sweep_override():
+            continue
+        value = get_dotted(data, key, _MISSING)
+        if value is not _MISSING:
+            chosen[key] = _leaves(value, o.value()) if isinstance(value, dict) else value
+    return apply_overrides(data, chosen) if chosen else data
+
+
+_MISSING = object()
+
+
+def _leaves(composed: dict, given) -> dict:
+    """The part of a composed section that a mapping on the command line named (``key={a: 1}``)."""
+    if not isinstance(given, dict):
+        return composed
+    return {k: _leaves(composed[k], v) if isinstance(composed.get(k), dict) else composed[k]
+            for k in given if k in composed}

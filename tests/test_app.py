@@ -5,6 +5,7 @@ The end-to-end test in a real browser is ``test_app_browser.py``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 
@@ -92,15 +93,44 @@ def test_switching_the_online_channel_off_keeps_meetings_open(presets):
 @settings(max_examples=60, deadline=None)
 @given(free_rider=st.floats(*L.FREE_RIDER_SHARE_RANGE),
        others=st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3))
-def test_disposition_shares_sum_to_one_and_keep_the_others_proportions(free_rider, others):
+def test_the_free_rider_lever_keeps_the_other_dispositions_proportions(free_rider, others):
+    cfg = L.base_config(L.load_presets()[0]["free_riders"])
     current = dict(zip(("conditional_cooperator", "unconditional_cooperator", "hump_shaped"), others))
-    current["free_rider"] = 0.3
-    out = L.disposition_shares(current, free_rider)
+    cfg["resident"]["dispositions"] = {**current, "free_rider": 0.3}
+    lev = dataclasses.replace(L.levers_from_config(cfg), free_rider_share=free_rider)
+    out = {k.rsplit(".", 1)[1]: v for k, v in L.overrides(lev, cfg).items() if k.startswith("resident.dispositions.")}
+    if abs(free_rider - 0.3) <= 1e-9:
+        assert out == {}
+        return
+    assert len(out) == 4  # every share: the model rescales nothing
     assert math.isclose(sum(out.values()), 1.0, abs_tol=1e-9)
     assert out["free_rider"] == free_rider and all(val >= 0 for val in out.values())
     if sum(others) > 1e-6 and free_rider < 0.95:
         a, b = out["conditional_cooperator"], out["hump_shaped"]
         assert math.isclose(a * others[2], b * others[0], rel_tol=1e-6, abs_tol=1e-9)
+    elif sum(others) == 0:  # nobody else before: the rest split equally
+        assert len({out[k] for k in current}) == 1
+
+
+def test_no_lever_position_warns_of_an_inactive_parameter(presets):
+    """Whatever the trainer switches, the page sets no parameter of a mechanism that is off."""
+    import warnings
+
+    from model import config as config_mod
+    from model.params import InactiveParameterWarning
+
+    positions = [dict(consultation=c) for c in L.CONSULTATION_MODES]
+    positions += [{name: value} for name in L.SWITCHES for value in (False, True)]
+    positions += [dict(free_rider_share=0.6), dict(buildings=5)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InactiveParameterWarning)
+        for preset in presets.values():
+            for scenario in preset.scenarios:
+                cfg = L.base_config(preset, scenario)
+                start = L.levers_from_config(cfg)
+                for change in positions:
+                    o = {**preset.overrides, **L.overrides(dataclasses.replace(start, **change), cfg)}
+                    config_mod.from_dict(config_mod.apply_overrides(cfg, o))
 
 
 @pytest.mark.parametrize("name, raw, expect, message", [
