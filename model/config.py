@@ -429,17 +429,19 @@ def check_key(key: str, value: Any, schema: type | None = None) -> Any:
 
 
 BYTES_PER_RESIDENT = 2_600
-"""Memory a resident takes, in bytes (arrays, ties, the Mesa agent). Measured: peak RSS
-(``ru_maxrss``) of building a model and running 3 months, minus the RSS before, divided by the
-residents: 2,489 B at 10,160 residents (40 buildings), 2,433 B at 100,702 (400 buildings);
-steady RSS after 2 months 2,501 and 2,516 B. Rounded up."""
+"""Memory a resident takes, in bytes (arrays, ties, the Mesa agent), an upper bound. Measured as the
+growth of peak RSS (``VmHWM``, reset after a warm-up model) over building a model (default scenario)
+and running 3 months, per resident: 1,431 B at 10,160 residents (40 buildings), 2,329 B at 100,702
+(400 buildings, incl. ~90 MiB of the numba kernel loaded from ~30,000 residents); the benchmark's
+1,000,000-resident district peaks at 1,492 MiB (docs/performance.md), ~1,400 B a resident. Rounded up."""
 
 BASE_BYTES = 400 * 2**20
 """Memory of an empty process with the model's libraries loaded (measured 150 MB RSS; doubled)."""
 
 MAX_RESIDENT_MONTHS = 1_000_000_000
 """Default bound on residents × months of one run: the benchmark's one-million-resident district
-runs 1.2e8 (1,000,000 × 120); 1e9 is about 100 s at the benchmark's 10 million resident-months a second."""
+runs 1.2e8 (1,000,000 × 120); 1e9 is about 4 minutes at the 4.4 million resident-months a second
+measured at that size (docs/performance.md)."""
 
 MEMORY_SHARE = 0.8
 """Share of the machine's physical memory one run may be estimated to use."""

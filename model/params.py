@@ -118,12 +118,12 @@ class ByAge:
 
 @dataclass
 class ByDomain:
-    """One value per project domain."""
+    """One weight per project domain (relative: users normalise over the domains)."""
 
-    environment: float = param(0.25, "greening, sanitation, public space")
-    elderly_care: float = param(0.25, "day care, canteens, home visits")
-    children: float = param(0.25, "play areas, after-school care")
-    safety_parking: float = param(0.25, "lighting, security, parking order")
+    environment: float = param(0.25, "greening, sanitation, public space", range=(0.0, 1.0))
+    elderly_care: float = param(0.25, "day care, canteens, home visits", range=(0.0, 1.0))
+    children: float = param(0.25, "play areas, after-school care", range=(0.0, 1.0))
+    safety_parking: float = param(0.25, "lighting, security, parking order", range=(0.0, 1.0))
 
     def as_tuple(self) -> tuple[float, float, float, float]:
         return tuple(getattr(self, d) for d in DOMAINS)  # type: ignore[return-value]
