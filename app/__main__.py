@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     os.environ.setdefault("SOLARA_APP", "app.page")
+    from app import server
+
+    server.install(args.host)  # refuse foreign origins, CDN fetches and internal endpoints (app.server)
     sys.argv = ["solara", "run", "app.page", "--host", args.host, "--port", str(args.port),
                 "--production", "--no-open", "--log-level", "warning"]
     return solara_main()

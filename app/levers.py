@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 from model.config import apply_overrides
-from model.params import ConfigError
+from model.params import ConfigError, show
 
 PRESETS_FILE = Path(__file__).resolve().parent / "presets.yaml"
 
@@ -203,7 +203,7 @@ def _number(raw: Any) -> float | None:
         return None
     try:
         x = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
         return None
     return x if math.isfinite(x) else None
 
@@ -227,21 +227,21 @@ def set_lever(levers: Levers, name: str, raw: Any) -> tuple[Levers, str | None]:
     label, current = LABELS[name], getattr(levers, name)
     if name == "consultation":
         if raw not in CONSULTATION_MODES:
-            return levers, f"{label}: {raw!r} is not allowed; choose {', '.join(CONSULTATION_MODES)} (kept {current})."
+            return levers, f"{label}: {show(raw)} is not allowed; choose {', '.join(CONSULTATION_MODES)} (kept {current})."
         return dataclasses.replace(levers, consultation=raw), None
     if name in SWITCHES:
         if not isinstance(raw, bool):
-            return levers, f"{label}: {raw!r} is not on or off (kept {'on' if current else 'off'})."
+            return levers, f"{label}: {show(raw)} is not on or off (kept {'on' if current else 'off'})."
         return dataclasses.replace(levers, **{name: raw}), None
     x = _number(raw)
     if name == "free_rider_share":
         if x is None:
-            return levers, f"{label}: {raw!r} is not a number (kept {current:.0%})."
+            return levers, f"{label}: {show(raw)} is not a number (kept {current:.0%})."
         y, msg = _clamp(label, x, *FREE_RIDER_SHARE_RANGE, fmt=lambda v: f"{v:.0%}")
         return dataclasses.replace(levers, free_rider_share=round(y, 4)), msg
     # buildings
     if x is None or x != int(x):
-        return levers, f"{label}: {raw!r} is not a whole number (kept {current})."
+        return levers, f"{label}: {show(raw)} is not a whole number (kept {current})."
     y, msg = _clamp(label, x, *BUILDINGS_RANGE, fmt=lambda v: f"{v:g}")
     return dataclasses.replace(levers, buildings=int(y)), msg
 
@@ -252,20 +252,20 @@ def parse_seed(raw: Any, current: int) -> tuple[int | None, str | None]:
     Returns ``(None, message)`` when the input is refused (not a whole number; ``current``
     is named in the message as the seed kept).
     """
-    text = str(raw).strip()
+    text = raw.strip() if isinstance(raw, str) else show(raw)
     try:
-        x = int(text)
-    except ValueError:
+        x = raw if isinstance(raw, int) and not isinstance(raw, bool) else int(text)
+    except ValueError:  # not digits, or more than Python's 4300
         x = None
     if x is None:
         y = _number(text)
         if y is None or y != int(y):
-            return None, f"Seed: {text!r} is not a whole number (kept {current})."
+            return None, f"Seed: {show(text)} is not a whole number (kept {current})."
         x = int(y)
     lo, hi = SEED_RANGE
     if x < lo or x > hi:
         y = min(max(x, lo), hi)
-        return y, f"Seed: {x} is outside {lo}–{hi}; set to {y}."
+        return y, f"Seed: {show(x)} is outside {lo}–{hi}; set to {y}."
     return x, None
 
 
@@ -273,7 +273,7 @@ def clamp_speed(raw: Any) -> tuple[int, str | None]:
     """Steps per second, a whole number in ``SPEED_RANGE``."""
     x = _number(raw)
     if x is None:
-        return DEFAULT_SPEED, f"Speed: {raw!r} is not a number; set to {DEFAULT_SPEED} steps per second."
+        return DEFAULT_SPEED, f"Speed: {show(raw)} is not a number; set to {DEFAULT_SPEED} steps per second."
     y, msg = _clamp("Speed", round(x), *SPEED_RANGE, fmt=lambda v: f"{v:g}")
     return int(y), msg
 
