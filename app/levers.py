@@ -227,7 +227,8 @@ def set_lever(levers: Levers, name: str, raw: Any) -> tuple[Levers, str | None]:
     label, current = LABELS[name], getattr(levers, name)
     if name == "consultation":
         if raw not in CONSULTATION_MODES:
-            return levers, f"{label}: {show(raw)} is not allowed; choose {', '.join(CONSULTATION_MODES)} (kept {current})."
+            return levers, (f"{label}: {show(raw)} is not allowed; choose {', '.join(CONSULTATION_MODES)} "
+                            f"(kept {current}).")
         return dataclasses.replace(levers, consultation=raw), None
     if name in SWITCHES:
         if not isinstance(raw, bool):

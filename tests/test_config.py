@@ -266,7 +266,8 @@ def test_shares_set_together_keep_their_values_and_the_rest_takes_the_remainder(
 
 
 def test_a_negative_share_is_refused_naming_its_key():
-    with pytest.raises(ConfigError, match=r"^resident.age_shares.youth = -0.1 is a negative share; allowed: numbers 0 to 1$"):
+    with pytest.raises(ConfigError,
+                       match=r"^resident.age_shares.youth = -0.1 is a negative share; allowed: numbers 0 to 1$"):
         config_mod.apply_overrides({}, {"resident.age_shares.youth": -0.1})
 
 

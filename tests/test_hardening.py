@@ -93,7 +93,8 @@ def test_seed_message_is_exact():
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"steps": 10**400}, "steps = 10000000000000000000… (401 digits) is out of range; allowed: whole numbers 0 to 100000"),
+    ({"steps": 10**400},
+     "steps = 10000000000000000000… (401 digits) is out of range; allowed: whole numbers 0 to 100000"),
     ({"community.buildings": 10**30},
      "community.buildings = 10000000000000000000… (31 digits) is out of range; allowed: whole numbers 1 to 100000"),
     ({"steps": 3.5}, "steps = 3.5 is not a whole number; allowed: whole numbers 0 to 100000"),
