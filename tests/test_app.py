@@ -383,6 +383,22 @@ def test_a_forged_slider_value_gives_a_message_not_a_traceback(page, index, raw)
         assert f"Speed: <b>{L.DEFAULT_SPEED}</b>" in _text(page)
 
 
+FORGED = ["fast", float("nan"), float("inf"), 10**400, None, [1, 2], {"a": 1}, -1, True, "", "x" * 10_000]
+
+
+@pytest.mark.parametrize("widget", [v.Slider, v.Switch, v.BtnToggle, v.TextField])
+def test_no_forged_value_of_any_widget_raises(page, widget):
+    """Every slider, switch, toggle and text box, set to each of ``FORGED`` (the box also "entered"): the page
+    answers with at most one message line each time, never an exception (``handle_error=False`` re-raises)."""
+    for raw in FORGED:
+        for w in page.find(widget).widgets:
+            w.v_model = raw
+            if widget is v.TextField:
+                w.fire_event("keyup.enter", {})
+            alerts = [a.children[0] for a in page.find(v.Alert).widgets]
+            assert all("\n" not in a and len(a) < 300 for a in alerts), alerts
+
+
 def test_a_huge_seed_or_lever_value_is_a_message():
     assert L.parse_seed(10**5000, 3) == (4294967295, "Seed: 10000000000000000000… (5001 digits) is outside "
                                                      "0–4294967295; set to 4294967295.")
