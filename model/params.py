@@ -242,11 +242,11 @@ FLOAT_MAX = 1.7976931348623157e308
 """The largest finite float: an int above it cannot be a float key's value."""
 
 
-def _check_value(path: str, value: Any, meta: dict) -> None:
+def _check_value(path: str, value: Any, meta: dict, kind: type | None) -> None:
     choices = meta.get("choices")
     if choices is not None and value not in choices:
         raise ConfigError(f"{path} = {show(value)} is not allowed; allowed: {allowed(meta)}")
-    check_number(path, value, meta)
+    check_number(path, value, meta, kind)
 
 
 def _merged(meta: dict, inherited: dict | None) -> dict:
@@ -273,7 +273,8 @@ def validate(obj: Any, path: str = "", inherited: dict | None = None) -> None:
         if dataclasses.is_dataclass(value):
             validate(value, key, meta)
         else:
-            _check_value(key, value, meta)
+            number = f.default if isinstance(f.default, int | float) and not isinstance(f.default, bool) else None
+            _check_value(key, value, meta, None if number is None else type(number))
     if type(obj).__qualname__ in SHARE_GROUPS:
         values = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
         total = sum(values.values())

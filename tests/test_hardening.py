@@ -199,3 +199,15 @@ def test_lab_session_size_is_bounded():
         lab.PublicGoodsGame(punished)
     players, memory = lab.check_size(punished, allow_large=True)
     assert players == 20_000_000 and memory == pytest.approx(20e6 * (160 + 32 * 1000), rel=0.01)
+
+
+def test_a_built_config_changed_in_place_is_checked_exactly():
+    cfg = from_dict({})
+    cfg.projects.cost = 10**400  # an int in a float field, set after building
+    with pytest.raises(ConfigError, match=r"^projects.cost = 1\d{19}… \(401 digits\) is out of range; "
+                                          r"allowed: numbers 0 to 1000000000$"):
+        config_mod.validate(cfg)
+    cfg = from_dict({})
+    cfg.steps = -(10**30)
+    with pytest.raises(ConfigError, match=r"^steps = -1\d{19}… \(31 digits\) is out of range; allowed: whole numbers"):
+        config_mod.validate(cfg)
