@@ -2,6 +2,9 @@
 
 Binds 127.0.0.1 (this machine only) unless a host is passed on purpose, e.g.
 ``--host 0.0.0.0`` to let others on the room's network open it. Prints the address first.
+
+The server refuses cross-origin websockets, foreign ``Host`` names, CDN fetches and Solara's
+internal endpoints (:mod:`app.server`).
 """
 
 from __future__ import annotations

@@ -478,6 +478,10 @@ def test_a_foreign_host_name_is_refused(guarded_app):
     """DNS rebinding: evil.example resolved to 127.0.0.1 sends Origin = Host = evil.example."""
     assert _status(_call(guarded_app, "http", "/", {"Host": "evil.example:8765"})) == 400
     assert _status(_call(guarded_app, "http", "/", {"Host": "localhost:8765"})) == 200
+    assert _status(_call(guarded_app, "http", "/", {"Host": "[::1]:8765"})) == 200
+    assert _status(_call(guarded_app, "http", "/", {"Host": ""})) == 400
+    assert _status(_call(guarded_app, "websocket", "/jupyter/api/kernels/k/channels",
+                         {"Host": "evil.example:8765", "Origin": "http://evil.example:8765"})) == 400
 
 
 def test_assets_come_from_the_local_cache_only_and_internal_endpoints_are_closed(guarded_app):
@@ -491,6 +495,6 @@ def test_assets_come_from_the_local_cache_only_and_internal_endpoints_are_closed
 def test_allowed_hosts_follow_the_address_listened_on():
     from app.server import allowed_hosts
 
-    assert allowed_hosts("127.0.0.1") == ["127.0.0.1", "localhost"]
+    assert allowed_hosts("127.0.0.1") == ["127.0.0.1", "::1", "localhost"]
     assert allowed_hosts("192.168.1.5") == ["192.168.1.5"]
-    assert allowed_hosts("0.0.0.0") == ["*"]
+    assert allowed_hosts("0.0.0.0") is None

@@ -209,5 +209,6 @@ def test_a_built_config_changed_in_place_is_checked_exactly():
         config_mod.validate(cfg)
     cfg = from_dict({})
     cfg.steps = -(10**30)
-    with pytest.raises(ConfigError, match=r"^steps = -1\d{19}… \(31 digits\) is out of range; allowed: whole numbers"):
+    with pytest.raises(ConfigError,
+                       match=r"^steps = -1\d{19}… \(31 digits\) is out of range; allowed: whole numbers"):
         config_mod.validate(cfg)
