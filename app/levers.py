@@ -105,11 +105,15 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[dict[str, Preset], str]:
     """
     import scenarios
 
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    data = _read_yaml(path)
     allowed = {f.name for f in dataclasses.fields(Preset)}
     presets: dict[str, Preset] = {}
-    for i, entry in enumerate(data.get("presets") or []):
+    entries = data.get("presets") or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path.name}: presets must be a list of presets, got {type(entries).__name__}")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path.name}: preset {i} must be a mapping of fields, got {show(entry)}")
         unknown = sorted(set(entry) - allowed)
         if unknown:
             raise ConfigError(f"{path.name}: preset {i} has unknown field {unknown[0]}; "
@@ -117,6 +121,16 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[dict[str, Preset], str]:
         missing = [k for k in ("key", "label", "scenario", "community") if k not in entry]
         if missing:
             raise ConfigError(f"{path.name}: preset {i} lacks {missing[0]}")
+        for name in ("key", "label", "scenario", "community", "story"):
+            if name in entry and not isinstance(entry[name], str):
+                raise ConfigError(f"{path.name}: preset {i} {name} = {show(entry[name])} must be text")
+        alternatives, overrides = entry.get("alternatives") or [], entry.get("overrides") or {}
+        if not isinstance(alternatives, list) or not all(isinstance(a, str) for a in alternatives):
+            raise ConfigError(f"{path.name}: preset {i} alternatives = {show(alternatives)} must be a list of "
+                              "scenario names")
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"{path.name}: preset {i} overrides = {show(overrides)} must be a mapping of config "
+                              "keys to values")
         preset = Preset(**{**entry, "alternatives": tuple(entry.get("alternatives") or ()),
                            "overrides": dict(entry.get("overrides") or {}),
                            "story": " ".join(str(entry.get("story", "")).split())})
@@ -130,6 +144,25 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[dict[str, Preset], str]:
     if default not in presets:
         raise ConfigError(f"{path.name}: default = {default!r} is not a preset; allowed: {', '.join(presets)}")
     return presets, default
+
+
+def _read_yaml(path: Path) -> dict:
+    """The mapping in a YAML file, or one ConfigError line (unreadable, not YAML with where, not a mapping)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except OSError as e:
+        raise ConfigError(f"{path.name} cannot be read: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{path.name} is not valid YAML{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path.name} must be a mapping with a presets list, got {show(data)}")
+    return data
 
 
 @functools.lru_cache(maxsize=32)

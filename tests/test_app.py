@@ -498,3 +498,25 @@ def test_allowed_hosts_follow_the_address_listened_on():
     assert allowed_hosts("127.0.0.1") == ["127.0.0.1", "::1", "localhost"]
     assert allowed_hosts("192.168.1.5") == ["192.168.1.5"]
     assert allowed_hosts("0.0.0.0") is None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("presets: [\n  {key: x\n", r"presets\.yaml is not valid YAML at line 3, column 1: "),
+    ("- a\n- b\n", r"presets\.yaml must be a mapping with a presets list, got \['a', 'b'\]"),
+    ("presets: {key: x}\n", r"presets\.yaml: presets must be a list of presets, got dict"),
+    ("presets: [7]\n", r"presets\.yaml: preset 0 must be a mapping of fields, got 7"),
+    ("presets:\n  - {key: [1], label: X, scenario: top_down, community: demo}\n",
+     r"presets\.yaml: preset 0 key = \[1\] must be text"),
+    ("presets:\n  - {key: x, label: X, scenario: top_down, community: demo, alternatives: co_creation}\n",
+     r"presets\.yaml: preset 0 alternatives = 'co_creation' must be a list of scenario names"),
+    ("presets:\n  - {key: x, label: X, scenario: top_down, community: demo, overrides: [1]}\n",
+     r"presets\.yaml: preset 0 overrides = \[1\] must be a mapping"),
+])
+def test_a_broken_presets_file_is_one_config_error_line(tmp_path, text, message):
+    bad = tmp_path / "presets.yaml"
+    bad.write_text(text)
+    with pytest.raises(ConfigError, match="^" + message) as e:
+        L.load_presets(bad)
+    assert "\n" not in str(e.value)
+    with pytest.raises(ConfigError, match=r"^nowhere\.yaml cannot be read: No such file or directory$"):
+        L.load_presets(tmp_path / "nowhere.yaml")
