@@ -2,6 +2,9 @@
 
 Binds 127.0.0.1 (this machine only) unless a host is passed on purpose, e.g.
 ``--host 0.0.0.0`` to let others on the room's network open it. Prints the address first.
+
+The server refuses cross-origin websockets, foreign ``Host`` names, CDN fetches and Solara's
+internal endpoints (:mod:`app.server`).
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     os.environ.setdefault("SOLARA_APP", "app.page")
+    from app import server
+
+    server.install(args.host)  # refuse foreign origins, CDN fetches and internal endpoints (app.server)
     sys.argv = ["solara", "run", "app.page", "--host", args.host, "--port", str(args.port),
                 "--production", "--no-open", "--log-level", "warning"]
     return solara_main()

@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 from model.config import apply_overrides
-from model.params import ConfigError
+from model.params import ConfigError, show
 
 PRESETS_FILE = Path(__file__).resolve().parent / "presets.yaml"
 
@@ -105,11 +105,15 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[dict[str, Preset], str]:
     """
     import scenarios
 
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    data = _read_yaml(path)
     allowed = {f.name for f in dataclasses.fields(Preset)}
     presets: dict[str, Preset] = {}
-    for i, entry in enumerate(data.get("presets") or []):
+    entries = data.get("presets") or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path.name}: presets must be a list of presets, got {type(entries).__name__}")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path.name}: preset {i} must be a mapping of fields, got {show(entry)}")
         unknown = sorted(set(entry) - allowed)
         if unknown:
             raise ConfigError(f"{path.name}: preset {i} has unknown field {unknown[0]}; "
@@ -117,6 +121,16 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[dict[str, Preset], str]:
         missing = [k for k in ("key", "label", "scenario", "community") if k not in entry]
         if missing:
             raise ConfigError(f"{path.name}: preset {i} lacks {missing[0]}")
+        for name in ("key", "label", "scenario", "community", "story"):
+            if name in entry and not isinstance(entry[name], str):
+                raise ConfigError(f"{path.name}: preset {i} {name} = {show(entry[name])} must be text")
+        alternatives, overrides = entry.get("alternatives") or [], entry.get("overrides") or {}
+        if not isinstance(alternatives, list) or not all(isinstance(a, str) for a in alternatives):
+            raise ConfigError(f"{path.name}: preset {i} alternatives = {show(alternatives)} must be a list of "
+                              "scenario names")
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"{path.name}: preset {i} overrides = {show(overrides)} must be a mapping of config "
+                              "keys to values")
         preset = Preset(**{**entry, "alternatives": tuple(entry.get("alternatives") or ()),
                            "overrides": dict(entry.get("overrides") or {}),
                            "story": " ".join(str(entry.get("story", "")).split())})
@@ -130,6 +144,25 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[dict[str, Preset], str]:
     if default not in presets:
         raise ConfigError(f"{path.name}: default = {default!r} is not a preset; allowed: {', '.join(presets)}")
     return presets, default
+
+
+def _read_yaml(path: Path) -> dict:
+    """The mapping in a YAML file, or one ConfigError line (unreadable, not YAML with where, not a mapping)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except OSError as e:
+        raise ConfigError(f"{path.name} cannot be read: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{path.name} is not valid YAML{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path.name} must be a mapping with a presets list, got {show(data)}")
+    return data
 
 
 @functools.lru_cache(maxsize=32)
@@ -203,7 +236,7 @@ def _number(raw: Any) -> float | None:
         return None
     try:
         x = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
         return None
     return x if math.isfinite(x) else None
 
@@ -227,21 +260,22 @@ def set_lever(levers: Levers, name: str, raw: Any) -> tuple[Levers, str | None]:
     label, current = LABELS[name], getattr(levers, name)
     if name == "consultation":
         if raw not in CONSULTATION_MODES:
-            return levers, f"{label}: {raw!r} is not allowed; choose {', '.join(CONSULTATION_MODES)} (kept {current})."
+            return levers, (f"{label}: {show(raw)} is not allowed; choose {', '.join(CONSULTATION_MODES)} "
+                            f"(kept {current}).")
         return dataclasses.replace(levers, consultation=raw), None
     if name in SWITCHES:
         if not isinstance(raw, bool):
-            return levers, f"{label}: {raw!r} is not on or off (kept {'on' if current else 'off'})."
+            return levers, f"{label}: {show(raw)} is not on or off (kept {'on' if current else 'off'})."
         return dataclasses.replace(levers, **{name: raw}), None
     x = _number(raw)
     if name == "free_rider_share":
         if x is None:
-            return levers, f"{label}: {raw!r} is not a number (kept {current:.0%})."
+            return levers, f"{label}: {show(raw)} is not a number (kept {current:.0%})."
         y, msg = _clamp(label, x, *FREE_RIDER_SHARE_RANGE, fmt=lambda v: f"{v:.0%}")
         return dataclasses.replace(levers, free_rider_share=round(y, 4)), msg
     # buildings
     if x is None or x != int(x):
-        return levers, f"{label}: {raw!r} is not a whole number (kept {current})."
+        return levers, f"{label}: {show(raw)} is not a whole number (kept {current})."
     y, msg = _clamp(label, x, *BUILDINGS_RANGE, fmt=lambda v: f"{v:g}")
     return dataclasses.replace(levers, buildings=int(y)), msg
 
@@ -252,20 +286,20 @@ def parse_seed(raw: Any, current: int) -> tuple[int | None, str | None]:
     Returns ``(None, message)`` when the input is refused (not a whole number; ``current``
     is named in the message as the seed kept).
     """
-    text = str(raw).strip()
+    text = raw.strip() if isinstance(raw, str) else show(raw)
     try:
-        x = int(text)
-    except ValueError:
+        x = raw if isinstance(raw, int) and not isinstance(raw, bool) else int(text)
+    except ValueError:  # not digits, or more than Python's 4300
         x = None
     if x is None:
         y = _number(text)
         if y is None or y != int(y):
-            return None, f"Seed: {text!r} is not a whole number (kept {current})."
+            return None, f"Seed: {show(text)} is not a whole number (kept {current})."
         x = int(y)
     lo, hi = SEED_RANGE
     if x < lo or x > hi:
         y = min(max(x, lo), hi)
-        return y, f"Seed: {x} is outside {lo}–{hi}; set to {y}."
+        return y, f"Seed: {show(x)} is outside {lo}–{hi}; set to {y}."
     return x, None
 
 
@@ -273,7 +307,7 @@ def clamp_speed(raw: Any) -> tuple[int, str | None]:
     """Steps per second, a whole number in ``SPEED_RANGE``."""
     x = _number(raw)
     if x is None:
-        return DEFAULT_SPEED, f"Speed: {raw!r} is not a number; set to {DEFAULT_SPEED} steps per second."
+        return DEFAULT_SPEED, f"Speed: {show(raw)} is not a number; set to {DEFAULT_SPEED} steps per second."
     y, msg = _clamp("Speed", round(x), *SPEED_RANGE, fmt=lambda v: f"{v:g}")
     return int(y), msg
 

@@ -28,6 +28,7 @@ import time
 
 import solara
 from mesa.visualization.utils import update_counter
+from solara.components.slider import _slider  # Solara's own slider widget, without its casts
 
 from app import draw
 from app import levers as L
@@ -246,8 +247,7 @@ def Controls(presets, preset_key, scenario, levers, seed, speed, playing, run, f
                           on_click=lambda: playing.set(not playing.value), disabled=run.value is None)
         solara.HTML(tag="div", classes=["lever-label"],
                     unsafe_innerHTML=f"Speed: <b>{speed.value}</b> months per second")
-        solara.SliderInt("", value=speed.value, min=L.SPEED_RANGE[0], max=L.SPEED_RANGE[1],
-                         on_value=lambda v: speed.set(L.clamp_speed(v)[0]))
+        Slider(speed.value, *L.SPEED_RANGE, 1, on_raw=lambda v: speed.set(L.clamp_speed(v)[0]))
         with solara.Row(justify="start", style={"align-items": "center"}):
             solara.InputText("Seed", value=seed_text, on_value=commit_seed, style={"max-width": "150px"},
                              classes=["seed-input"])
@@ -264,15 +264,21 @@ def Controls(presets, preset_key, scenario, levers, seed, speed, playing, run, f
                           on_value=lambda v, name=name: set_lever(name, v), classes=[f"switch-{name}"])
         solara.HTML(tag="div", classes=["lever-label"],
                     unsafe_innerHTML=f"{L.LABELS['free_rider_share']}: <b>{levers.free_rider_share:.0%}</b>")
-        solara.SliderFloat("", value=levers.free_rider_share,
-                           min=L.FREE_RIDER_SHARE_RANGE[0], max=L.FREE_RIDER_SHARE_RANGE[1], step=0.05,
-                           on_value=lambda v: set_lever("free_rider_share", v))
+        Slider(levers.free_rider_share, *L.FREE_RIDER_SHARE_RANGE, 0.05,
+               on_raw=lambda v: set_lever("free_rider_share", v))
         adults = run.value.model.n_residents if run.value is not None else 0
         solara.HTML(tag="div", classes=["lever-label"], unsafe_innerHTML=(
             f"Community size: <b>{levers.buildings}</b> building{'s' if levers.buildings != 1 else ''}"
             f" ({adults:,} adults)"))
-        solara.SliderInt("", value=levers.buildings, min=L.BUILDINGS_RANGE[0],
-                         max=L.BUILDINGS_RANGE[1], on_value=lambda v: set_lever("buildings", v))
+        Slider(levers.buildings, *L.BUILDINGS_RANGE, 1, on_raw=lambda v: set_lever("buildings", v))
+
+
+@solara.component
+def Slider(value, min_value, max_value, step, on_raw):
+    """A slider that hands the browser's value to ``on_raw`` as sent, for :mod:`app.levers` to cast and
+    clamp (with a message). Solara's ``SliderInt``/``SliderFloat`` call ``int()``/``float()`` on it
+    first, so a forged websocket frame ("fast", NaN, Infinity, 1e400) would raise into the page."""
+    return _slider(value, on_raw, "", min_value, max_value, step, False, None, False)
 
 
 @solara.component

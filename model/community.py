@@ -63,6 +63,7 @@ class CommunityModel(mesa.Model):
         config: a ready ``ModelConfig`` or nested dict; when given, the names are not looked up.
         scenario: Mesa's own experimental ``Scenario`` object (passed through to
             ``mesa.Model``, as SolaraViz does on reset); not a cogov scenario name.
+        allow_large: run a community larger than :func:`model.config.check_size` allows, on purpose.
         **overrides: dotted config keys and values, e.g.
             ``CommunityModel(**{"consultation.adoption_rate": 0.5})``. ``seed=`` without
             ``rng`` seeds the run, as in Mesa.
@@ -76,12 +77,16 @@ class CommunityModel(mesa.Model):
     DISPOSITIONS = DISPOSITIONS
 
     def __init__(self, *, scenario_name: str | None = None, community: str | None = None,
-                 rng: Any = None, config: Any = None, scenario: Any = None, **overrides: Any) -> None:
+                 rng: Any = None, config: Any = None, scenario: Any = None, allow_large: bool = False,
+                 **overrides: Any) -> None:
         if rng is None and "seed" in overrides:  # Mesa's deprecated seed= keyword: honour it as the rng
             rng = overrides["seed"]
+        if isinstance(rng, (int, np.integer)):  # a seed out of range is one line, before Mesa sees it
+            rng = config_mod.check_key("seed", rng)
         super().__init__(rng=rng, scenario=scenario)
         self.config = resolve_config(scenario_name, community, config, overrides)
         cfg = self.config
+        config_mod.check_size(cfg, allow_large=allow_large)  # refuse a run too large before building it
         if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
             cfg.seed = int(rng)  # the config records the seed the run actually used
         self.scenario_name = cfg.info.scenario

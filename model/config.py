@@ -16,6 +16,7 @@ import copy
 import dataclasses
 import functools
 import math
+import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,11 +30,15 @@ from model.params import (
     ConfigError,
     Dist,
     InactiveParameterWarning,
+    _merged,
+    allowed,
+    check_number,
     param,
     plain,
     share,
     share_groups,
     shares_sum_to_one,
+    show,
     validate,
 )
 
@@ -410,7 +415,86 @@ def build_section(cls: type, data: dict):
     return cfg
 
 
-def _build(cls: type, data: dict, path: str):
+def check_key(key: str, value: Any, schema: type | None = None) -> Any:
+    """``value`` coerced and checked as the dotted ``key`` of ``schema`` (default ``ModelConfig``),
+    e.g. a seed before Mesa sees it: ``check_key("seed", 10**400)`` raises.
+
+    Raises:
+        ConfigError: an unknown key, a wrong type, or a value out of range (one line).
+    """
+    schema = schema or ModelConfig
+    data: dict = {}
+    set_dotted(data, key, value)
+    return get_dotted(to_dict(build_section(schema, data)), key)
+
+
+BYTES_PER_RESIDENT = 2_600
+"""Memory a resident takes, in bytes (arrays, ties, the Mesa agent), an upper bound. Measured as the
+growth of peak RSS (``VmHWM``, reset after a warm-up model) over building a model (default scenario)
+and running 3 months, per resident: 1,431 B at 10,160 residents (40 buildings), 2,329 B at 100,702
+(400 buildings, incl. ~90 MiB of the numba kernel loaded from ~30,000 residents); the benchmark's
+1,000,000-resident district peaks at 1,492 MiB (docs/performance.md), ~1,400 B a resident. Rounded up."""
+
+BASE_BYTES = 400 * 2**20
+"""Memory of an empty process with the model's libraries loaded (measured 150 MB RSS; doubled)."""
+
+MAX_RESIDENT_MONTHS = 1_000_000_000
+"""Default bound on residents × months of one run: the benchmark's one-million-resident district
+runs 1.2e8 (1,000,000 × 120); 1e9 is about 4 minutes at the 4.4 million resident-months a second
+measured at that size (docs/performance.md)."""
+
+MEMORY_SHARE = 0.8
+"""Share of the machine's physical memory one run may be estimated to use."""
+
+
+def physical_memory() -> int:
+    """Bytes of physical memory of this machine (``os.sysconf``; 0 where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def check_size(cfg, *, max_resident_months: float = MAX_RESIDENT_MONTHS, memory_bytes: int | None = None,
+               allow_large: bool = False) -> tuple[float, float]:
+    """Refuse a run too large for this machine, before anything is built.
+
+    Estimates, from the config alone:
+
+        residents ≈ community.buildings × community.households_per_building × community.adults_per_household
+        resident-months = residents × max(steps, 1)
+        memory ≈ BASE_BYTES + BYTES_PER_RESIDENT × residents
+
+    and refuses resident-months above ``max_resident_months`` or memory above ``MEMORY_SHARE`` of
+    ``memory_bytes`` (default: this machine's physical memory), unless ``allow_large``.
+
+    Returns:
+        (residents, memory in bytes), the estimates.
+
+    Raises:
+        ConfigError: one line naming the keys, the estimate, the bound and the flag ``allow_large=true``.
+    """
+    c = cfg.community
+    residents = c.buildings * c.households_per_building * c.adults_per_household
+    memory = BASE_BYTES + BYTES_PER_RESIDENT * residents
+    if allow_large:
+        return residents, memory
+    keys = "community.buildings × community.households_per_building × community.adults_per_household"
+    months = residents * max(cfg.steps, 1)
+    if months > max_resident_months:
+        raise ConfigError(f"{keys} × steps = {c.buildings} × {c.households_per_building} × "
+                          f"{show(c.adults_per_household)} × {cfg.steps} ≈ {months:,.0f} resident-months is more "
+                          f"than {max_resident_months:,.0f}; set allow_large=true to run it on purpose")
+    limit = MEMORY_SHARE * (physical_memory() if memory_bytes is None else memory_bytes)
+    if limit and memory > limit:
+        raise ConfigError(f"{keys} = {c.buildings} × {c.households_per_building} × {show(c.adults_per_household)}"
+                          f" ≈ {residents:,.0f} residents need about {memory / 2**30:,.1f} GiB, more than "
+                          f"{limit / 2**30:,.1f} GiB ({MEMORY_SHARE:.0%} of this machine's memory); "
+                          "set allow_large=true to run it on purpose")
+    return residents, memory
+
+
+def _build(cls: type, data: dict, path: str, inherited: dict | None = None):
     if isinstance(data, cls):  # a section given as its dataclass, e.g. Dist(0.5, 0.1)
         data = dataclasses.asdict(data)
     if not isinstance(data, dict):
@@ -425,36 +509,42 @@ def _build(cls: type, data: dict, path: str):
         f = fields[name]
         key = f"{path}.{name}" if path else name
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        meta = _merged(dict(f.metadata), inherited)
         if dataclasses.is_dataclass(default):
-            kwargs[name] = _build(type(default), value, key)
+            kwargs[name] = _build(type(default), value, key, meta)
         else:
-            kwargs[name] = _coerce(key, value, default)
+            kwargs[name] = _coerce(key, value, default, meta)
     return cls(**kwargs)
 
 
-def _coerce(key: str, value, default):
+def _coerce(key: str, value, default, meta: dict):
     """``value`` as the type of ``default``; numpy scalars count as the Python values they hold
-    (``np.int64`` is an int, ``np.bool_`` a bool), but a bool is never an int nor an int a bool."""
+    (``np.int64`` is an int, ``np.bool_`` a bool), but a bool is never a number nor a number a bool.
+
+    A number is checked against ``meta['range']`` before it is converted (exactly, for an int of any
+    size: never ``float()`` of an unbounded int); an int key takes a float only if it is whole.
+
+    Raises:
+        ConfigError: one line naming ``key``, the value and what is allowed.
+    """
     value = plain(value)
     kind = type(default)
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-    elif kind is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-    elif kind is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if kind in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key} = {show(value)} is not a number; allowed: {allowed(meta, kind)}")
+        check_number(key, value, meta, kind)
+        if kind is float:
             return float(value)
-    elif kind is str:
-        if isinstance(value, str):
-            return str(value)
-    elif kind is list:
-        if isinstance(value, (list, tuple)):
-            return list(value)
-    raise ConfigError(f"{key} = {value!r} has the wrong type; expected {kind.__name__}")
+        if isinstance(value, float) and not value.is_integer():
+            raise ConfigError(f"{key} = {show(value)} is not a whole number; allowed: {allowed(meta, kind)}")
+        return int(value)
+    if kind is bool and isinstance(value, bool):
+        return value
+    if kind is str and isinstance(value, str):
+        return str(value)
+    if kind is list and isinstance(value, (list, tuple)):
+        return list(value)
+    raise ConfigError(f"{key} = {show(value)} has the wrong type; allowed: {allowed(meta, kind)}")
 
 
 def to_dict(cfg) -> dict:
@@ -502,7 +592,9 @@ def _flatten(key: str, value: Any) -> dict[str, Any]:
 
 
 def _is_share(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A number (not a bool) that can be compared and summed as a share: a finite float or an int of any size."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and (
+        isinstance(value, int) or math.isfinite(value))
 
 
 def apply_overrides(data: dict, overrides: Mapping[str, Any], schema: type | None = None) -> dict:
@@ -559,17 +651,17 @@ def _rescale_shares(data: dict, defaults: dict, path: str, names: tuple[str, ...
         return  # none or all set, or a value of the wrong type (from_dict names it)
     for n, v in chosen.items():
         if v < 0:
-            raise ConfigError(f"{path}.{n} = {v:g} is a negative share; allowed: [0, 1]")
+            raise ConfigError(f"{path}.{n} = {show(v)} is a negative share; allowed: numbers 0 to 1")
     total = sum(chosen.values())
     if total > 1.0 + SHARE_TOLERANCE:
         keys = " + ".join(f"{path}.{n}" for n in chosen)
-        raise ConfigError(f"{keys} = {total:g}: shares set together must not sum above 1 "
+        raise ConfigError(f"{keys} = {show(total)}: shares set together must not sum above 1 "
                           f"(the other shares of {path} take the remainder)")
     section = get_dotted(data, path, {})
     if not isinstance(section, dict):
         return  # from_dict names the bad value
     others = {n: plain(section.get(n, defaults[n])) for n in names if n not in chosen}
-    if not all(_is_share(v) and v >= 0 for v in others.values()):
+    if not all(_is_share(v) and 0 <= v <= 1 for v in others.values()):
         return  # from_dict names the bad value
     remainder = max(0.0, 1.0 - total)
     current = sum(others.values())

@@ -47,8 +47,16 @@ import numpy as np
 import pandas as pd
 
 from model import decisions
-from model.config import DispositionShares, build_section, set_dotted, to_dict
-from model.params import DISPOSITIONS, Dist, param, share
+from model.config import (
+    BASE_BYTES,
+    MEMORY_SHARE,
+    DispositionShares,
+    build_section,
+    physical_memory,
+    set_dotted,
+    to_dict,
+)
+from model.params import DISPOSITIONS, ConfigError, Dist, param, share
 from model.population import categorical, sample_dist
 
 FGF2001 = "Fischbacher, Gächter & Fehr (2001): one-shot game, strategy method, 4 players, 20 tokens, MPCR 0.4"
@@ -140,6 +148,57 @@ class LabConfig:
     punishment: Punishment = param(Punishment(), "punishment stage")
 
 
+BYTES_PER_PLAYER = 160
+"""Memory a player takes without punishment, in bytes. Measured: peak RSS (``ru_maxrss``) of a
+3-round session minus the RSS before, per player: 139 B at 250,000 groups of 4. Rounded up."""
+
+PUNISHMENT_BYTES_PER_PLAYER_MATE = 32
+"""Extra memory of the punishment stage per player and group mate (the groups × size × size point
+arrays), in bytes. Measured as above: 252 B a player at groups of 4 (28 a mate over the 139 B
+without), 2,686 B at groups of 100 (27), 24,184 B at groups of 1,000 (24). Rounded up."""
+
+MAX_PLAYER_ROUNDS = 1_000_000_000
+"""Default bound on players × rounds of one session (Fischbacher & Gächter 2010: 144 × 10)."""
+
+
+def check_size(cfg: LabConfig, *, max_player_rounds: float = MAX_PLAYER_ROUNDS, memory_bytes: int | None = None,
+               allow_large: bool = False) -> tuple[int, float]:
+    """Refuse a session too large for this machine, before anything is built.
+
+    Estimates, from the config alone:
+
+        players = groups × group_size
+        memory ≈ BASE_BYTES + players × (BYTES_PER_PLAYER + PUNISHMENT_BYTES_PER_PLAYER_MATE × group_size
+                                         if punishment.enabled)
+
+    and refuses players × rounds above ``max_player_rounds`` or memory above ``MEMORY_SHARE`` of
+    ``memory_bytes`` (default: this machine's physical memory), unless ``allow_large``.
+
+    Returns:
+        (players, memory in bytes), the estimates.
+
+    Raises:
+        ConfigError: one line naming the keys, the estimate, the bound and the flag ``allow_large=true``.
+    """
+    players = cfg.groups * cfg.group_size
+    per_player = BYTES_PER_PLAYER + (PUNISHMENT_BYTES_PER_PLAYER_MATE * cfg.group_size
+                                     if cfg.punishment.enabled else 0)
+    memory = BASE_BYTES + players * per_player
+    if allow_large:
+        return players, memory
+    if players * cfg.rounds > max_player_rounds:
+        raise ConfigError(f"groups × group_size × rounds = {cfg.groups} × {cfg.group_size} × {cfg.rounds} = "
+                          f"{players * cfg.rounds:,} player-rounds is more than {max_player_rounds:,.0f}; "
+                          "set allow_large=true to run it on purpose")
+    limit = MEMORY_SHARE * (physical_memory() if memory_bytes is None else memory_bytes)
+    if limit and memory > limit:
+        raise ConfigError(f"groups × group_size = {cfg.groups} × {cfg.group_size} = {players:,} players"
+                          f"{' with punishment' if cfg.punishment.enabled else ''} need about "
+                          f"{memory / 2**30:,.1f} GiB, more than {limit / 2**30:,.1f} GiB ({MEMORY_SHARE:.0%} of "
+                          "this machine's memory); set allow_large=true to run it on purpose")
+    return players, memory
+
+
 def config_from_dict(data: dict) -> LabConfig:
     """A validated :class:`LabConfig` from a nested dict (missing keys take defaults).
 
@@ -159,6 +218,10 @@ class PublicGoodsGame:
     Args:
         cfg: the game's config.
         rng: seed or ``numpy.random.Generator``; every draw comes from it.
+        allow_large: play a session larger than :func:`check_size` allows, on purpose.
+
+    Raises:
+        ConfigError: the session is too large (:func:`check_size`).
 
     Attributes (one entry per player, shares of the endowment 0–1 unless stated):
         player_type: int8 index into :data:`TYPE_NAMES`.
@@ -169,7 +232,8 @@ class PublicGoodsGame:
         payoff: this round's payoff (tokens).
     """
 
-    def __init__(self, cfg: LabConfig, rng=None) -> None:
+    def __init__(self, cfg: LabConfig, rng=None, *, allow_large: bool = False) -> None:
+        check_size(cfg, allow_large=allow_large)
         self.cfg = cfg
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
             cfg.seed if rng is None else rng)
@@ -285,7 +349,7 @@ class PublicGoodsGame:
         return row
 
 
-def play(cfg: LabConfig, rng=None) -> pd.DataFrame:
+def play(cfg: LabConfig, rng=None, *, allow_large: bool = False) -> pd.DataFrame:
     """Play a whole session; one row per round.
 
     Columns: ``round`` (1…), ``mean_contribution`` (tokens), ``mean_contribution_share`` (of the
@@ -293,8 +357,11 @@ def play(cfg: LabConfig, rng=None) -> pd.DataFrame:
     the type), ``mean_belief`` (after the round's update), ``mean_payoff`` (tokens, after
     punishment), ``punishment_points`` (mean points a player assigned) and ``punished_share``
     (share of players who received any points).
+
+    Raises:
+        ConfigError: the session is too large (:func:`check_size`; ``allow_large`` overrides).
     """
-    game = PublicGoodsGame(cfg, rng)
+    game = PublicGoodsGame(cfg, rng, allow_large=allow_large)
     return pd.DataFrame([game.play_round() for _ in range(cfg.rounds)])
 
 
@@ -306,4 +373,4 @@ def with_overrides(cfg: LabConfig, **changes) -> LabConfig:
     return config_from_dict(data)
 
 
-__all__ = ["LabConfig", "PublicGoodsGame", "TYPE_NAMES", "config_from_dict", "play", "with_overrides"]
+__all__ = ["LabConfig", "PublicGoodsGame", "TYPE_NAMES", "check_size", "config_from_dict", "play", "with_overrides"]

@@ -118,12 +118,12 @@ class ByAge:
 
 @dataclass
 class ByDomain:
-    """One value per project domain."""
+    """One weight per project domain (relative: users normalise over the domains)."""
 
-    environment: float = param(0.25, "greening, sanitation, public space")
-    elderly_care: float = param(0.25, "day care, canteens, home visits")
-    children: float = param(0.25, "play areas, after-school care")
-    safety_parking: float = param(0.25, "lighting, security, parking order")
+    environment: float = param(0.25, "greening, sanitation, public space", range=(0.0, 1.0))
+    elderly_care: float = param(0.25, "day care, canteens, home visits", range=(0.0, 1.0))
+    children: float = param(0.25, "play areas, after-school care", range=(0.0, 1.0))
+    safety_parking: float = param(0.25, "lighting, security, parking order", range=(0.0, 1.0))
 
     def as_tuple(self) -> tuple[float, float, float, float]:
         return tuple(getattr(self, d) for d in DOMAINS)  # type: ignore[return-value]
@@ -157,19 +157,96 @@ def share_groups(root: type) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _check_value(path: str, value: Any, meta: dict) -> None:
-    lo, hi = (meta.get("range") or (None, None))
+LONG_NUMBER_DIGITS = 20
+"""An integer with more digits than this is shown in messages as its first digits, "…" and its length."""
+
+LONG_TEXT_CHARS = 40
+"""A value whose ``repr`` is longer than this is shown in messages cut to this length and "…"."""
+
+
+def show(value: Any) -> str:
+    """``value`` for a one-line message, exactly and briefly: integers in full digits (an absurdly long
+    one as its first :data:`LONG_NUMBER_DIGITS` digits, "…" and its digit count), floats as the
+    shortest text that reads back to the same float (a whole float below 1e16 without ".0"), and
+    anything else as its ``repr`` cut to :data:`LONG_TEXT_CHARS` characters. Never ``float()`` of an int."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        sign, digits = ("-" if value < 0 else ""), _digits(abs(value))
+        if len(digits) > LONG_NUMBER_DIGITS:
+            return f"{sign}{digits[:LONG_NUMBER_DIGITS]}… ({len(digits)} digits)"
+        return sign + digits
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    text = repr(value)
+    return text if len(text) <= LONG_TEXT_CHARS else text[:LONG_TEXT_CHARS] + "…"
+
+
+def _digits(n: int) -> str:
+    """Decimal digits of a non-negative int, even beyond Python's 4300-digit ``str(int)`` limit."""
+    try:
+        return str(n)
+    except ValueError:  # more than sys.get_int_max_str_digits() digits
+        length = int(n.bit_length() * math.log10(2)) + 1  # the digit count, exact or one too many
+        if length > 1 and n < 10 ** (length - 1):
+            length -= 1
+        head = n // 10 ** (length - LONG_NUMBER_DIGITS)
+        return str(head) + "0" * (length - LONG_NUMBER_DIGITS)  # only the head and the length are shown
+
+
+def allowed(meta: dict, kind: type | None = None) -> str:
+    """What a parameter allows, for a message: ``"0 to 9223372036854775807"``, ``"whole numbers 1 to
+    100000"``, ``"numbers 0 or more"``, ``"partner, stranger"``. Bounds are exact (see :func:`show`)."""
     choices = meta.get("choices")
-    if choices is not None and value not in choices:
-        raise ConfigError(f"{path} = {value!r} is not allowed; allowed: {', '.join(map(str, choices))}")
+    if choices is not None:
+        return ", ".join(map(str, choices))
+    if kind is bool:
+        return "true or false"
+    if kind is str:
+        return "text"
+    noun = "whole numbers" if kind is int else "numbers"
+    lo, hi = (meta.get("range") or (None, None))
+    if lo is not None and hi is not None:
+        return f"{noun} {show(lo)} to {show(hi)}"
+    if lo is not None:
+        return f"{noun} {show(lo)} or more"
+    if hi is not None:
+        return f"{noun} up to {show(hi)}"
+    return f"finite {noun}"
+
+
+def check_number(key: str, value: Any, meta: dict, kind: type | None = None) -> None:
+    """Refuse a number outside ``meta['range']`` or not finite, with one line naming ``key``.
+
+    Comparisons are exact for ints of any size (Python compares int with float exactly), and a
+    float key refuses an int too large for a float. Not a number (or a bool): nothing to check here.
+
+    Raises:
+        ConfigError: ``seed = 99999999999999999999… (400 digits) is out of range; allowed: whole
+            numbers 0 to 9223372036854775807``.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
+    kind = kind or type(value)
     if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{path} = {value} is not a finite number")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        lo_s = "-inf" if lo is None else f"{lo:g}"
-        hi_s = "inf" if hi is None else f"{hi:g}"
-        raise ConfigError(f"{path} = {value:g} is out of range; allowed: [{lo_s}, {hi_s}]")
+        raise ConfigError(f"{key} = {show(value)} is not a finite number; allowed: {allowed(meta, kind)}")
+    lo, hi = (meta.get("range") or (None, None))
+    too_big_for_float = isinstance(value, int) and kind is float and abs(value) > FLOAT_MAX
+    if (lo is not None and value < lo) or (hi is not None and value > hi) or too_big_for_float:
+        raise ConfigError(f"{key} = {show(value)} is out of range; allowed: {allowed(meta, kind)}")
+
+
+FLOAT_MAX = 1.7976931348623157e308
+"""The largest finite float: an int above it cannot be a float key's value."""
+
+
+def _check_value(path: str, value: Any, meta: dict, kind: type | None) -> None:
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{path} = {show(value)} is not allowed; allowed: {allowed(meta)}")
+    check_number(path, value, meta, kind)
 
 
 def _merged(meta: dict, inherited: dict | None) -> dict:
@@ -196,13 +273,14 @@ def validate(obj: Any, path: str = "", inherited: dict | None = None) -> None:
         if dataclasses.is_dataclass(value):
             validate(value, key, meta)
         else:
-            _check_value(key, value, meta)
+            number = f.default if isinstance(f.default, int | float) and not isinstance(f.default, bool) else None
+            _check_value(key, value, meta, None if number is None else type(number))
     if type(obj).__qualname__ in SHARE_GROUPS:
         values = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
         total = sum(values.values())
         if abs(total - 1.0) > SHARE_TOLERANCE:
-            parts = " + ".join(f"{k}={v:g}" for k, v in values.items())
-            raise ConfigError(f"{path} shares must sum to 1 ({parts} = {total:g})")
+            parts = " + ".join(f"{k}={show(v)}" for k, v in values.items())
+            raise ConfigError(f"{path} shares must sum to 1 ({parts} = {show(total)})")
 
 
 def iter_params(cls_or_obj: Any, path: str = "", inherited: dict | None = None, docs: tuple = ()):

@@ -361,3 +361,162 @@ def test_cli_refuses_a_bad_port_in_one_line():
     res = run_cli("app", "--port", "70000", timeout=60)
     assert res.returncode == 2
     assert res.stderr.strip() == "--port = 70000 is out of range; allowed: 1–65535"
+
+
+# ---------------------------------------------------------------------------- foreign frames and requests
+@pytest.mark.parametrize("index, raw", [(i, raw) for i in range(3)
+                                        for raw in ("fast", float("nan"), float("inf"), -float("inf"), 10**400, None)])
+def test_a_forged_slider_value_gives_a_message_not_a_traceback(page, index, raw):
+    """A websocket frame may set any slider's ``v_model`` to anything: the page clamps or refuses it with one
+    line (speed: falls back to its default), the run goes on; Solara's own casts would raise here."""
+    _click(page, "Step")
+    sliders = page.find(v.Slider).widgets
+    assert len(sliders) == 3
+    sliders[index].v_model = raw
+    assert _html(page, "month").attributes["data-step"] == "1", "a refused value leaves the run alone"
+    if index:  # free-rider share, buildings: a message names the lever
+        (alert,) = page.find(v.Alert).widgets
+        label = L.LABELS["free_rider_share" if index == 1 else "buildings"]
+        assert alert.children[0].startswith(f"{label}: ") and "\n" not in alert.children[0]
+        assert "is not a" in alert.children[0] and "(kept " in alert.children[0]
+    else:
+        assert f"Speed: <b>{L.DEFAULT_SPEED}</b>" in _text(page)
+
+
+FORGED = ["fast", float("nan"), float("inf"), 10**400, None, [1, 2], {"a": 1}, -1, True, "", "x" * 10_000]
+
+
+@pytest.mark.parametrize("widget", [v.Slider, v.Switch, v.BtnToggle, v.TextField])
+def test_no_forged_value_of_any_widget_raises(page, widget):
+    """Every slider, switch, toggle and text box, set to each of ``FORGED`` (the box also "entered"): the page
+    answers with at most one message line each time, never an exception (``handle_error=False`` re-raises)."""
+    for raw in FORGED:
+        for w in page.find(widget).widgets:
+            w.v_model = raw
+            if widget is v.TextField:
+                w.fire_event("keyup.enter", {})
+            alerts = [a.children[0] for a in page.find(v.Alert).widgets]
+            assert all("\n" not in a and len(a) < 300 for a in alerts), alerts
+
+
+def test_a_huge_seed_or_lever_value_is_a_message():
+    assert L.parse_seed(10**5000, 3) == (4294967295, "Seed: 10000000000000000000… (5001 digits) is outside "
+                                                     "0–4294967295; set to 4294967295.")
+    assert L.parse_seed("9" * 5000, 3)[0] is None
+    levers = L.levers_from_config(L.base_config(L.load_presets()[0]["free_riders"]))
+    assert L.set_lever(levers, "buildings", 10**400)[1].endswith("is not a whole number (kept "
+                                                                f"{levers.buildings}).")
+
+
+def _call(app, kind: str, path: str, headers: dict, method: str = "GET") -> list[dict]:
+    """The ASGI messages ``app`` sends for one request (Starlette's TestClient needs httpx, not installed)."""
+    import asyncio
+
+    scope = {"type": kind, "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in {"Host": "127.0.0.1:8765", **headers}.items()],
+             "scheme": "ws" if kind == "websocket" else "http", "server": ("127.0.0.1", 8765),
+             "client": ("127.0.0.1", 50000), "extensions": {"websocket.http.response": {}}}
+    if kind == "http":
+        scope.update(method=method, http_version="1.1")
+    incoming = [{"type": "websocket.connect"} if kind == "websocket" else
+                {"type": "http.request", "body": b"", "more_body": False}]
+    sent: list[dict] = []
+
+    async def receive():
+        return incoming.pop(0) if incoming else {"type": f"{kind}.disconnect", "code": 1000}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def _status(sent: list[dict]) -> int:
+    """HTTP status of a response or of a websocket's denial; 101 for an accepted websocket."""
+    for m in sent:
+        if m["type"] in ("http.response.start", "websocket.http.response.start"):
+            return m["status"]
+        if m["type"] == "websocket.accept":
+            return 101
+    raise AssertionError(sent)
+
+
+@pytest.fixture
+def guarded_app(tmp_path):
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route, WebSocketRoute
+
+    from app.server import guarded
+
+    async def ws_endpoint(ws):
+        await ws.accept()
+        await ws.close()
+
+    inner = Starlette(routes=[
+        Route("/", lambda r: PlainTextResponse("page")),
+        Route("/resourcez", lambda r: PlainTextResponse("internals")),
+        Route("/_solara/cdn/{path:path}", lambda r: PlainTextResponse("fetched from the cdn")),
+        Route("/post", lambda r: PlainTextResponse("posted"), methods=["POST"]),
+        WebSocketRoute("/jupyter/api/kernels/{k}/channels", ws_endpoint)])
+    (tmp_path / "requirejs@2.3.6").mkdir()
+    (tmp_path / "requirejs@2.3.6" / "require.js").write_text("//")
+    return guarded(inner, host="127.0.0.1", cache_dir=tmp_path)
+
+
+def test_the_kernel_websocket_refuses_a_foreign_origin(guarded_app):
+    url = "/jupyter/api/kernels/k/channels"
+    assert _status(_call(guarded_app, "websocket", url, {"Origin": "http://evil.example"})) == 403
+    assert _status(_call(guarded_app, "websocket", url, {"Origin": "http://127.0.0.1:8765"})) == 101  # the page
+    assert _status(_call(guarded_app, "websocket", url, {})) == 101  # a client that is not a browser
+    assert _status(_call(guarded_app, "http", "/post", {"Origin": "http://evil.example"}, "POST")) == 403
+    assert _status(_call(guarded_app, "http", "/post", {"Origin": "http://127.0.0.1:8765"}, "POST")) == 200
+
+
+def test_a_foreign_host_name_is_refused(guarded_app):
+    """DNS rebinding: evil.example resolved to 127.0.0.1 sends Origin = Host = evil.example."""
+    assert _status(_call(guarded_app, "http", "/", {"Host": "evil.example:8765"})) == 400
+    assert _status(_call(guarded_app, "http", "/", {"Host": "localhost:8765"})) == 200
+    assert _status(_call(guarded_app, "http", "/", {"Host": "[::1]:8765"})) == 200
+    assert _status(_call(guarded_app, "http", "/", {"Host": ""})) == 400
+    assert _status(_call(guarded_app, "websocket", "/jupyter/api/kernels/k/channels",
+                         {"Host": "evil.example:8765", "Origin": "http://evil.example:8765"})) == 400
+
+
+def test_assets_come_from_the_local_cache_only_and_internal_endpoints_are_closed(guarded_app):
+    assert _status(_call(guarded_app, "http", "/_solara/cdn/requirejs@2.3.6/require.js", {})) == 200  # cached
+    for path in ("/_solara/cdn/evil.example/x.js", "/_solara/cdn/requirejs@2.3.6/../../../etc/passwd",
+                 "/_solara/cdn/requirejs@2.3.6/missing.js", "/resourcez", "/resourcez/"):
+        assert _status(_call(guarded_app, "http", path, {})) == 404, path
+    assert _status(_call(guarded_app, "http", "/", {})) == 200
+
+
+def test_allowed_hosts_follow_the_address_listened_on():
+    from app.server import allowed_hosts
+
+    assert allowed_hosts("127.0.0.1") == ["127.0.0.1", "::1", "localhost"]
+    assert allowed_hosts("192.168.1.5") == ["192.168.1.5"]
+    assert allowed_hosts("0.0.0.0") is None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("presets: [\n  {key: x\n", r"presets\.yaml is not valid YAML at line 3, column 1: "),
+    ("- a\n- b\n", r"presets\.yaml must be a mapping with a presets list, got \['a', 'b'\]"),
+    ("presets: {key: x}\n", r"presets\.yaml: presets must be a list of presets, got dict"),
+    ("presets: [7]\n", r"presets\.yaml: preset 0 must be a mapping of fields, got 7"),
+    ("presets:\n  - {key: [1], label: X, scenario: top_down, community: demo}\n",
+     r"presets\.yaml: preset 0 key = \[1\] must be text"),
+    ("presets:\n  - {key: x, label: X, scenario: top_down, community: demo, alternatives: co_creation}\n",
+     r"presets\.yaml: preset 0 alternatives = 'co_creation' must be a list of scenario names"),
+    ("presets:\n  - {key: x, label: X, scenario: top_down, community: demo, overrides: [1]}\n",
+     r"presets\.yaml: preset 0 overrides = \[1\] must be a mapping"),
+])
+def test_a_broken_presets_file_is_one_config_error_line(tmp_path, text, message):
+    bad = tmp_path / "presets.yaml"
+    bad.write_text(text)
+    with pytest.raises(ConfigError, match="^" + message) as e:
+        L.load_presets(bad)
+    assert "\n" not in str(e.value)
+    with pytest.raises(ConfigError, match=r"^nowhere\.yaml cannot be read: No such file or directory$"):
+        L.load_presets(tmp_path / "nowhere.yaml")

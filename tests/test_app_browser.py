@@ -166,3 +166,23 @@ def test_comparison_and_ageing_presets(live):
     wait_month(page, 0)
     press_step(page, 12)
     shot(page, "live_page_5_ageing.png")
+
+
+def test_the_server_refuses_foreign_origins_cdn_fetches_and_internal_endpoints(live):
+    """The running server (the page itself loads through the same guard: the tests above)."""
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    import websockets.sync.client as ws_client
+    from websockets.exceptions import InvalidStatus
+
+    url, _, _ = live
+    for path in ("/resourcez", "/_solara/cdn/evil.example/x.js"):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(url + path, timeout=10)
+        assert e.value.code == 404, path
+    kernel = url.replace("http://", "ws://") + f"/jupyter/api/kernels/{uuid.uuid4()}/channels?session_id={uuid.uuid4()}"
+    with pytest.raises(InvalidStatus) as e:
+        ws_client.connect(kernel, origin="http://evil.example", open_timeout=10)
+    assert e.value.response.status_code == 403
