@@ -39,6 +39,9 @@ STREAMS: dict[str, str] = {
     "decision.noise": "noise of residents' contribution decisions (one number per resident)",
     "volunteers": "volunteers dropping out and being recruited (two numbers per resident)",
     "mechanism.<name>": "each mechanism's own draws (``Mechanism.rng``), e.g. ``mechanism.co_evaluation``",
+    "lab.players": "laboratory game (model.lab): players' types and traits",
+    "lab.groups": "laboratory game: stranger matching's regrouping each round",
+    "lab.noise": "laboratory game: decision noise (one number per player a round)",
     "agent.<type>.<id>": "each institution agent's own draws, e.g. ``agent.social_org.2`` (contract renewals)",
 }
 """Every stream name and what draws from it (documented in ``docs/ODD.md``, *Stochasticity*)."""
