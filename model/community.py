@@ -107,10 +107,10 @@ class CommunityModel(mesa.Model):
         if structure.n < 2:
             raise ConfigError("community has fewer than 2 residents; raise community.buildings or households_per_building")
         self.structure = structure
-        self.state = ResidentState(self.streams.get("population"), cfg, structure)
+        self.state = ResidentState(self.streams, cfg, structure)
         self.n_residents = structure.n
         self.n_grids = structure.n_grids
-        self.graph = SocialGraph(self.streams.get("network"), cfg.community, structure, self.state.age_group, cfg.learning.tie_floor)
+        self.graph = SocialGraph(self.streams, cfg.community, structure, self.state.age_group, cfg.learning.tie_floor)
         self._grid_size = np.bincount(structure.grid, minlength=self.n_grids).astype(float)
         self._grid_start = np.concatenate(([0], np.cumsum(self._grid_size[:-1]))).astype(np.intp)
         self.grid_fit = self._mean_by_grid(self.state.fit)

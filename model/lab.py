@@ -197,7 +197,8 @@ class PublicGoodsGame:
     def _form_groups(self) -> None:
         if self.cfg.matching == "stranger" and self.round > 0:
             self.group = np.empty(self.n_players, dtype=np.int64)
-            self.group[self.streams.get("lab.groups").permutation(self.n_players)] = np.arange(self.n_players) // self.cfg.group_size
+            order = self.streams.get("lab.groups").permutation(self.n_players)
+            self.group[order] = np.arange(self.n_players) // self.cfg.group_size
 
     def _by_group(self, x: np.ndarray) -> np.ndarray:
         """Per-player values arranged (groups × group_size) in the order of ``self._order``."""

@@ -27,8 +27,11 @@ STREAMS: dict[str, str] = {
     "mesa": "Mesa's own ``model.rng`` (cogov's processes draw none from it)",
     "mesa.random": "the seed of Mesa's ``model.random`` (e.g. ``AgentSet.shuffle_do``)",
     "structure": "adults per household (setup)",
-    "population": "residents' traits: age, disposition, attitudes, costs, needs, access, volunteers (setup)",
-    "network": "ties and their strengths (setup)",
+    "population.<trait>": "each trait of the residents (setup): age_group, disposition, matching_slope, "
+                          "unconditional_level, trust_in_government, trust_in_neighbours, satisfaction, efficacy, "
+                          "belief, time_cost, digital_access, has_children, needs, party_member, volunteer",
+    "network.<kind>": "ties started within a building, within a grid and as shortcuts, and tie strengths (setup): "
+                      "network.building, network.grid, network.shortcut, network.strength",
     "social_orgs": "social organisations' domains and capacities (setup)",
     "facilities.legacy": "domains and condition of the facilities a community starts with (setup)",
     "projects.start": "which idle grids start a project this month (one number per grid)",
@@ -75,6 +78,11 @@ def resolve_seed(rng: Any) -> int:
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)) and 0 <= rng < SEED_LIMIT:
         return int(rng)
     raise ConfigError(f"rng = {rng!r}: expected an integer seed 0 … 2**63 - 1, a numpy Generator or None")
+
+
+def substream(source: "Streams | np.random.Generator", name: str) -> np.random.Generator:
+    """Stream ``name`` of a run's ``Streams``; a plain ``Generator`` given instead serves every name."""
+    return source if isinstance(source, np.random.Generator) else source.get(name)
 
 
 class Streams:

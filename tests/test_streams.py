@@ -50,10 +50,10 @@ def test_paired_differences_vary_far_less_than_unpaired_ones():
     """Same seed (paired) vs seed i against seed i + 12 (unpaired), 12 seeds, 60 months, default community:
     variance of the difference of last-year participation.
 
-    Measured on the named streams: lever (co-evaluation on vs off under top-down) ratio 0.0027 with 12
-    seeds (0.0033 with 40); the shared generator gave 0.53. Scenarios (co-creation vs top-down) 0.39 with
-    12 seeds (0.89 with 40): the two regimes share the population but little of their dynamics, so
-    pairing gains little there. The bound 0.05 is 15× the measured lever ratio and 10× below the old one.
+    Measured on the named streams: lever (co-evaluation on vs off under top-down) ratio 0.0021 with 12
+    seeds; the shared generator gave 0.53. Scenarios (co-creation vs top-down) 0.42 with 12 seeds: the
+    two regimes share the population but little of their project history, so pairing gains less there.
+    The bound 0.05 is 20× the measured lever ratio and 10× below the old one.
     """
     n = 12
     top_down = np.array([last_year_participation("top_down", s) for s in range(2 * n)])
@@ -107,6 +107,22 @@ def test_streams_are_stable_by_name():
         assert float(out.stdout) == alone[0]
     assert stable_key("projects.start") == int.from_bytes(
         __import__("hashlib").blake2b(b"projects.start", digest_size=8).digest(), "little")
+
+
+def test_a_trait_drawn_differently_leaves_the_other_traits_unchanged():
+    """Each trait and each kind of tie has its own stream: with no variation of time costs (no Gamma
+    draw) every other trait, and with no shortcut ties every other tie, is the same resident by resident."""
+    base = CommunityModel(scenario_name="top_down", rng=4)
+    flat = CommunityModel(scenario_name="top_down", rng=4, **{"resident.time_cost_variation": 0.0})
+    for trait in ("age_group", "disposition", "trust_in_government", "digital_access", "needs", "volunteer"):
+        np.testing.assert_array_equal(getattr(flat.state, trait), getattr(base.state, trait))
+    assert not np.array_equal(flat.state.time_cost, base.state.time_cost)
+    no_shortcuts = CommunityModel(scenario_name="top_down", rng=4, **{"community.shortcut_ties": 0.0})
+    local = base.graph.kind != 3  # SHORTCUT
+    assert (no_shortcuts.graph.kind != 3).all()
+    assert no_shortcuts.graph.n_ties < base.graph.n_ties
+    np.testing.assert_array_equal(np.sort(no_shortcuts.graph.rows * 10**6 + no_shortcuts.graph.cols),
+                                  np.sort(base.graph.rows[local] * 10**6 + base.graph.cols[local]))
 
 
 def test_every_stream_the_model_creates_is_documented():
