@@ -13,7 +13,8 @@ is usually written:
   run over the agents with ``AgentSet.do``;
 - neighbours are found through the network space (``self.cell.neighborhood``) and tie
   strengths are attributes of the networkx graph's edges (``G.edges[i, j]["weight"]``);
-- random numbers are drawn one at a time from the model's generator, resident by resident
+- random numbers are drawn one at a time from the model's one generator (Mesa's ``rng``),
+  resident by resident, not from the vectorised model's named streams (:mod:`model.streams`)
   (so runs are not bit-identical to the vectorised model's, only equal in distribution: the
   docking test, ``tests/test_docking.py``, checks that);
 - the model-level outcomes are ``DataCollector`` reporters that loop over the agents.
