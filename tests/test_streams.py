@@ -85,6 +85,12 @@ def test_the_recorded_seed_is_the_one_used():
     assert CommunityModel(scenario_name="top_down", rng=np.random.default_rng(5)).config.seed == expected
     assert CommunityModel(scenario_name="top_down", rng=np.int64(11)).config.seed == 11
     assert CommunityModel(scenario_name="top_down", seed=12).config.seed == 12  # Mesa's old keyword
+    from mesa.experimental.scenarios import Scenario
+
+    assert CommunityModel(scenario_name="top_down", scenario=Scenario(rng=4)).config.seed == 4
+    assert CommunityModel(scenario_name="top_down", rng=4, scenario=Scenario(rng=4)).scenario.rng == 4
+    with pytest.raises(ConfigError, match="scenario.rng"):
+        CommunityModel(scenario_name="top_down", rng=5, scenario=Scenario(rng=4))
     for bad in (-1, 2**63, 1.5, True, "seven"):
         with pytest.raises(ConfigError, match="rng"):
             resolve_seed(bad)
