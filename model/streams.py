@@ -8,7 +8,8 @@ run's seed and the process's stable name::
 with ``stable_key`` the first 8 bytes of BLAKE2b of the name (never Python's salted ``hash``).
 Switching a mechanism on, or changing how much one process draws, therefore leaves every
 other process's numbers unchanged; two runs with the same seed are *paired* (common random
-numbers), so a difference between scenarios is not drowned in sampling noise. Processes that
+numbers), so the effect of a lever or a parameter is not drowned in sampling noise (arms whose
+dynamics diverge early, such as co-creation and top-down, gain little: ``docs/ODD.md`` §2.9). Processes that
 run every month draw a vector of fixed size (one number per grid or per resident, selected
 afterwards), so their numbers stay aligned month by month even when a mechanism changes the
 state (which grids start projects, who takes part). ``STREAMS`` lists every name.
