@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import mesa
+import numpy as np
 
 
 class SocialOrganisation(mesa.Agent):
@@ -24,11 +27,17 @@ class SocialOrganisation(mesa.Agent):
         self.contract_value = model.config.social_orgs.contract_value
         """Yuan per resident per month the contract pays (shared among organisations)."""
 
+    @functools.cached_property
+    def rng(self) -> np.random.Generator:
+        """The organisation's own random stream, ``agent.social_org.<unique_id>`` (contract renewals;
+        :mod:`model.streams`), in place of Mesa's shared ``model.rng``."""
+        return self.model.streams.get(f"agent.social_org.{self.unique_id}")
+
     def step(self) -> None:
         """Renew the contract at each year's end; grow capacity while funded, lose it otherwise."""
         m, p = self.model, self.model.config.social_orgs
         if m.steps % 12 == 0:
-            self.contracted = bool(m.rng.random() < self.contract_stability)
+            self.contracted = bool(self.rng.random() < self.contract_stability)
         if self.contracted:
             self.capacity += p.capacity_growth * (1 - self.capacity)
             m.record.spend("purchased_services", self.contract_value * m.n_residents / len(m.social_orgs))

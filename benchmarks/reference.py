@@ -13,14 +13,16 @@ is usually written:
   run over the agents with ``AgentSet.do``;
 - neighbours are found through the network space (``self.cell.neighborhood``) and tie
   strengths are attributes of the networkx graph's edges (``G.edges[i, j]["weight"]``);
-- random numbers are drawn one at a time from the model's generator, resident by resident
+- random numbers are drawn one at a time from the model's one generator (Mesa's ``rng``),
+  resident by resident, not from the vectorised model's named streams (:mod:`model.streams`)
   (so runs are not bit-identical to the vectorised model's, only equal in distribution: the
   docking test, ``tests/test_docking.py``, checks that);
 - the model-level outcomes are ``DataCollector`` reporters that loop over the agents.
 
 The initial community (who lives where, their traits, the initial ties) is built by the
-same functions as the vectorised model's (:mod:`model.population`, :mod:`model.network`):
-the reference re-implements the dynamics, not the sampling of a population.
+same functions from the same named streams as the vectorised model's (:mod:`model.population`,
+:mod:`model.network`, :mod:`model.streams`; the same seed gives the same community): the
+reference re-implements the dynamics, not the sampling of a population.
 
 Its cost per resident-month is the yardstick of ``python -m experiments.benchmark``.
 Mechanisms it does not implement (sanctions, reputation, shocks) raise a ConfigError.
@@ -37,6 +39,7 @@ from mesa.discrete_space import FixedAgent, Network
 from model.community import resolve_config
 from model.params import DOMAINS, ConfigError
 from model.population import FREE_RIDER, ResidentState, build_structure, sample_dist
+from model.streams import Streams, resolve_seed
 
 SUPPORTED = {"consultation", "co_building", "co_management", "co_evaluation", "incentives", "disclosure",
              "mediation", "channels", "mobilisation", "funding"}
@@ -282,8 +285,10 @@ class ReferenceModel(mesa.Model):
 
     def __init__(self, *, scenario_name: str | None = None, community: str | None = None, rng=None,
                  config=None, **overrides) -> None:
-        super().__init__(rng=rng)
+        seed = resolve_seed(rng)
+        super().__init__(rng=seed)
         self.config = cfg = resolve_config(scenario_name, community, config, overrides)
+        cfg.seed = seed
         from model.mechanisms import MECHANISMS
 
         enabled = [name for name in MECHANISMS if getattr(cfg, name).enabled]
@@ -293,12 +298,14 @@ class ReferenceModel(mesa.Model):
                               f"it implements {', '.join(sorted(SUPPORTED))}")
         self.mechanisms = {name: getattr(cfg, name) for name in enabled}
 
-        # The initial community, sampled as the vectorised model samples it.
-        structure = build_structure(self.rng, cfg.community)
-        state = ResidentState(self.rng, cfg, structure)
+        # The initial community, sampled as the vectorised model samples it, from the same named
+        # streams (the same seed gives the same community); the dynamics draw from Mesa's rng.
+        streams = Streams(seed)
+        structure = build_structure(streams.get("structure"), cfg.community)
+        state = ResidentState(streams, cfg, structure)
         from model.network import SocialGraph
 
-        graph = SocialGraph(self.rng, cfg.community, structure, state.age_group, cfg.learning.tie_floor)
+        graph = SocialGraph(streams, cfg.community, structure, state.age_group, cfg.learning.tie_floor)
         self.n_residents = n = structure.n
         self.G = graph.to_networkx()
         for u, v, data in self.G.edges(data=True):
@@ -313,8 +320,9 @@ class ReferenceModel(mesa.Model):
         if "funding" in self.mechanisms:
             stability, value = self.mechanisms["funding"].contract_stability, self.mechanisms["funding"].contract_value
         n_orgs = so.count
-        self.rng.integers(0, N_DOMAINS, n_orgs)  # organisations' domains (unused by the rules)
-        capacities = sample_dist(self.rng, so.capacity, n_orgs)
+        org_rng = streams.get("social_orgs")
+        org_rng.integers(0, N_DOMAINS, n_orgs)  # organisations' domains (unused by the rules)
+        capacities = sample_dist(org_rng, so.capacity, n_orgs)
         self.organisations = [Organisation(self, float(c), stability, value) for c in capacities]
 
         cost_factor, excluded = self._channel_factors(state)

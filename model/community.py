@@ -35,7 +35,7 @@ from agents.government import Government
 from agents.resident import Resident
 from agents.social_org import SocialOrganisation
 from model import config as config_mod
-from model import decisions, metrics
+from model import decisions, metrics, streams
 from model.arrays import select
 from model.mechanisms import MECHANISMS
 from model.mechanisms.base import DecisionTerms, Feedback, ProjectChoice, StepRecord
@@ -59,7 +59,9 @@ class CommunityModel(mesa.Model):
         scenario_name: a scenario under ``scenarios/scenario/``; None: the default of
             ``scenarios/config.yaml``.
         community: a community under ``scenarios/community/``; None: the default.
-        rng: seed or ``numpy.random.Generator`` (Mesa's ``rng``); every draw comes from it.
+        rng: the run's seed (an integer ``0 … 2**63 − 1``), a ``numpy.random.Generator`` to draw
+            the seed from, or None for a fresh seed; ``config.seed`` records the seed used. Every
+            process draws from its own stream derived from it (:mod:`model.streams`).
         config: a ready ``ModelConfig`` or nested dict; when given, the names are not looked up.
         scenario: Mesa's own experimental ``Scenario`` object (passed through to
             ``mesa.Model``, as SolaraViz does on reset); not a cogov scenario name.
@@ -81,25 +83,38 @@ class CommunityModel(mesa.Model):
                  **overrides: Any) -> None:
         if rng is None and "seed" in overrides:  # Mesa's deprecated seed= keyword: honour it as the rng
             rng = overrides["seed"]
+        if scenario is not None and scenario.rng is not None:  # Mesa's Scenario may carry the seed
+            if rng is None:
+                rng = scenario.rng
+            elif rng is not scenario.rng and not _equal_seeds(rng, scenario.rng):
+                raise ConfigError(f"rng = {rng!r} differs from scenario.rng = {scenario.rng!r}; give one of them")
         if isinstance(rng, (int, np.integer)):  # a seed out of range is one line, before Mesa sees it
             rng = config_mod.check_key("seed", rng)
-        super().__init__(rng=rng, scenario=scenario)
+        seed = streams.resolve_seed(rng)
+        if scenario is not None and scenario.rng != seed:
+            scenario.rng = seed  # SolaraViz's Reset passes rng with a fresh Scenario(rng=None): Mesa wants them equal
+        super().__init__(rng=seed, scenario=scenario)
+        self.streams = streams.Streams(seed)
+        """The run's named random streams (:mod:`model.streams`): every process draws from its own."""
+        self.rng = self.streams.get("mesa")
+        self._rng = self.rng.bit_generator.state
+        self._seed = self.streams.integer("mesa.random")
+        self.random.seed(self._seed)  # in place: Mesa's agent sets hold this object
         self.config = resolve_config(scenario_name, community, config, overrides)
         cfg = self.config
         config_mod.check_size(cfg, allow_large=allow_large)  # refuse a run too large before building it
-        if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-            cfg.seed = int(rng)  # the config records the seed the run actually used
+        cfg.seed = seed  # the config records the seed the run actually used
         self.scenario_name = cfg.info.scenario
         self.community_name = cfg.info.community
 
-        structure = build_structure(self.rng, cfg.community)
+        structure = build_structure(self.streams.get("structure"), cfg.community)
         if structure.n < 2:
             raise ConfigError("community has fewer than 2 residents; raise community.buildings or households_per_building")
         self.structure = structure
-        self.state = ResidentState(self.rng, cfg, structure)
+        self.state = ResidentState(self.streams, cfg, structure)
         self.n_residents = structure.n
         self.n_grids = structure.n_grids
-        self.graph = SocialGraph(self.rng, cfg.community, structure, self.state.age_group, cfg.learning.tie_floor)
+        self.graph = SocialGraph(self.streams, cfg.community, structure, self.state.age_group, cfg.learning.tie_floor)
         self._grid_size = np.bincount(structure.grid, minlength=self.n_grids).astype(float)
         self._grid_start = np.concatenate(([0], np.cumsum(self._grid_size[:-1]))).astype(np.intp)
         self.grid_fit = self._mean_by_grid(self.state.fit)
@@ -110,9 +125,10 @@ class CommunityModel(mesa.Model):
 
         self.government = Government(self, cfg.government)
         n_orgs = cfg.social_orgs.count
+        org_rng = self.streams.get("social_orgs")
         self.social_orgs = SocialOrganisation.create_agents(
-            self, n_orgs, domain=list(self.rng.integers(0, len(DOMAINS), n_orgs)),
-            capacity=list(sample_dist(self.rng, cfg.social_orgs.capacity, n_orgs)))
+            self, n_orgs, domain=list(org_rng.integers(0, len(DOMAINS), n_orgs)),
+            capacity=list(sample_dist(org_rng, cfg.social_orgs.capacity, n_orgs)))
         self.residents = _create_residents(self, self.n_residents)
         self.resident_list: list[Resident] = self.residents.to_list()
         """Residents by index (``resident_list[i]`` is row ``i`` of ``state``)."""
@@ -156,10 +172,11 @@ class CommunityModel(mesa.Model):
         k = self.config.projects.legacy_facilities_per_grid
         if k == 0 or self.n_grids == 0:
             return
+        rng = self.streams.get("facilities.legacy")
         grids = np.repeat(np.arange(self.n_grids), k)
-        domains = self._draw_domains(np.tile(self.government.priorities, (len(grids), 1)))
+        domains = _draw_domains(np.tile(self.government.priorities, (len(grids), 1)), rng.random(len(grids)))
         self.facilities.add(grids, domains, self.grid_fit[grids, domains], 0)
-        self.facilities.condition[: self.facilities.n] = self.rng.uniform(0.4, 0.9, len(grids))
+        self.facilities.condition[: self.facilities.n] = rng.uniform(0.4, 0.9, len(grids))
 
     def count_by_grid(self, flags: np.ndarray) -> np.ndarray:
         """Number of residents of each grid whose flag is set (int array of length ``n_grids``)."""
@@ -172,12 +189,6 @@ class CommunityModel(mesa.Model):
             served = np.einsum("ij,ij->i", self.coverage.take(self.structure.grid, axis=0), self.state.fit)
             self._service_fit = (self.coverage, served)
         return self._service_fit[1]
-
-    def _draw_domains(self, weights: np.ndarray) -> np.ndarray:
-        cum = np.cumsum(weights, axis=1)
-        cum /= cum[:, -1:]
-        u = self.rng.random(len(weights))[:, None]
-        return np.minimum((u > cum).sum(axis=1), len(DOMAINS) - 1).astype(np.int8)
 
     def _call(self, hook: str, *args) -> None:
         for m in self.active_mechanisms:
@@ -207,7 +218,11 @@ class CommunityModel(mesa.Model):
         cfg = self.config.projects
         rec.consulted = np.zeros(self.n_residents, dtype=bool)
         rec.views_adopted = np.zeros(self.n_residents)
-        starting = ~self.projects.active & (self.rng.random(self.n_grids) < cfg.start_probability)
+        # One number per grid and stream every month, used or not: the streams stay aligned.
+        starting = ~self.projects.active & (self.streams.get("projects.start").random(self.n_grids)
+                                            < cfg.start_probability)
+        u_domain = self.streams.get("projects.domain").random(self.n_grids)
+        u_dispute = self.streams.get("projects.dispute").random(self.n_grids)
         grids = np.flatnonzero(starting)
         if len(grids) == 0:
             return
@@ -221,8 +236,8 @@ class CommunityModel(mesa.Model):
             consulted=np.zeros(k, dtype=bool),
         )
         self._call("choose_projects", rec, choice)
-        domains = self._draw_domains(np.clip(choice.weights, 0, None) + 1e-12)
-        disputed = self.rng.random(k) < np.clip(choice.dispute_probability, 0, 1)
+        domains = _draw_domains(np.clip(choice.weights, 0, None) + 1e-12, u_domain[grids])
+        disputed = u_dispute[grids] < np.clip(choice.dispute_probability, 0, 1)
         self.projects.start(grids, domains, choice.cost, choice.hours, self.grid_fit[grids, domains],
                             choice.consulted, disputed, self.steps)
         self.state.contributed_to_project[starting[self.structure.grid]] = False
@@ -278,7 +293,7 @@ class CommunityModel(mesa.Model):
         civic *= s.disposition != FREE_RIDER
         net_cost = terms.net_cost - access * (d.stake_return * stake + civic)
         preferred = decisions.preferred_share(s.disposition, s.matching_slope, s.unconditional_level, s.belief)
-        noise = self.rng.standard_normal(n) * d.noise_sd if d.noise_sd > 0 else 0.0  # = normal(0, sd), faster
+        noise = self.streams.get("decision.noise").standard_normal(n) * d.noise_sd if d.noise_sd > 0 else 0.0
         c = decisions.contribution_share(
             preferred, motivation=motivation, net_cost=net_cost, cost_sensitivity=d.cost_sensitivity,
             norm_pull=np.clip(terms.norm_pull, 0, 1), norm=terms.norm, floor=terms.floor, noise=noise)
@@ -301,7 +316,7 @@ class CommunityModel(mesa.Model):
         self._call("progress", rec)
 
         # Disputes settle, escalate, or kill the project.
-        u = self.rng.random((2, self.n_grids))
+        u = self.streams.get("disputes").random((2, self.n_grids))
         disputed = pb.active & (pb.dispute_level > 0)
         settle = disputed & (u[0] < rec.dispute_resolution)
         escalate = disputed & ~settle & (u[1] < cfg.dispute_escalation)
@@ -322,7 +337,7 @@ class CommunityModel(mesa.Model):
         rec.working_grids = working
 
         done = working & (pb.funded >= pb.cost - 1e-6) & (pb.hours_done >= pb.hours_needed - 1e-9)
-        rework = done & (self.rng.random(self.n_grids) < rec.rework_probability)
+        rework = done & (self.streams.get("projects.rework").random(self.n_grids) < rec.rework_probability)
         pb.cost[rework] = pb.funded[rework] + cfg.rework_cost_share * cfg.cost
         completed = np.flatnonzero(done & ~rework)
         if len(completed):
@@ -381,7 +396,7 @@ class CommunityModel(mesa.Model):
         s, so = self.state, self.config.social_orgs
         rec.dropout_multiplier = np.ones(self.n_residents)
         self._call("reward", rec)
-        u = self.rng.random((2, self.n_residents))
+        u = self.streams.get("volunteers").random((2, self.n_residents))
         drop = s.volunteer & (u[0] < so.volunteer_dropout * rec.dropout_multiplier)
         s.volunteer[drop] = False
         s.volunteer_since[drop] = -1
@@ -411,6 +426,24 @@ class CommunityModel(mesa.Model):
         """The collected metrics as a pandas DataFrame, one row per step (step 0 = start)."""
         df = self.datacollector.get_model_vars_dataframe()
         return df.reset_index(drop=True)
+
+
+def _draw_domains(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """A domain per row of ``weights`` (rows × domains, ≥ 0): the first ``d`` with
+    ``u < Σ_{d' ≤ d} w_{d'} / Σ w`` for the uniform number ``u`` (0–1) of the row."""
+    cum = np.cumsum(weights, axis=1)
+    cum /= cum[:, -1:]
+    return np.minimum((u[:, None] > cum).sum(axis=1), len(DOMAINS) - 1).astype(np.int8)
+
+
+def _equal_seeds(a: Any, b: Any) -> bool:
+    """Whether two seeds given as ``rng`` and ``scenario.rng`` are the same integer."""
+    if isinstance(a, np.random.Generator) or isinstance(b, np.random.Generator):
+        return False  # the same generator object is caught before; drawing here would move it
+    try:
+        return streams.resolve_seed(a) == streams.resolve_seed(b)
+    except ConfigError:
+        return False
 
 
 def _create_residents(model: CommunityModel, n: int):

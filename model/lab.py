@@ -35,8 +35,10 @@ learns a perceived sanction risk (0–1): it moves towards the deterrence felt t
 tokens lost to punishment relative to the tokens the shortfall saved (``(1 − mpcr)`` ×
 shortfall), capped at 1; players who did not fall short learn nothing new about it.
 
-Everything is vectorised over all players of a session (no per-player Python loops) and every
-random draw comes from one generator.
+Everything is vectorised over all players of a session (no per-player Python loops). Random
+draws come from named streams of the session's seed (:mod:`model.streams`): ``lab.players``
+(types and traits), ``lab.groups`` (stranger matching) and ``lab.noise`` (decision noise), so a
+treatment that draws more (stranger matching) leaves the other draws of a paired session unchanged.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from model.config import (
 )
 from model.params import DISPOSITIONS, ConfigError, Dist, param, share
 from model.population import categorical, sample_dist
+from model.streams import Streams, resolve_seed
 
 FGF2001 = "Fischbacher, Gächter & Fehr (2001): one-shot game, strategy method, 4 players, 20 tokens, MPCR 0.4"
 FG2010 = "Fischbacher & Gächter (2010): 10 rounds, groups of 4 rematched each round, 20 tokens, MPCR 0.4"
@@ -217,7 +220,8 @@ class PublicGoodsGame:
 
     Args:
         cfg: the game's config.
-        rng: seed or ``numpy.random.Generator``; every draw comes from it.
+        rng: the session's seed, a ``numpy.random.Generator`` to draw the seed from, or None for
+            ``cfg.seed``; the streams ``lab.*`` are derived from it (:mod:`model.streams`).
         allow_large: play a session larger than :func:`check_size` allows, on purpose.
 
     Raises:
@@ -235,15 +239,17 @@ class PublicGoodsGame:
     def __init__(self, cfg: LabConfig, rng=None, *, allow_large: bool = False) -> None:
         check_size(cfg, allow_large=allow_large)
         self.cfg = cfg
-        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
-            cfg.seed if rng is None else rng)
+        self.seed = cfg.seed if rng is None else resolve_seed(rng)
+        """The seed the session used."""
+        self.streams = Streams(self.seed)
         b, n = cfg.behaviour, cfg.groups * cfg.group_size
         self.n_players = n
         shares = np.array([getattr(cfg.types, t) for t in TYPE_NAMES])
-        self.player_type = categorical(self.rng, shares, n)
-        self.matching_slope = sample_dist(self.rng, b.matching_slope, n)
-        self.unconditional_level = sample_dist(self.rng, b.unconditional_level, n)
-        self.belief = sample_dist(self.rng, b.initial_belief, n)
+        players = self.streams.get("lab.players")
+        self.player_type = categorical(players, shares, n)
+        self.matching_slope = sample_dist(players, b.matching_slope, n)
+        self.unconditional_level = sample_dist(players, b.unconditional_level, n)
+        self.belief = sample_dist(players, b.initial_belief, n)
         self.risk = np.zeros(n)
         self.sanction_norm = np.zeros(n)
         self.contribution = np.zeros(n)
@@ -255,7 +261,8 @@ class PublicGoodsGame:
     def _form_groups(self) -> None:
         if self.cfg.matching == "stranger" and self.round > 0:
             self.group = np.empty(self.n_players, dtype=np.int64)
-            self.group[self.rng.permutation(self.n_players)] = np.arange(self.n_players) // self.cfg.group_size
+            order = self.streams.get("lab.groups").permutation(self.n_players)
+            self.group[order] = np.arange(self.n_players) // self.cfg.group_size
 
     def _by_group(self, x: np.ndarray) -> np.ndarray:
         """Per-player values arranged (groups × group_size) in the order of ``self._order``."""
@@ -276,7 +283,7 @@ class PublicGoodsGame:
         if cfg.punishment.enabled:
             pull += cfg.punishment.pull * self.risk
             norm = np.maximum(norm, np.where(self.risk > 0, self.sanction_norm, 0.0))
-        noise = self.rng.normal(0.0, b.noise_sd, n) if b.noise_sd > 0 else 0.0
+        noise = self.streams.get("lab.noise").normal(0.0, b.noise_sd, n) if b.noise_sd > 0 else 0.0
         return decisions.contribution_share(
             preferred, motivation=1.0, net_cost=b.mpcr_reference - cfg.mpcr, cost_sensitivity=b.cost_sensitivity,
             norm_pull=np.clip(pull, 0.0, 1.0), norm=norm, floor=0.0, noise=noise)

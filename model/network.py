@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from model.population import Structure, sample_dist
+from model.streams import substream
 
 COMPILED_MIN_ENTRIES = 200_000
 """Stored tie entries (twice the ties) from which the monthly tie update runs in the compiled
@@ -95,6 +96,8 @@ class SocialGraph:
         same_building: bool, entry joins residents of one building (bonding).
 
     Args:
+        streams: the run's :class:`model.streams.Streams` (each kind of tie from its own stream
+            ``network.<kind>``) or one ``numpy.random.Generator`` for all.
         compiled: run the monthly tie update (with its row sums) in the compiled kernel of
             :mod:`model.graph_kernels` (same numbers, bit for bit); None: when the graph has at
             least ``COMPILED_MIN_ENTRIES`` entries.
@@ -102,7 +105,7 @@ class SocialGraph:
     After changing strengths by hand (``strength`` is writable), call :meth:`refresh`.
     """
 
-    def __init__(self, rng: np.random.Generator, community, structure: Structure, age: np.ndarray,
+    def __init__(self, streams, community, structure: Structure, age: np.ndarray,
                  tie_floor: float, compiled: bool | None = None) -> None:
         n = structure.n
         self.n = n
@@ -110,12 +113,12 @@ class SocialGraph:
         b_start, b_size = _blocks(structure.building)
         g_start, g_size = _blocks(structure.grid)
         pieces = [(*_household_pairs(structure.household), HOUSEHOLD)]
-        pieces.append((*_stub_ties(rng, n, community.ties_within_building, structure.building,
-                                   b_start, b_size, age, h), BUILDING))
-        pieces.append((*_stub_ties(rng, n, community.ties_within_grid, structure.grid,
-                                   g_start, g_size, age, h), GRID))
+        pieces.append((*_stub_ties(substream(streams, "network.building"), n, community.ties_within_building,
+                                   structure.building, b_start, b_size, age, h), BUILDING))
+        pieces.append((*_stub_ties(substream(streams, "network.grid"), n, community.ties_within_grid,
+                                   structure.grid, g_start, g_size, age, h), GRID))
         everyone = np.zeros(n, dtype=np.int64)
-        pieces.append((*_stub_ties(rng, n, community.shortcut_ties, everyone,
+        pieces.append((*_stub_ties(substream(streams, "network.shortcut"), n, community.shortcut_ties, everyone,
                                    np.zeros(1, np.int64), np.array([n], np.int64), age, h), SHORTCUT))
 
         u = np.concatenate([p[0] for p in pieces])
@@ -131,7 +134,8 @@ class SocialGraph:
         self.n_ties = len(lo)
 
         strength = np.where(kind == HOUSEHOLD, community.household_tie_strength,
-                            sample_dist(rng, community.neighbour_tie_strength, len(lo)))
+                            sample_dist(substream(streams, "network.strength"), community.neighbour_tie_strength,
+                                        len(lo)))
         floor = np.where(kind == HOUSEHOLD, strength, np.minimum(tie_floor, strength))
 
         rows = np.concatenate([lo, hi])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.params import AGE_GROUPS, DISPOSITIONS, DOMAINS, Dist
+from model.streams import substream
 
 YOUTH, MIDDLE, ELDERLY = 0, 1, 2
 CONDITIONAL, FREE_RIDER, UNCONDITIONAL, HUMP_SHAPED = 0, 1, 2, 3
@@ -92,7 +93,10 @@ class ResidentState:
         contributed_to_project: bool, has given time to the current project of their grid.
     """
 
-    def __init__(self, rng: np.random.Generator, cfg, structure: Structure) -> None:
+    def __init__(self, streams, cfg, structure: Structure) -> None:
+        """``streams``: the run's :class:`model.streams.Streams` (each trait from its own stream
+        ``population.<trait>``, so a change to one trait's distribution leaves the others' draws
+        unchanged) or one ``numpy.random.Generator`` for all."""
         res = cfg.resident
         n = structure.n
         self.n = n
@@ -100,38 +104,43 @@ class ResidentState:
         self.building = structure.building
         self.grid = structure.grid
 
-        self.age_group = categorical(rng, _tuple(res.age_shares, AGE_GROUPS), n)
-        self.disposition = categorical(rng, _tuple(res.dispositions, DISPOSITIONS), n)
-        self.matching_slope = sample_dist(rng, res.matching_slope, n)
-        self.unconditional_level = sample_dist(rng, cfg.decision.unconditional_level, n)
-        self.trust_in_government = sample_dist(rng, res.trust_in_government, n)
-        self.trust_in_neighbours = sample_dist(rng, res.trust_in_neighbours, n)
-        self.satisfaction = sample_dist(rng, res.satisfaction, n)
-        self.efficacy = sample_dist(rng, res.efficacy, n)
-        self.belief = sample_dist(rng, res.initial_belief, n)
+        def rng(trait: str) -> np.random.Generator:
+            return substream(streams, f"population.{trait}")
+
+        self.age_group = categorical(rng("age_group"), _tuple(res.age_shares, AGE_GROUPS), n)
+        self.disposition = categorical(rng("disposition"), _tuple(res.dispositions, DISPOSITIONS), n)
+        self.matching_slope = sample_dist(rng("matching_slope"), res.matching_slope, n)
+        self.unconditional_level = sample_dist(rng("unconditional_level"), cfg.decision.unconditional_level, n)
+        self.trust_in_government = sample_dist(rng("trust_in_government"), res.trust_in_government, n)
+        self.trust_in_neighbours = sample_dist(rng("trust_in_neighbours"), res.trust_in_neighbours, n)
+        self.satisfaction = sample_dist(rng("satisfaction"), res.satisfaction, n)
+        self.efficacy = sample_dist(rng("efficacy"), res.efficacy, n)
+        self.belief = sample_dist(rng("belief"), res.initial_belief, n)
 
         self.time_budget = np.asarray(res.time_budget.as_tuple())[self.age_group]
         self.time_cost = np.asarray(res.time_cost.as_tuple())[self.age_group]
         cv = res.time_cost_variation
         if cv > 0:  # working hours, commuting and care duties differ within an age group
-            self.time_cost = self.time_cost * rng.gamma(1.0 / cv**2, cv**2, n)
-        self.digital_access = rng.random(n) < np.asarray(res.digital_access.as_tuple())[self.age_group]
+            self.time_cost = self.time_cost * rng("time_cost").gamma(1.0 / cv**2, cv**2, n)
+        online = np.asarray(res.digital_access.as_tuple())[self.age_group]
+        self.digital_access = rng("digital_access").random(n) < online
 
-        children_households = rng.random(structure.n_households) < cfg.community.children_household_share
+        children_households = (rng("has_children").random(structure.n_households)
+                               < cfg.community.children_household_share)
         self.has_children = children_households[self.household]
         profiles = np.array([getattr(res.needs, a).as_tuple() for a in AGE_GROUPS])
         alpha = profiles[self.age_group]
         alpha[:, DOMAINS.index("children")] += res.children_need_boost * self.has_children
         alpha *= res.need_concentration / alpha.sum(axis=1, keepdims=True)
-        gam = rng.gamma(np.maximum(alpha, 1e-3))
+        gam = rng("needs").gamma(np.maximum(alpha, 1e-3))
         self.needs = gam / gam.sum(axis=1, keepdims=True)
         self.fit = self.needs / self.needs.max(axis=1, keepdims=True)
 
         age_weight = np.where(self.age_group == ELDERLY, res.party_member_elderly_bias, 1.0)
         p_party = np.clip(res.party_member_share * age_weight / age_weight.mean(), 0, 1)
-        self.party_member = rng.random(n) < p_party
+        self.party_member = rng("party_member").random(n) < p_party
 
-        self.volunteer = rng.random(n) < res.volunteer_share
+        self.volunteer = rng("volunteer").random(n) < res.volunteer_share
         self.volunteer_since = np.where(self.volunteer, 0, -1).astype(np.int32)
         self.points = np.zeros(n)
         self.contribution = np.zeros(n)

@@ -25,6 +25,7 @@ on whole arrays (numpy), never on residents one at a time.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -83,9 +84,10 @@ class DecisionTerms:
 
     def add_opportunity(self, extra: np.ndarray | float) -> None:
         """Add occasions to take part (0–1), combined as independent chances:
-        ``o ← 1 − (1 − o)(1 − extra)``, so occasions saturate at 1 and every mechanism keeps a
-        marginal effect."""
-        self.opportunity = 1.0 - (1.0 - self.opportunity) * (1.0 - np.clip(extra, 0.0, 1.0))
+        ``o ← 1 − (1 − o)(1 − extra) = o + (1 − o)·extra``, so occasions saturate at 1 and every
+        mechanism keeps a marginal effect. (Computed in the second form: ``extra = 0`` leaves ``o``
+        bit for bit.)"""
+        self.opportunity = self.opportunity + (1.0 - self.opportunity) * np.clip(extra, 0.0, 1.0)
 
 
 @dataclass
@@ -155,6 +157,12 @@ class Mechanism:
     def __init__(self, model: "CommunityModel", params) -> None:
         self.model = model
         self.params = params
+
+    @functools.cached_property
+    def rng(self) -> np.random.Generator:
+        """The mechanism's own random stream, ``mechanism.<name>`` (:mod:`model.streams`): its draws
+        leave every other process's numbers unchanged."""
+        return self.model.streams.get(f"mechanism.{self.name}")
 
     # Hooks (no-ops by default) -------------------------------------------------------
     def setup(self, model: "CommunityModel") -> None: ...

@@ -53,7 +53,7 @@ class CoEvaluation(Mechanism):
     def evaluate(self, model, record, feedback) -> None:
         p = self.params
         raters = record.participated
-        reply = (model.rng.random(model.n_residents) < model.government.responsiveness).astype(float)
+        reply = (self.rng.random(model.n_residents) < model.government.responsiveness).astype(float)
         self.answered = select(raters, self.answered + p.memory_rate * (reply - self.answered), self.answered)
         feedback.trust_in_government += p.trust_weight * (self.answered - 0.5)
         feedback.satisfaction += p.satisfaction_weight * (self.answered - 0.5)

@@ -96,7 +96,7 @@ class Consultation(Mechanism):
             votes = np.where(total > 0, votes / np.where(total > 0, total, 1.0), choice.weights)
             choice.weights = (1 - p.adoption_rate) * choice.weights + p.adoption_rate * votes
             choice.dispute_probability = choice.dispute_probability * (1 - p.dispute_prevention)
-            adopted = model.rng.random(model.n_residents) < p.adoption_rate
+            adopted = self.rng.random(model.n_residents) < p.adoption_rate
             signal = ((2 * adopted.view(np.int8) - 1) * attendees).astype(float)  # +1 / -1 / 0
         else:  # sham
             signal = (attendees * -1).astype(float)

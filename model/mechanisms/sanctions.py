@@ -57,7 +57,7 @@ class Sanctions(Mechanism):
         w = g.strength * p.probability * intensity
         sanctions = np.bincount(g.rows, weights=w, minlength=model.n_residents)
         given = np.bincount(g.cols, weights=w, minlength=model.n_residents)
-        sanctioned = model.rng.random(model.n_residents) < np.minimum(sanctions, 1.0)
+        sanctioned = self.rng.random(model.n_residents) < np.minimum(sanctions, 1.0)
         decisions.update_belief(self.risk, sanctioned, p.learning_rate)
         record.sanction_cost = p.impact * sanctions + p.cost * given
         if part.any():
