@@ -17,7 +17,9 @@ so every key has its default and command-line overrides are type-checked.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
@@ -27,7 +29,19 @@ from model.params import ConfigError
 CONFIG_DIR = Path(__file__).resolve().parent
 GROUPS = ("scenario", "community")
 
-ConfigStore.instance().store(name="cogov_schema", node=ModelConfig)
+RUN_KEYS = ("seeds", "objective")
+"""Keys of ``config.yaml`` that configure ``experiments.run``, not the model: :func:`compose_dict` drops them."""
+
+
+@dataclasses.dataclass
+class RunConfig(ModelConfig):  # type: ignore[misc, valid-type]
+    """The model's schema plus the run keys of ``experiments.run`` (see :mod:`experiments.objective`)."""
+
+    seeds: Optional[list[int]] = None  # seeds the objective averages over (null: [seed])
+    objective: Any = None  # an option of the config group ``objective``: metric, target
+
+
+ConfigStore.instance().store(name="cogov_schema", node=RunConfig)
 
 
 def available(group: str) -> list[str]:
@@ -59,7 +73,8 @@ def compose_dict(scenario_name: str | None = None, community: str | None = None,
 
     ``None`` selects the default of ``config.yaml``.
 
-    Returns the config as a plain nested dict (Hydra's own ``hydra`` node excluded).
+    Returns the model config as a plain nested dict (Hydra's own ``hydra`` node and the run keys
+    :data:`RUN_KEYS` excluded).
 
     Raises:
         ConfigError: an unknown scenario or community (one line, with the allowed names).
@@ -82,4 +97,7 @@ def compose_dict(scenario_name: str | None = None, community: str | None = None,
     finally:
         if outer is not None:
             GlobalHydra.instance().initialize(outer)
-    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+    data = OmegaConf.to_container(cfg, resolve=True)
+    for key in RUN_KEYS:
+        data.pop(key, None)  # type: ignore[union-attr]
+    return data  # type: ignore[return-value]
