@@ -45,9 +45,11 @@ Writes into ``out`` (default ``outputs/ema/<time>``)::
 
 With ``prim.outcome`` and ``prim.below`` (or ``prim.above``), the cases of interest are the
 experiments whose outcome, averaged over the seeds, lies below (above) that value; PRIM
-(``ema_workbench.analysis.prim``, ``peel_alpha`` 0.05 … ``prim.peel_alpha``) finds a box of
-uncertainties and levers where they concentrate, printed with its coverage, density and
-limits. Bad options end the job before it starts with one line and exit code 2.
+(``ema_workbench.analysis.prim``, peeling ``prim.peel_alpha`` = 0.05 of the data per step)
+finds a box of uncertainties and levers where they concentrate; of its peeling trajectory the
+box with the largest coverage at density >= ``prim.min_density`` (0.8) is printed, with its
+coverage (share of the cases inside), density (share of the box's experiments that are cases),
+mass and limits on each restricted dimension. Bad options end the job before it starts with one line and exit code 2.
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ OPTIONS = {
     "prim.below": Option(None, float, "cases of interest: prim.outcome below this value"),
     "prim.above": Option(None, float, "cases of interest: prim.outcome above this value"),
     "prim.peel_alpha": Option(0.05, float, "PRIM's peeling share per step", minimum=0.0),
+    "prim.min_density": Option(0.8, float, "the box shown: the largest coverage with at least this density",
+                               minimum=0.0),
 }
 RESERVED = {"seed": "every experiment runs with each of the design's seeds; set seeds=[...]"}
 
@@ -259,14 +263,20 @@ def perform(design: Design, n_scenarios: int, n_policies: int, *, lever_sampling
 
 
 def find_box(experiments: pd.DataFrame, outcomes: pd.DataFrame, design: Design, outcome: str,
-             below: float | None = None, above: float | None = None, peel_alpha: float = 0.05):
+             below: float | None = None, above: float | None = None, peel_alpha: float = 0.05,
+             min_density: float = 0.8):
     """PRIM over the uncertainties and levers: the cases of interest are the experiments whose
-    ``outcome`` (mean over seeds) is below ``below`` (or above ``above``). Returns (box, y)."""
+    ``outcome`` (mean over seeds) is below ``below`` (or above ``above``). Of the boxes on PRIM's
+    peeling trajectory it selects the one with the largest coverage among those with density >=
+    ``min_density`` (the densest when none reaches it). Returns (box, y); box is None without
+    cases of interest."""
     _workbench()
     from ema_workbench.analysis import prim
 
     y_mean = outcomes.groupby("experiment", sort=True)[outcome].mean().to_numpy()
     y = y_mean < below if below is not None else y_mean > above
+    if not y.any():
+        return None, y
     columns = [identifier(k) for k in (*design.uncertainties, *design.levers)]
     x = experiments[columns].copy()
     for c in columns:  # PRIM treats category columns as nominal
@@ -274,7 +284,11 @@ def find_box(experiments: pd.DataFrame, outcomes: pd.DataFrame, design: Design, 
             x[c] = x[c].astype(str).astype("category")
     with warnings.catch_warnings():  # EMA 3.0's PRIM calls pandas' deprecated drop(inplace=True)
         warnings.filterwarnings("ignore", message="The inplace keyword")
-        return prim.Prim(x, y, peel_alpha=peel_alpha).find_box(), y
+        box = prim.Prim(x, y, peel_alpha=peel_alpha).find_box()
+    trajectory = box.peeling_trajectory.reset_index(drop=True)
+    dense = trajectory[trajectory["density"] >= min_density]
+    box.select(int(dense["coverage"].idxmax() if len(dense) else trajectory["density"].idxmax()))
+    return box, y
 
 
 def box_text(box, y: np.ndarray, condition: str) -> str:
@@ -329,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     if opts["prim.outcome"] is not None:
         below, above = opts["prim.below"], opts["prim.above"]
         condition = f"{opts['prim.outcome']} " + (f"< {below:g}" if below is not None else f"> {above:g}")
-        box, y = find_box(experiments, outcomes, design, opts["prim.outcome"], below, above, opts["prim.peel_alpha"])
+        box, y = find_box(experiments, outcomes, design, opts["prim.outcome"], below, above, opts["prim.peel_alpha"],
+                          opts["prim.min_density"])
         text = box_text(box, y, condition) if box is not None else f"PRIM: no box (no experiment with {condition})"
         (out / "prim.txt").write_text(text + "\n", encoding="utf-8")
         print(text)

@@ -80,6 +80,12 @@ def test_same_design_twice_gives_the_same_outcomes_and_prim_finds_a_box(design_f
                           "participation_rate", below=threshold)
     assert box is not None and int(y.sum()) == cases
     assert 0 < box.stats["coverage"] <= 1 and 0 < box.stats["density"] <= 1
+    trajectory = box.peeling_trajectory
+    dense = trajectory[trajectory["density"] >= 0.8]
+    if len(dense):  # the selected box: the largest coverage at density >= 0.8
+        assert box.stats["density"] >= 0.8 and box.stats["coverage"] == dense["coverage"].max()
+    else:
+        assert box.stats["density"] == trajectory["density"].max()
 
 
 def test_the_default_design_loads():
