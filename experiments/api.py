@@ -116,7 +116,8 @@ def check_seeds(seeds) -> list[int]:
     return out
 
 
-def _check_window(window) -> int:
+def check_window(window) -> int:
+    """A window of months as a Python int >= 1, or a one-line ConfigError."""
     window = _plain(window)
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         raise ConfigError(f"window = {window!r} must be an integer >= 1 (months)")
@@ -174,7 +175,7 @@ def evaluate_config(config: dict, seeds: Iterable[int] | int = (0,), *, window: 
     from model import config as config_mod
 
     seeds = check_seeds(seeds)
-    window = _check_window(window)
+    window = check_window(window)
     chosen = check_metrics(metrics)
     config = config_mod.to_dict(config_mod.from_dict(config))
     info = config["info"]

@@ -117,15 +117,15 @@ def identifier(key: str) -> str:
 class Design:
     """A checked design file (see the module docstring)."""
 
-    path: Path
-    community: str | None
-    steps: int | None
-    window: int
-    seeds: list[int]
-    uncertainties: dict[str, list]
-    levers: dict[str, list]
-    outcomes: list[str]
-    overrides: dict = field(default_factory=dict)
+    path: Path  # the design file
+    community: str | None  # community of every experiment (None: config.yaml's default)
+    steps: int | None  # months per run (None: the config's 120)
+    window: int  # months at the end of a run averaged into its outcome, >= 1
+    seeds: list[int]  # the replications of every experiment
+    uncertainties: dict[str, list]  # design key → [low, high] or categories
+    levers: dict[str, list]  # design key → [low, high] or categories
+    outcomes: list[str]  # metrics of model.metrics
+    overrides: dict = field(default_factory=dict)  # dotted key → value fixed for every experiment
 
 
 def _is_range(bounds) -> bool:
@@ -188,8 +188,18 @@ def load_design(spec: str | Path) -> Design:
     if not isinstance(data.get("outcomes"), list) or not data["outcomes"]:
         raise ConfigError(f"design file {path}: outcomes must list at least one metric")
     outcomes = api.check_metrics([str(m) for m in data["outcomes"]], "outcomes")
+    with warnings.catch_warnings():  # a check of values only: no warnings about mechanisms that are off
+        warnings.simplefilter("ignore")
+        api.resolve(None, data.get("community"), {}, data.get("steps"))
+        for where, section in sections.items():
+            for key, values in section.items():
+                for v in [] if key in NAME_KEYS else values:  # each category, both ends of a range
+                    try:
+                        api.resolve(None, data.get("community"), {key: v})
+                    except ConfigError as exc:
+                        raise ConfigError(f"design file {path}: {where}.{exc}") from None
     return Design(path=path, community=data.get("community"), steps=data.get("steps"),
-                  window=int(data.get("window", 12)), seeds=api.check_seeds(data.get("seeds", [0])),
+                  window=api.check_window(data.get("window", 12)), seeds=api.check_seeds(data.get("seeds", [0])),
                   uncertainties=sections["uncertainties"], levers=sections["levers"], outcomes=outcomes)
 
 

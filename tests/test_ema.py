@@ -102,6 +102,10 @@ def test_the_default_design_loads():
     ({"levers": {"scenario_name": ["top_down", "nope"]}}, "scenario = 'nope' is unknown"),
     ({"outcomes": ["nope"]}, "outcomes: 'nope' is not a metric"),
     ({"seeds": [0, 0]}, "seeds = [0, 0] lists a seed twice"),
+    ({"uncertainties": {"community.households_per_building": [30.5, 70]}},
+     "uncertainties.community.households_per_building = 30.5 has the wrong type; expected int"),
+    ({"levers": {"consultation.mode": ["sham", "nope"]}}, "levers.consultation.mode = 'nope' is not allowed"),
+    ({"steps": -1}, "steps = -1 is out of range"),
     ({"replications": 3}, "replications is not a key; allowed: "),
 ])
 def test_a_bad_design_is_one_line(tmp_path, change, message):
