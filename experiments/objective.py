@@ -61,8 +61,8 @@ register()
 
 
 def check_argv(argv: list[str]) -> None:
-    """Exit 2 with one line for an unknown ``objective=<metric>``, or ``objective.<key>=`` without
-    one, on the command line."""
+    """Exit 2 with one line for an unknown ``objective=<metric>``, bad ``seeds`` or
+    ``objective.window``, or ``seeds``/``objective.<key>`` without an objective, on the command line."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     overrides = [a for a in argv if not a.startswith("-") and "=" in a]
@@ -70,14 +70,15 @@ def check_argv(argv: list[str]) -> None:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except Exception:  # cli.precheck reports the parse error
         return
+    checks = {"seeds": api.check_seeds, "objective.window": api.check_window}
     named = False
     for o in parsed:
         key = o.key_or_group.lstrip("+~")
-        if key == "seeds" and not o.is_sweep_override() and o.value() is not None:
+        if key in checks and not o.is_sweep_override() and o.value() is not None:
             try:
-                api.check_seeds(o.value())
+                checks[key](o.value())
             except ConfigError as exc:
-                cli.fail(str(exc))
+                cli.fail(str(exc).replace("window =", "objective.window =", 1))
         if key == "objective":
             values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
             for v in values:
@@ -85,8 +86,9 @@ def check_argv(argv: list[str]) -> None:
                     cli.fail(f"objective = {str(v)!r} is not a metric; allowed: {', '.join(api.metric_names())}")
             named = True
     for o in parsed:
-        if o.key_or_group.lstrip("+~").startswith("objective.") and not named:
-            cli.fail(f"{o.key_or_group} is set but no objective is named; add objective=<metric>")
+        key = o.key_or_group.lstrip("+~")
+        if (key == "seeds" or key.startswith("objective.")) and not named:
+            cli.fail(f"{key} is set but no objective is named; add objective=<metric>")
 
 
 def first_seed(cfg_dict: dict) -> dict:

@@ -46,6 +46,9 @@ def test_single_run_prints_the_objective_and_writes_it(tmp_path):
     (["objective=nope"], "error: objective = 'nope' is not a metric; allowed: participation_rate"),
     (["objective.target=0.2"], "error: objective.target is set but no objective is named"),
     (["objective=participation_rate", "seeds=[-1]"], "error: seeds = [-1] must be a non-empty list"),
+    (["seeds=[0,1]"], "error: seeds is set but no objective is named"),
+    (["objective=participation_rate", "objective.window=0"], "error: objective.window = 0 must be an integer >= 1"),
+    (["objective=participation_rate", "objective.target=abc"], "error: "),
 ])
 def test_bad_objective_is_one_line_and_exit_2(tmp_path, args, message):
     r = run_cli("experiments.run", "community=demo", "steps=1", *args, cwd=tmp_path)
