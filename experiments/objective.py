@@ -17,7 +17,7 @@ default). Its keys: ``metric`` (the option's name), ``target`` (null or a number
     value = |m − target|           with a target (the absolute distance, in the metric's units)
 
 Seeds whose runs have no value in the window (NaN) are left out of m; with none left the value
-is NaN (Optuna then marks the trial failed). Hydra's Optuna sweeper minimises by default:
+is NaN, which Optuna refuses (the trial fails); a job whose run fails raises (see :func:`job_return`). Hydra's Optuna sweeper minimises by default:
 without a target, set ``hydra.sweeper.direction=maximize`` to maximise the metric.
 
 With ``seeds`` set, the job's own run (its ``summary.json`` and ``timeseries.parquet``, and
@@ -117,12 +117,23 @@ def value(cfg_dict: dict, out_dir: Path, store_root: Path) -> float:
     return float(out)
 
 
+class NoObjective(RuntimeError):
+    """A job whose run failed has no objective value."""
+
+
 def job_return(cfg_dict: dict, job: dict, out_dir: Path, store_root: Path):
-    """What a sweep's job returns: its objective when one is named (NaN when the job's run failed,
-    so Optuna marks the trial failed and the sweep goes on), else the job's own record."""
+    """What a sweep's job returns: its objective when one is named, else the job's own record.
+
+    A job whose run failed (recorded in its ``failed.json``) raises :class:`NoObjective`, as
+    does a failed run of another seed (:class:`experiments.api.RunError`): Optuna's sweeper
+    marks the trial failed, and stops the sweep when the share of failed trials exceeds
+    ``hydra.sweeper.max_failure_rate`` (default 0). Returning NaN instead would crash the
+    sweeper (optuna 2.10 refuses NaN and its sweeper then tells the failed trial a value)."""
     if not cfg_dict.get("objective"):
         return job
-    return value(cfg_dict, out_dir, store_root) if job["status"] != "failed" else math.nan
+    if job["status"] == "failed":
+        raise NoObjective(f"job {job.get('key')}: the run failed ({job.get('error', '').splitlines()[0]})")
+    return value(cfg_dict, out_dir, store_root)
 
 
 def describe(cfg_dict: dict, result: float) -> str:

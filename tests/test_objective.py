@@ -79,3 +79,21 @@ def test_optuna_sweeper_records_every_trial_and_its_best(tmp_path):
     assert re.search(r"Best value: [0-9.e-]+", r.stdout + r.stderr)
     civic, value = next(iter(trials.items()))
     assert value == pytest.approx(expected([0, 1], 0.25, **{"decision.civic_return": civic}), rel=1e-12, abs=1e-15)
+
+
+def test_a_trial_whose_run_fails_is_a_failed_trial_and_the_sweep_goes_on(tmp_path):
+    sweep = tmp_path / "sweep"
+    # decision.civic_return is declared within [0, 2]: the sampler's points above 2 fail validation
+    r = run_cli("experiments.run", "-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=4",
+                "hydra.sweeper.sampler.seed=0", "hydra.sweeper.max_failure_rate=1.0", "community=demo", "steps=3",
+                "objective=participation_rate", "seeds=[0,1]", "decision.civic_return=interval(1.0,2.6)",
+                f"hydra.sweep.dir={sweep}", "hydra.callbacks.sweep.progress=false", cwd=tmp_path)
+    jobs = sorted(p for p in sweep.iterdir() if p.name.isdigit())
+    failed = [j for j in jobs if (j / "failed.json").exists()]
+    done = {j: json.loads((j / "objective.json").read_text())["value"] for j in jobs if j not in failed}
+    assert len(jobs) == 4 and failed and done, "the design mixes failing and valid trials"
+    assert all("is out of range" in json.loads((j / "failed.json").read_text())["error"] for j in failed)
+    assert "Failed experiment: job" in r.stdout + r.stderr
+    results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    assert results["best_value"] == min(done.values())
+    assert r.returncode == 1, "the failed runs are reported at the end"
