@@ -103,11 +103,18 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(parts[:3]) or "invalid configuration"
 
 
+def model_data(data: dict) -> dict:
+    """A composed config dict without the keys that are not the model's (``hydra``, the run keys)."""
+    import scenarios
+
+    return {k: v for k, v in data.items() if k != "hydra" and k not in scenarios.RUN_KEYS}
+
+
 def model_config(data: dict):
     """Validate a composed config dict into a ModelConfig, or exit 2 with a one-line error."""
     from model import config as config_mod
 
-    data = {k: v for k, v in data.items() if k != "hydra"}
+    data = model_data(data)
     try:
         return config_mod.from_dict(data)
     except ConfigError as exc:

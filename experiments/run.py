@@ -39,7 +39,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 import scenarios
-from experiments import cli, io
+from experiments import cli, io, objective
 from experiments.simulate import headline_table, simulate, summarise
 
 # Our launcher configs (scenarios/hydra/launcher/*.yaml) carry the plugins' names so that
@@ -68,7 +68,7 @@ def execute_sweep_job(cfg_dict: dict, out_dir: Path, sweep_dir: Path, job: int, 
     from model.params import ConfigError
 
     store = RunStore(sweep_dir / "runs")
-    data = {k: v for k, v in cfg_dict.items() if k != "hydra"}
+    data = cli.model_data(cfg_dict)
     seed = int(data.get("seed", 0))
     ident = {"job": job, "overrides": overrides}
     try:
@@ -102,12 +102,16 @@ def execute_sweep_job(cfg_dict: dict, out_dir: Path, sweep_dir: Path, job: int, 
 def _main(cfg: DictConfig):
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
-    cfg_dict = scenarios.apply_command_line(OmegaConf.to_container(cfg, resolve=True), list(hc.overrides.task))
+    cfg_dict = objective.first_seed(scenarios.apply_command_line(OmegaConf.to_container(cfg, resolve=True),
+                                                                 list(hc.overrides.task)))
     if hc.mode == RunMode.MULTIRUN:
-        return execute_sweep_job(cfg_dict, out_dir, Path(hc.sweep.dir).absolute(), int(hc.job.num),
-                                 list(hc.overrides.task))
+        job = execute_sweep_job(cfg_dict, out_dir, Path(hc.sweep.dir).absolute(), int(hc.job.num),
+                                list(hc.overrides.task))
+        return objective.job_return(cfg_dict, job, out_dir, Path(hc.sweep.dir).absolute() / "runs")
     summary = execute(cfg_dict, out_dir)
     print(headline_table(summary))
+    if cfg_dict.get("objective"):
+        print(objective.describe(cfg_dict, objective.value(cfg_dict, out_dir, out_dir / "runs")))
     print(f"results: {out_dir}")
     return None
 
@@ -115,6 +119,7 @@ def _main(cfg: DictConfig):
 def main() -> None:
     argv = sys.argv[1:]
     cli.precheck(argv, {"scenario": "", "community": ""})
+    objective.check_argv(argv)
     cli.precompose(argv)
     from experiments import sweep
 

@@ -19,7 +19,9 @@ share set alone rescales the others of its group, a parameter of a mechanism tha
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
@@ -29,7 +31,19 @@ from model.params import ConfigError
 CONFIG_DIR = Path(__file__).resolve().parent
 GROUPS = ("scenario", "community")
 
-ConfigStore.instance().store(name="cogov_schema", node=ModelConfig)
+RUN_KEYS = ("seeds", "objective")
+"""Keys of ``config.yaml`` that configure ``experiments.run``, not the model: :func:`compose_dict` drops them."""
+
+
+@dataclasses.dataclass
+class RunConfig(ModelConfig):  # type: ignore[misc, valid-type]
+    """The model's schema plus the run keys of ``experiments.run`` (see :mod:`experiments.objective`)."""
+
+    seeds: Optional[list[int]] = None  # seeds the objective averages over (null: [seed])
+    objective: Any = None  # an option of the config group ``objective``: metric, target
+
+
+ConfigStore.instance().store(name="cogov_schema", node=RunConfig)
 
 
 def available(group: str) -> list[str]:
@@ -62,7 +76,8 @@ def compose_dict(scenario_name: str | None = None, community: str | None = None,
 
     ``None`` selects the default of ``config.yaml``.
 
-    Returns the config as a plain nested dict (Hydra's own ``hydra`` node excluded).
+    Returns the model config as a plain nested dict (Hydra's own ``hydra`` node and the run keys
+    :data:`RUN_KEYS` excluded).
 
     Raises:
         ConfigError: an unknown scenario or community (one line, with the allowed names); shares
@@ -86,7 +101,10 @@ def compose_dict(scenario_name: str | None = None, community: str | None = None,
     finally:
         if outer is not None:
             GlobalHydra.instance().initialize(outer)
-    return apply_command_line(OmegaConf.to_container(cfg, resolve=True), overrides or [])  # type: ignore[arg-type]
+    data = OmegaConf.to_container(cfg, resolve=True)
+    for key in RUN_KEYS:
+        data.pop(key, None)  # type: ignore[union-attr]
+    return apply_command_line(data, overrides or [])  # type: ignore[arg-type]
 
 
 def apply_command_line(data: dict, overrides: list[str]) -> dict:
@@ -96,7 +114,7 @@ def apply_command_line(data: dict, overrides: list[str]) -> dict:
 
     Hydra has already set (and type-checked) every value: this takes the keys the overrides name
     from the command line and their values from ``data``. Group choices (``scenario=…``),
-    ``hydra.*`` keys and deletions (``~key``) are not config values and pass untouched.
+    ``hydra.*`` keys, the run keys (:data:`RUN_KEYS`) and deletions (``~key``) are not config values and pass untouched.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import OverrideType
@@ -104,7 +122,7 @@ def apply_command_line(data: dict, overrides: list[str]) -> dict:
     chosen = {}
     for o in OverridesParser.create().parse_overrides(list(overrides)):
         key = o.key_or_group
-        if o.type == OverrideType.DEL or key.split(".")[0] == "hydra" or o.is_sweep_override():
+        if o.type == OverrideType.DEL or key.split(".")[0] in ("hydra", *RUN_KEYS) or o.is_sweep_override():
             continue
         value = get_dotted(data, key, _MISSING)
         if value is not _MISSING:

@@ -1,0 +1,403 @@
+"""cogov as an EMA Workbench model: exploratory modelling and scenario discovery (PRIM).
+
+Usage::
+
+    python -m experiments.ema                                   # scenarios/ema/default.yaml
+    python -m experiments.ema ranges=path/design.yaml scenarios=200 n_processes=2 out=outputs/ema/mine
+    python -m experiments.ema prim.outcome=participation_rate prim.below=0.3
+
+The design file (``ranges=<name>`` under ``scenarios/ema/``, or a path) declares::
+
+    community: default        # community of every experiment (unless an uncertainty varies it)
+    steps: 120                # months per run
+    window: 12                # a run's outcome: its mean over its last `window` months
+    seeds: [0, 1, 2]          # the replications of every experiment: explicit seeds
+    uncertainties:            # EMA uncertainties: the states of the world
+      resident.trust_in_government.mean: [0.3, 0.7]   # two numbers: a range (both integers: integer)
+      community.households_per_building: [40, 120]
+    levers:                   # EMA levers: the policies
+      scenario_name: [top_down, co_creation]          # any other list: categories
+    outcomes: [participation_rate, free_riding_rate]  # metrics of model.metrics
+
+Keys are dotted config keys (checked against the schema: a range must lie within the key's
+declared range), ``scenario_name`` (scenario names) or ``community`` (community names). In
+EMA a parameter's name is its key with ``.`` written ``__`` (EMA wants Python identifiers);
+the experiments table uses those names. Every experiment runs once per seed through
+:func:`experiments.api.evaluate` (EMA's ``ReplicatorModel``, replications ``[{"seed": s}]``),
+its runs kept in ``<out>/runs/`` (the same design again with the same ``out`` computes
+nothing new). Uncertainties are sampled by Latin hypercube (``scenarios`` points); levers by
+full factorial (``lever_sampling=ff``: every category, ``policies`` evenly spaced values of a
+numeric lever) or Latin hypercube (``lever_sampling=lhs``: ``policies`` points), both seeded
+by ``sampler_seed``, so the same command gives the same design and the same outcomes.
+``n_processes=1`` runs EMA's ``SequentialEvaluator``, more (or -1: all cores) its
+``MultiprocessingEvaluator``. ``community=``, ``steps=``, ``window=`` and ``seeds=[...]`` on the
+command line replace the design's; any other ``key=value`` fixes a model key for every
+experiment (not one the design varies). ``--help`` lists the options.
+
+Writes into ``out`` (default ``outputs/ema/<time>``)::
+
+    experiments.parquet   EMA's experiments table: one row per experiment (uncertainties,
+                          levers, scenario, policy, model)
+    outcomes.parquet      one row per experiment and seed: experiment (row of
+                          experiments.parquet), seed, one column per outcome
+    manifest.json         kind "ema", the design, seeds, steps, window, command, counts
+    prim.txt              the PRIM box, when ``prim.outcome`` is set
+
+With ``prim.outcome`` and ``prim.below`` (or ``prim.above``), the cases of interest are the
+experiments whose outcome, averaged over the seeds, lies below (above) that value; PRIM
+(``ema_workbench.analysis.prim``, peeling ``prim.peel_alpha`` = 0.05 of the data per step)
+finds a box of uncertainties and levers where they concentrate; of its peeling trajectory the
+box with the largest coverage at density >= ``prim.min_density`` (0.8) is printed, with its
+coverage (share of the cases inside), density (share of the box's experiments that are cases),
+mass and limits on each restricted dimension. Bad options end the job before it starts with one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+import scenarios
+from experiments import api, cli, io
+from experiments.options import Option, command_line, parse
+from model.config import ModelConfig
+from model.params import ConfigError, iter_params
+
+PROG = "experiments.ema"
+DESIGN_DIR = scenarios.CONFIG_DIR / "ema"
+DESIGN_KEYS = {"community", "steps", "window", "seeds", "uncertainties", "levers", "outcomes"}
+NAME_KEYS = {"scenario_name": "scenario", "community": "community"}
+"""Design keys that choose a catalogue entry → its config group."""
+
+OPTIONS = {
+    "ranges": Option("default", str, "the design: a name under scenarios/ema/ or a YAML path"),
+    "scenarios": Option(20, int, "uncertainty samples (Latin hypercube)", minimum=1),
+    "policies": Option(2, int, "lever samples (lhs) or values per numeric lever (ff)", minimum=1),
+    "lever_sampling": Option("ff", str, "how levers are sampled", choices=("ff", "lhs")),
+    "sampler_seed": Option(0, int, "seed of the samplers", minimum=0),
+    "n_processes": Option(1, int, "1: SequentialEvaluator; more, or -1 (all cores): MultiprocessingEvaluator"),
+    "community": Option(None, str, "community of every experiment (default: the design's)"),
+    "steps": Option(None, int, "months per run (default: the design's)", minimum=0),
+    "window": Option(None, int, "months averaged into a run's outcome (default: the design's)", minimum=1),
+    "seeds": Option(None, list, "replication seeds, e.g. [0,1,2] (default: the design's)"),
+    "out": Option(None, str, "job directory (default outputs/ema/<time>); the same out reuses its runs"),
+    "prim.outcome": Option(None, str, "outcome whose seed-mean defines the cases of interest for PRIM"),
+    "prim.below": Option(None, float, "cases of interest: prim.outcome below this value"),
+    "prim.above": Option(None, float, "cases of interest: prim.outcome above this value"),
+    "prim.peel_alpha": Option(0.05, float, "PRIM's peeling share per step", minimum=0.0),
+    "prim.min_density": Option(0.8, float, "the box shown: the largest coverage with at least this density",
+                               minimum=0.0),
+}
+RESERVED = {"seed": "every experiment runs with each of the design's seeds; set seeds=[...]"}
+
+
+def _workbench():
+    """``ema_workbench``, imported without its warning about the optional ipyparallel evaluator."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="ipyparallel not installed")
+        import ema_workbench
+    return ema_workbench
+
+
+def identifier(key: str) -> str:
+    """The EMA parameter name of a design key (``a.b`` → ``a__b``)."""
+    return key.replace(".", "__")
+
+
+@dataclass(frozen=True)
+class Design:
+    """A checked design file (see the module docstring)."""
+
+    path: Path  # the design file
+    community: str | None  # community of every experiment (None: config.yaml's default)
+    steps: int | None  # months per run (None: the config's 120)
+    window: int  # months at the end of a run averaged into its outcome, >= 1
+    seeds: list[int]  # the replications of every experiment
+    uncertainties: dict[str, list]  # design key → [low, high] or categories
+    levers: dict[str, list]  # design key → [low, high] or categories
+    outcomes: list[str]  # metrics of model.metrics
+    overrides: dict = field(default_factory=dict)  # dotted key → value fixed for every experiment
+
+
+def _is_range(bounds) -> bool:
+    return (isinstance(bounds, list) and len(bounds) == 2
+            and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds))
+
+
+def _check_parameter(where: str, key: str, values, schema: dict) -> None:
+    if not isinstance(values, list) or len(values) < 2:
+        raise ConfigError(f"{where}.{key} = {values!r} must be [low, high] or a list of at least 2 categories")
+    if key in NAME_KEYS:
+        for v in values:
+            scenarios.check_name(NAME_KEYS[key], str(v))
+        return
+    if key not in schema:
+        raise ConfigError(f"{where}.{key} is not a config key (nor scenario_name, community)")
+    meta, default = schema[key]
+    if _is_range(values) and isinstance(default, (int, float)) and not isinstance(default, bool):
+        lo, hi = meta.get("range") or (None, None)
+        if not values[0] < values[1]:
+            raise ConfigError(f"{where}.{key} = {values} must be [low, high] with low < high")
+        if (lo is not None and values[0] < lo) or (hi is not None and values[1] > hi):
+            raise ConfigError(f"{where}.{key} = {values} leaves the declared range [{lo}, {hi}]")
+
+
+def load_design(spec: str | Path) -> Design:
+    """Read and check a design file (a name under ``scenarios/ema/`` or a path); ConfigError (one
+    line) for a bad key or value."""
+    path = Path(spec)
+    if not (path.suffix in (".yaml", ".yml") or path.exists()):
+        path = DESIGN_DIR / f"{spec}.yaml"
+    if not path.exists():
+        names = ", ".join(sorted(p.stem for p in DESIGN_DIR.glob("*.yaml")))
+        raise ConfigError(f"ranges = {str(spec)!r} is neither a file nor a name under scenarios/ema/; allowed: {names}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"design file {path}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"design file {path} must be a mapping")
+    unknown = sorted(set(data) - DESIGN_KEYS)
+    if unknown:
+        raise ConfigError(f"design file {path}: {unknown[0]} is not a key; allowed: {', '.join(sorted(DESIGN_KEYS))}")
+    schema = {k: (meta, v) for k, meta, v in iter_params(ModelConfig)}
+    sections = {}
+    for where in ("uncertainties", "levers"):
+        section = data.get(where) or {}
+        if not isinstance(section, dict):
+            raise ConfigError(f"design file {path}: {where} must map keys to [low, high] or categories")
+        for key, values in section.items():
+            _check_parameter(where, str(key), values, schema)
+        sections[where] = {str(k): list(v) for k, v in section.items()}
+    if not sections["uncertainties"] and not sections["levers"]:
+        raise ConfigError(f"design file {path}: declare at least one uncertainty or lever")
+    both = set(sections["uncertainties"]) & set(sections["levers"])
+    if both:
+        raise ConfigError(f"design file {path}: {sorted(both)[0]} is both an uncertainty and a lever")
+    if data.get("community") is not None:
+        scenarios.check_name("community", str(data["community"]))
+    if not isinstance(data.get("outcomes"), list) or not data["outcomes"]:
+        raise ConfigError(f"design file {path}: outcomes must list at least one metric")
+    outcomes = api.check_metrics([str(m) for m in data["outcomes"]], "outcomes")
+    with warnings.catch_warnings():  # a check of values only: no warnings about mechanisms that are off
+        warnings.simplefilter("ignore")
+        api.resolve(None, data.get("community"), {}, data.get("steps"))
+        for where, section in sections.items():
+            for key, values in section.items():
+                for v in [] if key in NAME_KEYS else values:  # each category, both ends of a range
+                    try:
+                        api.resolve(None, data.get("community"), {key: v})
+                    except ConfigError as exc:
+                        raise ConfigError(f"design file {path}: {where}.{exc}") from None
+    return Design(path=path, community=data.get("community"), steps=data.get("steps"),
+                  window=api.check_window(data.get("window", 12)), seeds=api.check_seeds(data.get("seeds", [0])),
+                  uncertainties=sections["uncertainties"], levers=sections["levers"], outcomes=outcomes)
+
+
+def _parameter(key: str, values: list):
+    wb = _workbench()
+    name = identifier(key)
+    if key not in NAME_KEYS and _is_range(values):
+        if all(isinstance(v, int) for v in values):
+            return wb.IntegerParameter(name, values[0], values[1], variable_name=key)
+        return wb.RealParameter(name, float(values[0]), float(values[1]), variable_name=key)
+    return wb.CategoricalParameter(name, values, variable_name=key)
+
+
+@dataclass
+class CogovRun:
+    """The function EMA calls once per experiment and seed: keyword arguments are the design's
+    keys (dotted config keys, ``scenario_name``, ``community``) and ``seed``; returns each
+    outcome, the run's mean over its last ``window`` months (picklable, for EMA's workers)."""
+
+    community: str | None
+    steps: int | None
+    window: int
+    outcomes: list[str]
+    overrides: dict
+    store: str | None = None
+
+    def __call__(self, seed: int, **values) -> dict[str, float]:
+        scenario = values.pop("scenario_name", None)
+        community = values.pop("community", self.community)
+        result = api.evaluate(scenario, community, [seed], {**self.overrides, **values}, steps=self.steps,
+                              window=self.window, metrics=self.outcomes, store=self.store)
+        row = result.summary.iloc[0]
+        return {m: float(row[m]) for m in self.outcomes}
+
+
+def model(design: Design, store: str | Path | None = None):
+    """cogov as an ``ema_workbench.ReplicatorModel`` named ``cogov`` (see the module docstring)."""
+    wb = _workbench()
+    m = wb.ReplicatorModel("cogov", function=CogovRun(design.community, design.steps, design.window,
+                                                     list(design.outcomes), dict(design.overrides),
+                                                     None if store is None else str(store)))
+    m.uncertainties = [_parameter(k, v) for k, v in design.uncertainties.items()]
+    m.levers = [_parameter(k, v) for k, v in design.levers.items()]
+    m.outcomes = [wb.ArrayOutcome(name) for name in design.outcomes]  # one value per seed
+    m.replications = [{"seed": s} for s in design.seeds]
+    return m
+
+
+def perform(design: Design, n_scenarios: int, n_policies: int, *, lever_sampling: str = "ff",
+            sampler_seed: int = 0, n_processes: int = 1, store: str | Path | None = None,
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the design with EMA's evaluators; return (experiments, outcomes) as described in the
+    module docstring (outcomes: one row per experiment and seed)."""
+    wb = _workbench()
+    m = model(design, store)
+    evaluator = (wb.SequentialEvaluator(m) if n_processes == 1
+                 else wb.MultiprocessingEvaluator(m, n_processes=None if n_processes < 1 else n_processes))
+    kwargs = dict(scenarios=n_scenarios if design.uncertainties else 0,
+                  policies=n_policies if design.levers else 0,
+                  uncertainty_sampling=wb.Samplers.LHS, uncertainty_sampling_kwargs={"rng": sampler_seed},
+                  lever_sampling=wb.Samplers.FF if lever_sampling == "ff" else wb.Samplers.LHS,
+                  lever_sampling_kwargs={"rng": sampler_seed + 1})
+    with evaluator:
+        experiments, outcomes = evaluator.perform_experiments(**kwargs)
+    n = len(experiments)
+    long = pd.DataFrame({"experiment": np.repeat(np.arange(n), len(design.seeds)),
+                         "seed": np.tile(design.seeds, n)})
+    for name in design.outcomes:
+        long[name] = np.asarray(outcomes[name], float).reshape(n * len(design.seeds))
+    return experiments.reset_index(drop=True), long
+
+
+def find_box(experiments: pd.DataFrame, outcomes: pd.DataFrame, design: Design, outcome: str,
+             below: float | None = None, above: float | None = None, peel_alpha: float = 0.05,
+             min_density: float = 0.8):
+    """PRIM over the uncertainties and levers: the cases of interest are the experiments whose
+    ``outcome`` (mean over seeds) is below ``below`` (or above ``above``). Of the boxes on PRIM's
+    peeling trajectory it selects the one with the largest coverage among those with density >=
+    ``min_density`` (the densest when none reaches it). Returns (box, y); box is None without
+    cases of interest."""
+    _workbench()
+    from ema_workbench.analysis import prim
+
+    y_mean = outcomes.groupby("experiment", sort=True)[outcome].mean().to_numpy()
+    y = y_mean < below if below is not None else y_mean > above
+    if not y.any():
+        return None, y
+    columns = [identifier(k) for k in (*design.uncertainties, *design.levers)]
+    x = experiments[columns].copy()
+    for c in columns:  # PRIM treats category columns as nominal
+        if not pd.api.types.is_numeric_dtype(x[c]):
+            x[c] = x[c].astype(str).astype("category")
+    with warnings.catch_warnings():  # EMA 3.0's PRIM calls pandas' deprecated drop(inplace=True)
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        box = prim.Prim(x, y, peel_alpha=peel_alpha).find_box()
+    trajectory = box.peeling_trajectory.reset_index(drop=True)
+    dense = trajectory[trajectory["density"] >= min_density]
+    box.select(int(dense["coverage"].idxmax() if len(dense) else trajectory["density"].idxmax()))
+    return box, y
+
+
+def box_text(box, y: np.ndarray, condition: str) -> str:
+    """The box as plain text: the condition, the box's coverage, density and mass, and its limits
+    on each restricted dimension (read from ``box.box_lim``: EMA 3.0's ``inspect`` fails on
+    pandas 3 when a box restricts a category)."""
+    lims, init = box.box_lim, box.prim.box_init
+    stats = box.stats
+    restricted = [c for c in lims.columns if list(lims[c]) != list(init[c])]
+    lines = [f"PRIM: {int(y.sum())} of {len(y)} experiments with {condition}; box: coverage {stats['coverage']:.2f}, "
+             f"density {stats['density']:.2f}, mass {stats['mass']:.2f}, {len(restricted)} restricted dimensions"]
+    for c in restricted:
+        lo, hi = lims[c].iloc[0], lims[c].iloc[1]
+        if isinstance(lo, set):
+            lines.append(f"  {c} in {{{', '.join(sorted(map(str, lo)))}}}")
+        else:
+            lines.append(f"  {lo:.4g} <= {c} <= {hi:.4g}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line (see the module docstring); return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    opts, rest = parse(argv, OPTIONS, PROG, RESERVED)
+    try:
+        design = _with_options(load_design(opts["ranges"]), opts, _overrides(rest))
+        if opts["prim.outcome"] is not None:
+            if opts["prim.outcome"] not in design.outcomes:
+                raise ConfigError(f"prim.outcome = {opts['prim.outcome']!r} is not an outcome of the design; "
+                                  f"allowed: {', '.join(design.outcomes)}")
+            if (opts["prim.below"] is None) == (opts["prim.above"] is None):
+                raise ConfigError("prim.outcome needs exactly one of prim.below=<value>, prim.above=<value>")
+    except ConfigError as exc:
+        cli.fail(str(exc))
+    out = Path(opts["out"] or Path("outputs") / "ema" / time.strftime("%Y-%m-%d_%H-%M-%S"))
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"EMA: {opts['scenarios']} scenarios × levers ({opts['lever_sampling']}, {opts['policies']}) × "
+          f"{len(design.seeds)} seeds, design {design.path}; job directory {out}", file=sys.stderr)
+    experiments, outcomes = perform(design, opts["scenarios"], opts["policies"],
+                                    lever_sampling=opts["lever_sampling"], sampler_seed=opts["sampler_seed"],
+                                    n_processes=opts["n_processes"], store=(out / "runs").absolute())
+    io.write_parquet(_storable(experiments), out / "experiments.parquet")
+    io.write_parquet(outcomes, out / "outcomes.parquet")
+    manifest = {"kind": "ema", "design": str(design.path), "community": design.community, "steps": design.steps,
+                "window": design.window, "seeds": design.seeds, "uncertainties": design.uncertainties,
+                "levers": design.levers, "outcomes": design.outcomes, "overrides": design.overrides,
+                "command": command_line(PROG, argv, {"out": str(out)}), "experiments": len(experiments),
+                "runs": len(outcomes), **{k: opts[k] for k in ("scenarios", "policies", "lever_sampling",
+                                                                "sampler_seed")}}
+    io.write_json(json.loads(json.dumps(manifest, default=str)), out / "manifest.json")
+    print(f"{len(experiments)} experiments × {len(design.seeds)} seeds = {len(outcomes)} runs")
+    if opts["prim.outcome"] is not None:
+        below, above = opts["prim.below"], opts["prim.above"]
+        condition = f"{opts['prim.outcome']} " + (f"< {below:g}" if below is not None else f"> {above:g}")
+        box, y = find_box(experiments, outcomes, design, opts["prim.outcome"], below, above, opts["prim.peel_alpha"],
+                          opts["prim.min_density"])
+        text = box_text(box, y, condition) if box is not None else f"PRIM: no box (no experiment with {condition})"
+        (out / "prim.txt").write_text(text + "\n", encoding="utf-8")
+        print(text)
+    print(f"results: {out}")
+    return 0
+
+
+def _with_options(design: Design, opts: dict, overrides: dict) -> Design:
+    """The design with the command line's community, steps, window, seeds and fixed model overrides
+    (every other ``key=value``), checked."""
+    for key in overrides:
+        if key in design.uncertainties or key in design.levers:
+            raise ConfigError(f"{key} is varied by the design; it cannot also be fixed on the command line")
+    if opts["community"] is not None:
+        scenarios.check_name("community", opts["community"])
+    seeds = design.seeds
+    if opts["seeds"] is not None:
+        try:
+            seeds = [int(s) for s in opts["seeds"]]
+        except ValueError:
+            raise ConfigError(f"seeds = {opts['seeds']} must be a list of integers >= 0") from None
+    design = dataclasses.replace(
+        design, community=opts["community"] or design.community, seeds=api.check_seeds(seeds), overrides=overrides,
+        steps=design.steps if opts["steps"] is None else opts["steps"],
+        window=design.window if opts["window"] is None else opts["window"])
+    api.resolve(None, design.community, overrides, design.steps)  # the fixed overrides are valid
+    return design
+
+
+def _overrides(rest: list[str]) -> dict:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return {o.key_or_group: o.value() for o in OverridesParser.create().parse_overrides(rest)}
+
+
+def _storable(experiments: pd.DataFrame) -> pd.DataFrame:
+    """EMA's experiments table with categorical columns as strings (parquet keeps them typed)."""
+    out = experiments.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype) or out[c].dtype == object:
+            out[c] = out[c].astype(str)
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
