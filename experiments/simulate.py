@@ -10,6 +10,10 @@ import pandas as pd
 from model.community import CommunityModel
 from model.metrics import HEADLINE
 
+DEFAULT_WINDOW = 12
+"""Months at the end of a run averaged into its outcome when a job does not set ``window``
+(every job records the window it used in its manifest; reports read it from there)."""
+
 
 def package_version() -> str:
     """The installed cogov version ("unknown" when run from a source tree that is not installed)."""
@@ -30,8 +34,9 @@ def simulate(cfg, seed: int | None = None, steps: int | None = None) -> pd.DataF
     return model.timeseries()
 
 
-def summarise(ts: pd.DataFrame, cfg, seed: int, window: int = 12) -> dict:
-    """Final values and means over the last ``window`` steps, plus the run's identity."""
+def summarise(ts: pd.DataFrame, cfg, seed: int, window: int = DEFAULT_WINDOW) -> dict:
+    """Final values (``final``) and means over the last ``window`` months (``window_mean``,
+    NaN months skipped; ``window`` recorded), plus the run's identity."""
     tail = ts.iloc[-window:]
 
     def clean(x):
@@ -46,13 +51,14 @@ def summarise(ts: pd.DataFrame, cfg, seed: int, window: int = 12) -> dict:
         "steps": int(ts["step"].iloc[-1]),
         "version": package_version(),
         "final": {m: clean(ts[m].iloc[-1]) for m in metrics},
-        f"mean_last_{window}": {m: clean(tail[m].mean()) for m in metrics},
+        "window": int(window),
+        "window_mean": {m: clean(tail[m].mean()) for m in metrics},
     }
 
 
-def headline_table(summary: dict, window: int = 12) -> str:
-    """A short plain-text table of the headline metrics of a summary."""
-    mean = summary[f"mean_last_{window}"]
+def headline_table(summary: dict) -> str:
+    """A short plain-text table of the headline metrics of a summary (:func:`summarise`)."""
+    mean, window = summary["window_mean"], summary["window"]
     lines = [f"{summary['scenario']} / {summary['community']}, seed {summary['seed']}, {summary['steps']} months",
              f"{'metric':<28}{'final':>14}{f'mean last {window}':>16}"]
     for m in HEADLINE:

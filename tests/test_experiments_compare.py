@@ -12,7 +12,8 @@ import time
 import pandas as pd
 import pytest
 
-from experiments import compare, stats
+from analysis import stats
+from experiments import compare
 from experiments.store import RunStore
 from model.metrics import HEADLINE
 from tests.conftest import ROOT, run_model
@@ -58,7 +59,7 @@ def test_summary_is_the_mean_over_runs_of_each_runs_last_12_months(serial_job):
         assert s.loc[(sc, "trust_in_government"), "n"] == 3
     diff = per_run["co_creation"].mean() - per_run["top_down"].mean()
     assert s.loc[("co_creation", "trust_in_government"), "diff"] == pytest.approx(diff, rel=1e-12)
-    assert s.loc[("top_down", "trust_in_government")][["diff", "effect_size"]].isna().all()
+    assert s.loc[("top_down", "trust_in_government")][["diff", "hedges_g"]].isna().all()
 
 
 def test_manifest_follows_the_results_contract(serial_job):
@@ -84,7 +85,7 @@ def test_prints_the_headline_table_and_ends_with_results_line(tmp_path, capsys, 
     text = "\n".join(out)
     for m in ("participation_rate", "trust_in_government", "free_riding_rate"):
         assert m in text
-    assert "Cohen's d" in text and "Welch" in text
+    assert "Hedges' g" in text and "Welch" in text
 
 
 def test_a_corrupt_run_file_is_kept_aside_and_recomputed(tmp_path, serial_job, capsys):

@@ -222,7 +222,7 @@ def test_graph_section_reports_an_exact_re_run(compare_report):
 # --------------------------------------------------------------------------------------- network
 def test_re_run_is_checked_against_the_stored_run(compare_report):
     ts = pd.read_parquet(compare_report.parent / "timeseries.parquet")
-    snap = network.rerun("co_creation", "default", 1, 24, fx.SMALL)
+    snap = network.rerun("co_creation", "default", 1, 24, 12, fx.SMALL)
     same = ts[(ts.scenario == "co_creation") & (ts.seed == 1)]
     other = ts[(ts.scenario == "co_creation") & (ts.seed == 2)]
     assert network.reproduces(snap, same) == 0.0
@@ -272,7 +272,7 @@ def test_a_graph_that_cannot_be_drawn_leaves_the_rest_of_the_report(compare_repo
 
 def test_representative_seed_is_closest_to_the_medians(compare_report):
     ts = pd.read_parquet(compare_report.parent / "timeseries.parquet")
-    seed = network.representative_seed(ts, ["top_down", "co_creation"])
+    seed = network.representative_seed(ts, ["top_down", "co_creation"], 12)
     tail = ts[ts.step > ts.step.max() - 12].groupby(["scenario", "seed"]).participation_rate.mean().unstack(0)
     iqr = (tail.quantile(0.75) - tail.quantile(0.25)).replace(0, 1.0)
     score = ((tail - tail.median()).abs() / iqr).sum(axis=1)
