@@ -41,7 +41,8 @@ import pandas as pd
 
 from analysis import stats
 from experiments import cli, engine, io
-from experiments.jobs import check_scenario, close, console, finish, fmt, new_job_dir, resolved_config, start
+from experiments.jobs import (check_scenario, close, console, finish, fmt, launch_options, new_job_dir,
+                             resolved_config, start)
 from experiments.options import Option, command_line, parse
 from experiments.simulate import DEFAULT_WINDOW, package_version
 from experiments.store import RunStore
@@ -55,11 +56,7 @@ OPTIONS = {
     "replications": Option(30, int, "runs per scenario", minimum=1),
     "first_seed": Option(0, int, "seed of the first replication; the others follow", minimum=0),
     "window": Option(DEFAULT_WINDOW, int, "months at the end of a run averaged into its outcome", minimum=1),
-    "launcher": Option("joblib", str, "where runs execute", choices=engine.LAUNCHERS),
-    "n_jobs": Option(-1, int, "parallel runs (joblib; CPUs of a private Ray instance); -1: all cores"),
-    "ray_address": Option(None, str, "Ray cluster to join (launcher=ray); null: Ray on this machine"),
-    "out": Option(None, str, "job directory (default outputs/compare/<time>); the same out resumes"),
-    "progress": Option(True, bool, "show a progress bar"),
+    **launch_options("compare"),
 }
 RESERVED = {"seed": "replications use first_seed, first_seed+1, ...; set first_seed",
             "scenario": "list the scenarios with scenarios=[a,b]"}

@@ -23,15 +23,18 @@ def package_version() -> str:
         return "unknown"
 
 
-def simulate(cfg, seed: int | None = None, steps: int | None = None) -> pd.DataFrame:
-    """Run a model built from ``cfg`` for ``steps`` months (default ``cfg.steps``) with ``seed``
-    (default ``cfg.seed``); return its time series, one row per step including step 0."""
-    seed = cfg.seed if seed is None else seed
-    steps = cfg.steps if steps is None else steps
-    model = CommunityModel(config=cfg, rng=seed)
-    for _ in range(steps):
+def run_model(cfg, seed: int | None = None, steps: int | None = None) -> CommunityModel:
+    """Build a model from ``cfg`` with ``seed`` (default ``cfg.seed``) and run it for ``steps``
+    months (default ``cfg.steps``); return the finished model."""
+    model = CommunityModel(config=cfg, rng=cfg.seed if seed is None else seed)
+    for _ in range(cfg.steps if steps is None else steps):
         model.step()
-    return model.timeseries()
+    return model
+
+
+def simulate(cfg, seed: int | None = None, steps: int | None = None) -> pd.DataFrame:
+    """The time series of :func:`run_model`, one row per step including step 0."""
+    return run_model(cfg, seed, steps).timeseries()
 
 
 def summarise(ts: pd.DataFrame, cfg, seed: int, window: int = DEFAULT_WINDOW) -> dict:

@@ -392,3 +392,29 @@ def test_report_renders_in_headless_chromium_offline(compare_report, tmp_path):
     assert titles[0] == "Headline outcomes" and titles[-1] == "What was run"
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     assert_nontrivial(np.asarray(Image.open(tmp_path / "report.png").convert("RGB")))
+
+
+# ------------------------------------------------------------------------------------ one window
+def test_a_compare_job_with_window_24_is_reported_over_24_months_everywhere(tmp_path):
+    """``experiments.compare window=24`` then the report: every text that names the window says
+    24 months (read from the manifest); none says 12 months."""
+    from experiments import compare
+
+    out = tmp_path / "job"
+    assert compare.main(["scenarios=[top_down,co_creation]", "replications=2", "steps=30", "window=24",
+                         "community.buildings=2", "community.households_per_building=30", "launcher=serial",
+                         "progress=false", f"out={out}"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["window"] == 24 and "24 months" in manifest["statistic"]
+    path = build_report(out, quiet=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+    import html as html_mod
+
+    text = html_mod.unescape(text)
+    assert "12 months" not in text and "last 12" not in text
+    assert text.count("24 months") >= 5, text.count("24 months")
+    summary = pd.read_parquet(out / "summary.parquet").set_index(["scenario", "metric"])
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    per_run = ts[ts["step"] > 30 - 24].groupby(["scenario", "seed"])["participation_rate"].mean()
+    assert summary.loc[("co_creation", "participation_rate"), "mean"] == pytest.approx(
+        per_run["co_creation"].mean(), rel=1e-12)

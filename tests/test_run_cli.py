@@ -28,5 +28,7 @@ def test_run_writes_timeseries_summary_and_config_and_ends_with_results_line(tmp
     assert summary["seed"] == 4 and summary["scenario"] == "top_down" and summary["community"] == "ageing"
     assert summary["version"] == "0.1.0"
     assert summary["final"]["participation_rate"] == ts["participation_rate"].iloc[-1]
-    assert abs(summary["mean_last_12"]["trust_in_government"] - ts["trust_in_government"].iloc[-12:].mean()) < 1e-12
+    w = summary["window"]
+    assert w == 12 and "mean_last_12" not in summary
+    assert abs(summary["window_mean"]["trust_in_government"] - ts["trust_in_government"].iloc[-w:].mean()) < 1e-12
     assert (out / ".hydra" / "config.yaml").exists()
