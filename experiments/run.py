@@ -114,6 +114,12 @@ def _main(cfg: DictConfig):
 
 def main() -> None:
     argv = sys.argv[1:]
+    if any(a in ("-h", "--help") for a in argv):
+        from model.config import ModelConfig
+
+        cli.hydra_help(argv, "experiments.run", scenarios.compose_dict(), ModelConfig,
+                       {g: scenarios.available(g) for g in ("scenario", "community")},
+                       [ln.strip() for ln in __doc__.split("Usage::")[1].split("\n\n")[1].splitlines() if ln.strip()])
     cli.precheck(argv, {"scenario": "", "community": ""})
     cli.precompose(argv)
     from experiments import sweep
