@@ -447,26 +447,19 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 # ----------------------------------------------------------------------------------------- CLI
-USAGE = "usage: python -m analysis.report results=<job dir> [out=<dir>]"
-KEYS = ("results", "out")
-
-
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if any(a in ("-h", "--help") for a in argv):
-        print(USAGE)
-        print(__doc__.split("\n\n", 2)[2].split("Bad input")[0].rstrip())
-        return
-    kw = {}
-    for a in argv:
-        key, sep, value = a.partition("=")
-        if not sep or key not in KEYS:
-            _fail(f"argument {a!r} is unknown; allowed: {', '.join(k + '=…' for k in KEYS)}")
-        kw[key] = value
-    if "results" not in kw:
-        _fail(f"results=<job dir> is required ({USAGE})")
+    """``python -m analysis.report results=<job dir> [out=<dir>]`` (Hydra's override grammar, the
+    parser of every entry point but the Hydra apps: :mod:`experiments.options`)."""
+    from experiments.options import Option, parse
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    options = {"results": Option(None, str, "the job directory to report on (manifest.json and its tables)"),
+               "out": Option(None, str, "where to write report.html and figures/ (default: the job directory)")}
+    opts, _ = parse(argv, options, "analysis.report", overrides=False)
+    if not opts["results"]:
+        _fail("results=<job dir> is required (usage: python -m analysis.report results=<job dir> [out=<dir>])")
     try:
-        path = build_report(kw["results"], kw.get("out"), quiet=False)
+        path = build_report(opts["results"], opts["out"], quiet=False)
     except ConfigError as exc:
         _fail(str(exc))
     print(f"report: {path}")

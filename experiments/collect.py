@@ -184,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     options = {"sweep": Option(None, str, "the sweep directory (hydra.sweep.dir of an experiments.run -m)"),
                "out": Option(None, str, "the table to write (default <sweep>/sweep.parquet)")}
-    opts, extra = parse(argv, options, PROG)
-    if extra:
-        cli.fail(f"{extra[0].split('=', 1)[0]} is not an option; allowed: {', '.join(options)}")
+    opts, _ = parse(argv, options, PROG, overrides=False)
     if not opts["sweep"]:
         cli.fail("sweep=<sweep dir> is required")
     sweep_dir = Path(opts["sweep"])

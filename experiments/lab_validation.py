@@ -68,14 +68,11 @@ def report(results: dict[str, np.ndarray]) -> str:
 def main(argv: list[str] | None = None) -> None:
     import sys
 
-    from experiments import cli
     from experiments.options import Option, parse
 
     argv = sys.argv[1:] if argv is None else list(argv)
     options = {"sessions": Option(20, int, "sessions per game (seeds 0…N−1)", minimum=2)}
-    opts, extra = parse(argv, options, "experiments.lab_validation")
-    if extra:
-        cli.fail(f"{extra[0].split('=', 1)[0]} is not an option; allowed: {', '.join(options)}")
+    opts, _ = parse(argv, options, "experiments.lab_validation", overrides=False)
     print(report(measure(opts["sessions"])))
 
 

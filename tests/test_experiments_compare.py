@@ -197,3 +197,13 @@ def test_a_job_killed_part_way_resumes_with_only_the_rest_and_identical_results(
     assert compare.main([*args, "launcher=serial", f"out={whole}"]) == 0
     for name in ("timeseries.parquet", "summary.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(killed / name), pd.read_parquet(whole / name))
+
+
+def test_submitit_local_launcher_gives_identical_tables_with_its_files_under_the_job_dir(tmp_path, serial_job):
+    """The SLURM back-end's code path (a submitit job array) with submitit's local executor."""
+    out = tmp_path / "submitit"
+    assert run_compare(out, "launcher=submitit_local", "n_jobs=2") == 0
+    for name in ("timeseries.parquet", "summary.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(serial_job / name))
+    assert len(list((out / ".submitit").glob("*/*_result.pkl"))) == 2, "two array tasks, files under the job dir"
+    assert json.loads((out / "manifest.json").read_text())["launcher"] == "submitit_local"

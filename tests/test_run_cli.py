@@ -45,6 +45,8 @@ def test_run_writes_timeseries_summary_and_config_and_ends_with_results_line(tmp
     ("experiments.sensitivity", ["method=sobol", "window=null", "launcher=joblib"]),
     ("experiments.collect", ["sweep=null", "out=null"]),
     ("experiments.benchmark", ["sizes=", "out="]),
+    ("analysis.report", ["results=null", "out=null"]),
+    ("experiments.odd_tables", ["check=false", "output="]),
 ])
 def test_every_entry_point_lists_its_keys_on_help(prog, keys):
     r = run_cli(prog, "--help")
