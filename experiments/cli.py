@@ -91,12 +91,13 @@ def _first_line(exc: BaseException) -> str:
 
 
 def model_config(data: dict):
-    """Validate a composed config dict into a ModelConfig, or exit 2 with a one-line error."""
-    from model import config as config_mod
+    """Validate a composed config dict into a ModelConfig (once per process and distinct config:
+    :func:`experiments.engine.validated`), or exit 2 with a one-line error."""
+    from experiments import engine
 
     data = {k: v for k, v in data.items() if k != "hydra"}
     try:
-        return config_mod.from_dict(data)
+        return engine.validated(data)
     except ConfigError as exc:
         fail(str(exc))
 

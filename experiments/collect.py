@@ -153,9 +153,10 @@ def collect(sweep_dir: Path | str, out: Path | str | None = None) -> Collected:
     if manifest is not None:
         incomplete = missing or (result.expected or 0) > len(finished)
         status = "failed" if failures else "incomplete" if incomplete else "complete"
-        manifest.update(status=status, failed=[f.get("key", f["dir"]) for f in failures],
-                        counts={"finished": len(finished), "failed": len(failures), "missing": len(missing)})
-        io.write_json(manifest, manifest_path)
+        from experiments.jobs import write_manifest
+
+        write_manifest(sweep_dir, manifest, status=status, failed=[f.get("key", f["dir"]) for f in failures],
+                       counts={"finished": len(finished), "failed": len(failures), "missing": len(missing)})
     return result
 
 

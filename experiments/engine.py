@@ -72,16 +72,18 @@ _VALIDATED: dict[str, Any] = {}
 
 
 def validated(config: dict):
-    """The validated ``ModelConfig`` of a model config (nested dict), validated once per process
-    per distinct config. Raises ``ConfigError`` (one line) for a bad key or value."""
-    from model import config as config_mod
+    """The validated ``ModelConfig`` of a model config (nested dict) with the config's seed,
+    validated once per process per distinct config (seeds aside). Raises ``ConfigError`` (one
+    line) for a bad key or value."""
     from experiments.store import config_hash
+    from model import config as config_mod
 
     h = config_hash(config)
     if h not in _VALIDATED:
-        cfg = config_mod.from_dict({k: v for k, v in config.items() if k != "seed"})
+        cfg = config_mod.from_dict(config)
         _VALIDATED[h] = _VALIDATED[config_hash(config_mod.to_dict(cfg))] = cfg
-    return _VALIDATED[h]
+    cfg = _VALIDATED[h]
+    return replace(cfg, seed=int(config["seed"])) if "seed" in config else cfg
 
 
 def make_spec(config: dict, seed: int, *, measure: str | None = None, **labels) -> RunSpec:
