@@ -9,8 +9,8 @@ force-directed layout of the initial ties places tied residents near each other.
 computed once and shared by every panel, so a resident sits in the same place at the start and
 the end, and in every scenario when the scenarios share the community (same seed → same graph).
 Node colour: the share of months the resident took part in the first (start) or last (end)
-``window`` months (the job manifest's window); node size: weighted degree (sum of tie strengths); edge darkness and width: tie
-strength. Ties across buildings are drawn fainter, so the buildings stay readable.
+``window`` months (the job manifest's window); node size: weighted degree (sum of tie
+strengths); edge darkness and width: tie strength. Ties across buildings are drawn fainter, so the buildings stay readable.
 """
 
 from __future__ import annotations

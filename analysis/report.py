@@ -344,7 +344,8 @@ def _sensitivity(rep: Report) -> None:
         tab = d[[c for c in cols if c in d]].copy()
         tab["metric"] = tab["metric"].map(lambda m: metric(m).label)
         tables.append({"method": method, "columns": list(tab.columns),
-                       "rows": [[v if isinstance(v, str) else f"{v:.3g}" for v in r] for r in tab.itertuples(index=False)]})
+                       "rows": [[v if isinstance(v, str) else f"{v:.3g}" for v in r]
+                                for r in tab.itertuples(index=False)]})
     rep.section("sensitivity", figures=figs, tables=tables)
     rep.timings["sensitivity"] = time.perf_counter() - t
 
@@ -381,7 +382,8 @@ def _what_was_run(rep: Report) -> None:
     steps = m.get("steps")
     facts = [
         ("Kind of job", m.get("kind")),
-        ("Community", m.get("community", "n/a") + (f" — {m['community_description']}" if m.get("community_description") else "")),
+        ("Community", m.get("community", "n/a")
+         + (f" — {m['community_description']}" if m.get("community_description") else "")),
         ("Replications", f"{m.get('replications', 'n/a')} per scenario" if rep.res.kind != "sensitivity"
          else f"{m.get('replications', 'n/a')}"),
         ("Steps", f"{steps} months ({steps / 12:g} years)" if isinstance(steps, (int, float)) else "n/a"),

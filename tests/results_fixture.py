@@ -34,7 +34,8 @@ SMALL = {"community.buildings": 2, "community.households_per_building": 60, "com
 """A two-building community of about 250 adults: runs in milliseconds."""
 
 
-def run(scenario: str, community: str, seed: int, steps: int, overrides: dict | None = None) -> tuple[pd.DataFrame, object]:
+def run(scenario: str, community: str, seed: int, steps: int,
+        overrides: dict | None = None) -> tuple[pd.DataFrame, object]:
     """One run's tidy time series (scenario, community, seed, step, metrics) and its config."""
     cfg = resolve_config(scenario, community, None, dict(overrides or {}))
     ts = simulate(cfg, seed=seed, steps=steps)
@@ -165,7 +166,8 @@ def build_sensitivity(out: Path, method: str = "sobol", samples: int = 8, scenar
             S = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
             for k, name in enumerate(problem["names"]):
                 rows.append({"method": "sobol", "metric": metric, "parameter": name,
-                             "S1": S["S1"][k], "S1_conf": S["S1_conf"][k], "ST": S["ST"][k], "ST_conf": S["ST_conf"][k]})
+                             "S1": S["S1"][k], "S1_conf": S["S1_conf"][k], "ST": S["ST"][k],
+                             "ST_conf": S["ST_conf"][k]})
         else:
             S = morris_analyze.analyze(problem, X, y, num_levels=4, seed=seed)
             for k, name in enumerate(problem["names"]):
