@@ -1,4 +1,4 @@
-"""The one experiment runner: many configured runs, in parallel, resumably, on one of five back-ends.
+"""The one experiment runner: many configured runs, in parallel, resumably, on one of several back-ends.
 
 Every job that runs the model many times goes through :func:`execute`: ``compare``,
 ``sensitivity``, ``calibrate`` and each job of a Hydra multirun (``experiments.run -m``, one
@@ -23,7 +23,10 @@ rate, time left, failures):
     parameters (``{"slurm_partition": "compute", "timeout_min": 60}``);
 ``submitit_local``
     the same code path with processes on this machine instead of a queue (``n_jobs`` tasks;
-    -1: one per core): tests the SLURM path without a cluster.
+    -1: one per core): tests the SLURM path without a cluster;
+``submitit_debug``
+    submitit's debug executor: the tasks run one after the other in this process (a debugger
+    stops in them).
 
 Each worker writes its run's file itself and returns only a small :class:`Outcome`, so memory
 stays flat however many runs a job has and a killed job loses only the runs under way. A run
@@ -45,7 +48,7 @@ from typing import Any
 
 from experiments.store import Outcome, RunStore, run_key
 
-LAUNCHERS = ("serial", "joblib", "ray", "submitit_slurm", "submitit_local")
+LAUNCHERS = ("serial", "joblib", "ray", "submitit_slurm", "submitit_local", "submitit_debug")
 RUNS_PER_SLURM_TASK = 100
 """Runs per array task on SLURM when ``n_jobs`` = -1 (a run takes about a second of one core)."""
 

@@ -207,3 +207,19 @@ def test_submitit_local_launcher_gives_identical_tables_with_its_files_under_the
         pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(serial_job / name))
     assert len(list((out / ".submitit").glob("*/*_result.pkl"))) == 2, "two array tasks, files under the job dir"
     assert json.loads((out / "manifest.json").read_text())["launcher"] == "submitit_local"
+
+
+def test_submitit_debug_executor_runs_the_job_array_in_process_with_the_serial_numbers(tmp_path, serial_job):
+    from experiments import engine
+
+    serial = RunStore(serial_job / "runs")
+    keys = sorted(p.name[: -len(".parquet")] for p in (serial_job / "runs").glob("*.parquet"))
+    specs = [engine.make_spec(serial.record(k)["config"], serial.record(k)["seed"], **serial.record(k)["labels"])
+             for k in keys]
+    assert [s.key for s in specs] == keys, "a stored record's config and seed give the run's key back"
+    store = RunStore(tmp_path / "job" / "runs")
+    outcomes = engine.execute(specs, store, launcher="submitit_debug", n_jobs=2, progress=False)
+    assert sorted(outcomes) == keys and {o.status for o in outcomes.values()} == {"done"}
+    for k in keys:
+        pd.testing.assert_frame_equal(store.load(k), serial.load(k))
+    assert (tmp_path / "job" / ".submitit").is_dir()
