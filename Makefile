@@ -27,7 +27,7 @@ run: $(STAMP)
 	$(PY) -m experiments.compare out=$(RUN_DIR)
 	$(PY) -m analysis.report results=$(RUN_DIR)
 
-# Every test (~11 minutes on 2 cores); test-fast skips those marked slow (tests/conftest.py), < 60 s.
+# Every test (8-11 minutes on 2 cores); test-fast skips those marked slow (tests/conftest.py), < 60 s.
 test: $(STAMP)
 	$(PY) -m pytest -q
 
