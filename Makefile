@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test venv clean compare sensitivity bench-experiments bench app
+.PHONY: run test test-fast venv clean compare sensitivity bench-experiments bench app
 
 # The trainer's live page: make app  (this machine only), or  make app HOST=0.0.0.0  on purpose.
 # Plain '=': a HOST variable in the environment (zsh sets one) is ignored; the command line wins.
@@ -27,8 +27,12 @@ run: $(STAMP)
 	$(PY) -m experiments.compare out=$(RUN_DIR)
 	$(PY) -m analysis.report results=$(RUN_DIR)
 
+# Every test (8-11 minutes on 2 cores); test-fast skips those marked slow (tests/conftest.py), < 60 s.
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
 
 compare: $(STAMP)
 	$(PY) -m experiments.compare

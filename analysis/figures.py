@@ -123,7 +123,7 @@ def _bands(ax, ts: pd.DataFrame, name: str, colours: dict[str, str]) -> None:
 
 
 def timeseries(ts: pd.DataFrame, metrics: list[str], colours: dict[str, str], title: str,
-               window: int = stats.WINDOW):
+               window: int):
     """Small multiples: each metric over months, per scenario the mean over replications with its
     95% confidence band; the shaded strip marks the last ``window`` months the table averages."""
     steps = int(ts["step"].max())
@@ -142,7 +142,7 @@ def timeseries(ts: pd.DataFrame, metrics: list[str], colours: dict[str, str], ti
     return fig
 
 
-def age_groups(ts: pd.DataFrame, colours: dict[str, str], window: int = stats.WINDOW):
+def age_groups(ts: pd.DataFrame, colours: dict[str, str], window: int):
     """Participation by age group: the last-``window``-month mean per scenario (bars with 95%
     intervals), and each age group's participation over time (mean and 95% band)."""
     present = [a for a in AGE_METRICS if a in ts]
@@ -184,7 +184,7 @@ def _is_numeric(values) -> bool:
     return pd.api.types.is_numeric_dtype(pd.Series(values)) and not pd.api.types.is_bool_dtype(pd.Series(values))
 
 
-def sweep_outcomes(table: pd.DataFrame, params: list[str], window: int = stats.WINDOW) -> pd.DataFrame:
+def sweep_outcomes(table: pd.DataFrame, params: list[str], window: int) -> pd.DataFrame:
     """Per run (parameter values × scenario × seed): last-``window``-month means and cost per project."""
     by = [*params, *(["scenario"] if "scenario" in table else []), "seed"]
     return stats.run_outcomes(table, by, window)
@@ -223,7 +223,7 @@ def sweep_lines(outcomes: pd.DataFrame, param: str, colours: dict[str, str], oth
     return fig
 
 
-def sweep_heatmaps(outcomes: pd.DataFrame, params: list[str], scenario: str | None):
+def sweep_heatmaps(outcomes: pd.DataFrame, params: list[str], scenario: str | None, window: int):
     """Heatmaps of each headline outcome over two swept parameters (mean over replications)."""
     px, py = params[:2]
     runs = outcomes[outcomes["scenario"] == scenario] if scenario is not None and "scenario" in outcomes else outcomes
@@ -252,7 +252,7 @@ def sweep_heatmaps(outcomes: pd.DataFrame, params: list[str], scenario: str | No
                     ax.text(c, r, _short(v), ha="center", va="center", fontsize=8.5,
                             color="black" if light else "white")
     where = f" — scenario {scenario}" if scenario else ""
-    fig.suptitle(f"Mean of the last 12 months over {px} × {py}{where}", x=0.01, ha="left")
+    fig.suptitle(f"Mean of the last {window} months over {px} × {py}{where}", x=0.01, ha="left")
     return fig
 
 

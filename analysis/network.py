@@ -8,9 +8,9 @@ Drawing: residents are grouped by building (buildings in rows by micro-grid); wi
 force-directed layout of the initial ties places tied residents near each other. The layout is
 computed once and shared by every panel, so a resident sits in the same place at the start and
 the end, and in every scenario when the scenarios share the community (same seed → same graph).
-Node colour: the share of months the resident took part in the first (start) or last (end) 12
-months; node size: weighted degree (sum of tie strengths); edge darkness and width: tie
-strength. Ties across buildings are drawn fainter, so the buildings stay readable.
+Node colour: the share of months the resident took part in the first (start) or last (end)
+``window`` months (the job manifest's window); node size: weighted degree (sum of tie
+strengths); edge darkness and width: tie strength. Ties across buildings are drawn fainter, so the buildings stay readable.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from matplotlib.collections import LineCollection
 from analysis.palette import SEQUENTIAL
 from model.metrics import assortativity
 
-WINDOW = 12
 MAX_BUILDINGS = 16
 """Buildings drawn at most (the first ones, by index); a larger community is drawn in part."""
 
@@ -45,12 +44,14 @@ class Snapshot:
     weight_start: np.ndarray
     weight_end: np.ndarray
     took_part_start: np.ndarray
-    """Share of months 1–12 each resident took part in (0–1)."""
+    """Share of months 1–window each resident took part in (0–1)."""
     took_part_end: np.ndarray
-    """Share of the last 12 months each resident took part in (0–1)."""
+    """Share of the last ``window`` months each resident took part in (0–1)."""
     building: np.ndarray
     grid: np.ndarray
     timeseries: pd.DataFrame
+    window: int
+    """Months shown at the start and the end: the job's window, at most the run's length."""
 
     @property
     def n(self) -> int:
@@ -61,8 +62,8 @@ class Snapshot:
                 and np.array_equal(self.building, other.building))
 
 
-def representative_seed(ts: pd.DataFrame, scenarios: list[str], metric: str = "participation_rate",
-                        window: int = WINDOW) -> int:
+def representative_seed(ts: pd.DataFrame, scenarios: list[str], window: int,
+                        metric: str = "participation_rate") -> int:
     """The seed whose runs are closest to every scenario's median outcome.
 
     Score of a seed: Σ over scenarios of |its last-``window``-month mean of ``metric`` − the
@@ -80,8 +81,10 @@ def representative_seed(ts: pd.DataFrame, scenarios: list[str], metric: str = "p
     return int(score.sort_index().idxmin())
 
 
-def rerun(scenario: str, community: str | None, seed: int, steps: int, overrides: dict | None = None) -> Snapshot:
-    """Re-create one run and keep its ties at the start and the end and each month's participation."""
+def rerun(scenario: str, community: str | None, seed: int, steps: int, window: int,
+          overrides: dict | None = None) -> Snapshot:
+    """Re-create one run and keep its ties at the start and the end and the share of the first and
+    the last ``window`` months each resident took part in."""
     from model.community import CommunityModel, resolve_config
 
     cfg = resolve_config(scenario, community, None, dict(overrides or {}))
@@ -92,10 +95,10 @@ def rerun(scenario: str, community: str | None, seed: int, steps: int, overrides
     for t in range(steps):
         model.step()
         took_part[t] = model.state.participated
-    k = min(WINDOW, steps)
+    k = min(window, steps)
     return Snapshot(scenario, seed, steps, g.rows.copy(), g.cols.copy(), w0, g.adjacency.data.copy(),
                     took_part[:k].mean(axis=0), took_part[-k:].mean(axis=0),
-                    model.structure.building.copy(), model.structure.grid.copy(), model.timeseries())
+                    model.structure.building.copy(), model.structure.grid.copy(), model.timeseries(), k)
 
 
 def reproduces(snap: Snapshot, stored: pd.DataFrame) -> float:
@@ -171,7 +174,7 @@ def _panel(ax, snap: Snapshot, pos: np.ndarray, end: bool):
                     vmin=0, vmax=100, edgecolors="white", linewidths=0.25, zorder=2, rasterized=True)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    k = min(WINDOW, snap.steps)
+    k = snap.window
     if end:
         when = f"end (ties at month {snap.steps}; participation in months {snap.steps - k + 1}–{snap.steps})"
     else:
@@ -201,7 +204,7 @@ def figure(snaps: list[Snapshot], positions: list[np.ndarray], colours: dict[str
         axes[i, 0].add_patch(plt.Rectangle((0, 0), 0.006, 1, transform=axes[i, 0].transAxes, clip_on=False,
                                            color=colours.get(snap.scenario, "#555555")))
     cb = fig.colorbar(sc, ax=axes, orientation="horizontal", shrink=0.45, aspect=40, pad=0.01, location="bottom")
-    cb.set_label("months the resident took part (% of the 12 months shown)")
+    cb.set_label(f"months the resident took part (% of the {snaps[0].window} months shown)")
     seed = snaps[0].seed
     fig.suptitle(f"Social-capital graph of the representative run (seed {seed}): node colour = participation, "
                  f"node size = weighted degree, line = tie strength", x=0.01, ha="left")

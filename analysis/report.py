@@ -121,7 +121,7 @@ def build_report(results_dir: str | Path, out_dir: str | Path | None = None, qui
 def _compare(rep: Report) -> None:
     res, ts = rep.res, rep.res.timeseries
     t = time.perf_counter()
-    outcomes = stats.run_outcomes(ts, ["scenario", "seed"])
+    outcomes = stats.run_outcomes(ts, ["scenario", "seed"], res.window)
     rep.section("headline", **_headline(rep, outcomes))
     rep.timings["table"] = time.perf_counter() - t
 
@@ -132,17 +132,17 @@ def _compare(rep: Report) -> None:
     groups = {**{g: [m for m in ms if m in ts] for g, ms in GROUPS.items()}, "Further metrics": further}
     figs = []
     for k, (title, ms) in enumerate((g, ms) for g, ms in groups.items() if ms):
-        fig = figures.timeseries(ts, ms, rep.colours, title)
+        fig = figures.timeseries(ts, ms, rep.colours, title, res.window)
         figs.append(rep.figure(fig, f"timeseries_{k + 1}", title, _ts_caption(res)))
     rep.section("timeseries", figures=figs)
     rep.timings["time series"] = time.perf_counter() - t
 
     t = time.perf_counter()
     if all(a in ts for a in AGE_METRICS):
-        fig = figures.age_groups(ts, rep.colours)
-        cap = ("Top left: share of each age group taking part in a month, averaged over the last 12 months of each "
-               f"run, mean over {_n_runs(res)} with its 95% confidence interval. Other panels: each age group over "
-               "time, mean line and 95% confidence band over replications.")
+        fig = figures.age_groups(ts, rep.colours, res.window)
+        cap = ("Top left: share of each age group taking part in a month, averaged over the last "
+               f"{res.window} months of each run, mean over {_n_runs(res)} with its 95% confidence interval. "
+               "Other panels: each age group over time, mean line and 95% confidence band over replications.")
         rep.section("age", figures=[rep.figure(fig, "participation_by_age", "Participation by age group", cap)])
     else:
         rep.section("age", figures=[], note="The time series hold no participation by age group.")
@@ -163,9 +163,9 @@ def _n_runs(res: Results) -> str:
 
 def _ts_caption(res: Results) -> str:
     return (f"Each line is the mean over {_n_runs(res)} (replications with different seeds); the band is the 95% "
-            "confidence interval of that mean (Student t). The grey strip marks the last 12 months, which the "
-            "headline table averages. Shares are in percent; bands are truncated to the values a metric can take, "
-            "and a month where a metric is undefined in more than half of the runs (e.g. volunteer retention "
+            f"confidence interval of that mean (Student t). The grey strip marks the last {res.window} months, "
+            "which the headline table averages. Shares are in percent; bands are truncated to the values a metric "
+            "can take, and a month where a metric is undefined in more than half of the runs (e.g. volunteer retention "
             "without volunteers) is left out.")
 
 
@@ -174,6 +174,8 @@ def _headline(rep: Report, outcomes: pd.DataFrame) -> dict:
     scen = res.scenarios
     base = scen[0]
     summary = res.summary
+    if summary is not None and "hedges_g" not in summary:
+        summary = None  # written before the summary carried Hedges' g: computed here instead
     if summary is not None:
         summary = summary.assign(metric=summary["metric"].replace(SUMMARY_ALIASES))
     parts, computed = [], []
@@ -199,7 +201,7 @@ def _headline(rep: Report, outcomes: pd.DataFrame) -> dict:
                 lo, hi = r["diff_ci_low"], r["diff_ci_high"]
                 cell.update(diff=fmt_diff(m, r["diff"]), diff_ci=fmt_interval(m, lo, hi, diff=True),
                             clear=bool(pd.notna(lo) and pd.notna(hi) and (lo > 0 or hi < 0)),
-                            g="n/a" if pd.isna(r["effect_size"]) else f"{r['effect_size']:+.2f}")
+                            g="n/a" if pd.isna(r["hedges_g"]) else f"{r['hedges_g']:+.2f}")
             cells.append(cell)
         mm = metric(m)
         rows.append({"metric": m, "label": mm.label, "unit": mm.unit, "cells": cells,
@@ -219,7 +221,7 @@ def _headline(rep: Report, outcomes: pd.DataFrame) -> dict:
 def _network(rep: Report) -> dict:
     res = rep.res
     ts = res.timeseries
-    seed = network.representative_seed(ts, res.scenarios)
+    seed = network.representative_seed(ts, res.scenarios, res.window)
     community = res.manifest.get("community")
     if community is None and "community" in ts:
         community = str(ts["community"].iloc[0])
@@ -230,7 +232,7 @@ def _network(rep: Report) -> dict:
         stored = ts[(ts["scenario"] == s) & (ts["seed"] == seed)]
         steps = int(stored["step"].max()) if len(stored) else int(res.manifest.get("steps") or 0)
         try:
-            snap = network.rerun(s, community, seed, steps, overrides)
+            snap = network.rerun(s, community, seed, steps, res.window, overrides)
         except ConfigError as exc:
             return {"figures": [], "note": f"The representative run could not be re-created: {exc}"}
         diff = network.reproduces(snap, stored)
@@ -245,12 +247,14 @@ def _network(rep: Report) -> dict:
     drawn = len(network.drawn_residents(snaps[0]))
     partial = "" if drawn == snaps[0].n else f" Only the first {network.MAX_BUILDINGS} buildings ({drawn} of " \
                                                f"{snaps[0].n} residents) are drawn."
-    cap = (f"One representative run per scenario: seed {seed}, the seed whose participation over the last 12 months "
+    cap = (f"One representative run per scenario: seed {seed}, the seed whose participation over the last "
+           f"{res.window} months "
            "is closest to every scenario's median. Each dot is a resident, grouped by building (one row per "
            "micro-grid); within a building, residents with strong initial ties sit close together. The layout is "
            "computed once and shared by "
            + ("every panel (all scenarios share the same community graph), " if shared else "both panels of a row, ")
-           + "so a resident keeps its place. Colour: share of the 12 months shown in which the resident took part; "
+           + f"so a resident keeps its place. Colour: share of the {snaps[0].window} months shown in which the "
+           "resident took part; "
            "size: weighted degree (sum of tie strengths); lines: ties, darker and wider when stronger (ties across "
            "buildings fainter). Assortativity is the correlation between a resident's participation and the "
            "tie-weighted mean of its neighbours': above 0, participants cluster with participants." + partial)
@@ -275,21 +279,23 @@ def _sweep(rep: Report) -> None:
     params = res.swept_parameters()
     if not params:
         raise ConfigError("sweep.parquet: no swept parameter found (list them in manifest.json 'swept')")
-    outcomes = figures.sweep_outcomes(res.sweep, params)
+    outcomes = figures.sweep_outcomes(res.sweep, params, res.window)
     if "scenario" not in outcomes:
         outcomes["scenario"] = res.scenarios[0] if res.scenarios else "run"
         rep.colours = scenario_colours(outcomes["scenario"].unique())
     figs = []
     cap = ("Each point is the mean over replications (and over the other swept parameters' values) of the outcome "
-           "averaged over the last 12 months of a run; the band is its 95% confidence interval. Cost per completed "
+           f"averaged over the last {res.window} months of a run; the band is its 95% confidence interval. "
+           "Cost per completed "
            "project is taken at the end of each run.")
     for k, p in enumerate(params):
         fig = figures.sweep_lines(outcomes, p, rep.colours, [q for q in params if q != p])
         figs.append(rep.figure(fig, f"sweep_lines_{k + 1}", f"Outcomes over {p}", cap))
     if len(params) == 2:
         for k, s in enumerate(list(rep.colours)[:4]):
-            fig = figures.sweep_heatmaps(outcomes, params, s)
-            cap2 = (f"Scenario {s}: mean over replications of each outcome (last 12 months) at each combination of "
+            fig = figures.sweep_heatmaps(outcomes, params, s, res.window)
+            cap2 = (f"Scenario {s}: mean over replications of each outcome (last {res.window} months) at each "
+                    "combination of "
                     f"{params[0]} (x) and {params[1]} (y).")
             figs.append(rep.figure(fig, f"sweep_heatmap_{k + 1}", f"Heatmaps — {s}", cap2))
     table = _sweep_table(outcomes, params)
@@ -338,7 +344,8 @@ def _sensitivity(rep: Report) -> None:
         tab = d[[c for c in cols if c in d]].copy()
         tab["metric"] = tab["metric"].map(lambda m: metric(m).label)
         tables.append({"method": method, "columns": list(tab.columns),
-                       "rows": [[v if isinstance(v, str) else f"{v:.3g}" for v in r] for r in tab.itertuples(index=False)]})
+                       "rows": [[v if isinstance(v, str) else f"{v:.3g}" for v in r]
+                                for r in tab.itertuples(index=False)]})
     rep.section("sensitivity", figures=figs, tables=tables)
     rep.timings["sensitivity"] = time.perf_counter() - t
 
@@ -375,7 +382,8 @@ def _what_was_run(rep: Report) -> None:
     steps = m.get("steps")
     facts = [
         ("Kind of job", m.get("kind")),
-        ("Community", m.get("community", "n/a") + (f" — {m['community_description']}" if m.get("community_description") else "")),
+        ("Community", m.get("community", "n/a")
+         + (f" — {m['community_description']}" if m.get("community_description") else "")),
         ("Replications", f"{m.get('replications', 'n/a')} per scenario" if rep.res.kind != "sensitivity"
          else f"{m.get('replications', 'n/a')}"),
         ("Steps", f"{steps} months ({steps / 12:g} years)" if isinstance(steps, (int, float)) else "n/a"),
@@ -420,7 +428,7 @@ def _render(rep: Report) -> str:
         title = "Sensitivity analysis" + (f" ({m['method']})" if m.get("method") else "")
     order = [s for s in SECTIONS[rep.res.kind] if s in rep.sections]
     return env.get_template("report.html.j2").render(
-        title=title, kind=rep.res.kind, manifest=m, sections=[rep.sections[s] for s in order],
+        title=title, kind=rep.res.kind, manifest=m, window=rep.res.window, sections=[rep.sections[s] for s in order],
         colours=rep.colours, generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         build_seconds=f"{rep.timings['total']:.1f}", results_dir=str(rep.res.path))
 
@@ -441,26 +449,19 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 # ----------------------------------------------------------------------------------------- CLI
-USAGE = "usage: python -m analysis.report results=<job dir> [out=<dir>]"
-KEYS = ("results", "out")
-
-
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if any(a in ("-h", "--help") for a in argv):
-        print(USAGE)
-        print(__doc__.split("\n\n", 2)[2].split("Bad input")[0].rstrip())
-        return
-    kw = {}
-    for a in argv:
-        key, sep, value = a.partition("=")
-        if not sep or key not in KEYS:
-            _fail(f"argument {a!r} is unknown; allowed: {', '.join(k + '=…' for k in KEYS)}")
-        kw[key] = value
-    if "results" not in kw:
-        _fail(f"results=<job dir> is required ({USAGE})")
+    """``python -m analysis.report results=<job dir> [out=<dir>]`` (Hydra's override grammar, the
+    parser of every entry point but the Hydra apps: :mod:`experiments.options`)."""
+    from experiments.options import Option, parse
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    options = {"results": Option(None, str, "the job directory to report on (manifest.json and its tables)"),
+               "out": Option(None, str, "where to write report.html and figures/ (default: the job directory)")}
+    opts, _ = parse(argv, options, "analysis.report", overrides=False)
+    if not opts["results"]:
+        _fail("results=<job dir> is required (usage: python -m analysis.report results=<job dir> [out=<dir>])")
     try:
-        path = build_report(kw["results"], kw.get("out"), quiet=False)
+        path = build_report(opts["results"], opts["out"], quiet=False)
     except ConfigError as exc:
         _fail(str(exc))
     print(f"report: {path}")

@@ -15,8 +15,8 @@ kind           tables
 =============  =====================================================================================
 compare        ``timeseries.parquet`` (tidy: scenario, community, seed, step, metric columns) and
                ``summary.parquet`` (scenario, metric, mean, ci_low, ci_high, diff, diff_ci_low,
-               diff_ci_high, effect_size, n over the mean of the last 12 months; first scenario =
-               baseline)
+               diff_ci_high, hedges_g, n over each run's mean of the last ``window`` months;
+               first scenario = baseline)
 sweep          ``sweep.parquet`` (tidy: swept parameters as columns, seed, step, metric columns)
 sensitivity    ``indices.parquet`` (method, metric, parameter, S1, S1_conf, ST, ST_conf; Morris:
                mu_star, mu_star_conf, sigma)
@@ -37,6 +37,8 @@ from model.params import ConfigError
 KINDS = ("compare", "sweep", "sensitivity")
 TABLES = {"compare": ("timeseries.parquet",), "sweep": ("sweep.parquet",), "sensitivity": ("indices.parquet",)}
 OPTIONAL = {"compare": ("summary.parquet",), "sweep": (), "sensitivity": ()}
+LEGACY_WINDOW = 12
+"""The window of manifests that do not record one (written before ``window`` was recorded)."""
 SWEPT_KEYS = ("swept", "parameters", "swept_parameters", "sweep")
 """Manifest keys that may list a sweep's parameter names (first found wins)."""
 
@@ -61,6 +63,12 @@ class Results:
         if table is not None and "scenario" in table:
             listed += [s for s in pd.unique(table["scenario"]) if s not in listed]
         return listed
+
+    @property
+    def window(self) -> int:
+        """Months at the end of a run averaged into its outcome: the manifest's ``window`` (manifests
+        written before it was recorded: the 12 months every job then used)."""
+        return int(self.manifest.get("window") or LEGACY_WINDOW)
 
     @property
     def timeseries(self) -> pd.DataFrame | None:

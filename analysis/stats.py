@@ -1,10 +1,24 @@
-"""Confidence intervals over replications and per-run outcomes.
+"""The statistics of replicated runs, used by every job (``experiments.compare``) and every report.
 
-Every interval here is a 95% Student-t interval over independent replications (one value per
-run): the mean ± t(0.975, n−1)·s/√n; a difference between two scenarios uses Welch's interval
-(unequal variances, Welch–Satterthwaite degrees of freedom); the effect size is Hedges' g
-(the standardised mean difference with its small-sample correction). With fewer than two runs
-an interval is undefined (NaN).
+It lives in ``analysis`` because it reads tables only (numpy, scipy, pandas): experiments use
+it to write ``summary.parquet``; neither it nor any other ``analysis`` module runs a model.
+
+A run's outcome on a metric is its mean over the run's last ``window`` months (the job's
+``manifest.json`` records ``window``; NaN months, e.g. ``volunteer_retention`` before anyone
+volunteered, left out). Across the ``n`` replications of a scenario (one value per run; NaN
+runs left out and not counted in ``n``):
+
+* mean and its 95% interval: Student's t, mean ± t(0.975, n−1)·s/√n;
+* difference (other − baseline) with Welch's 95% interval: unequal variances,
+  se = √(s₁²/n₁ + s₀²/n₀), Welch–Satterthwaite degrees of freedom
+  ν = se⁴ / ((s₁²/n₁)²/(n₁−1) + (s₀²/n₀)²/(n₀−1)), diff ± t(0.975, ν)·se;
+* Hedges' g: Cohen's d = diff / s_pooled, s_pooled = √(((n₁−1)s₁² + (n₀−1)s₀²)/(n₁+n₀−2)),
+  times the small-sample correction J = 1 − 3/(4(n₁+n₀) − 9).
+
+Degenerate cases, one rule for all: with fewer than two runs in a group (or none) an interval
+and g are undefined (NaN; a mean of one run is still reported); with no spread at all an
+interval collapses onto its estimate, and g is undefined (NaN: no standard deviation to
+standardise by), whatever the difference. The baseline's own difference columns are NaN.
 """
 
 from __future__ import annotations
@@ -18,32 +32,33 @@ from scipy import stats
 from analysis.labels import COST_PER_PROJECT
 
 LEVEL = 0.95
-WINDOW = 12
-"""Months at the end of a run averaged into its outcome (the contract of summary.parquet)."""
 
 SUMMARY_COLUMNS = ["scenario", "metric", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high",
-                   "effect_size", "n"]
+                   "hedges_g", "n"]
+"""The columns of ``summary.parquet`` (one row per scenario and metric; first scenario = baseline)."""
+
+
+def _finite(values) -> np.ndarray:
+    x = np.asarray(values, dtype=float)
+    return x[np.isfinite(x)]
 
 
 def t_interval(values) -> tuple[float, float, float, int]:
-    """(mean, low, high, n) of the finite values: a 95% t interval of the mean."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
+    """(mean, low, high, n) of the finite values: the 95% Student t interval of their mean."""
+    x = _finite(values)
     n = len(x)
     if n == 0:
         return math.nan, math.nan, math.nan, 0
     m = float(x.mean())
     if n < 2:
         return m, math.nan, math.nan, n
-    half = stats.t.ppf(0.5 + LEVEL / 2, n - 1) * x.std(ddof=1) / math.sqrt(n)
+    half = float(stats.t.ppf(0.5 + LEVEL / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return m, m - half, m + half, n
 
 
 def welch_interval(baseline, other) -> tuple[float, float, float]:
     """(difference other − baseline, low, high): Welch's 95% interval of a difference of means."""
-    a = np.asarray(baseline, dtype=float)
-    b = np.asarray(other, dtype=float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    a, b = _finite(baseline), _finite(other)
     if len(a) == 0 or len(b) == 0:
         return math.nan, math.nan, math.nan
     d = float(b.mean() - a.mean())
@@ -54,40 +69,38 @@ def welch_interval(baseline, other) -> tuple[float, float, float]:
     if se == 0:
         return d, d, d
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-    half = stats.t.ppf(0.5 + LEVEL / 2, df) * se
+    half = float(stats.t.ppf(0.5 + LEVEL / 2, df) * se)
     return d, d - half, d + half
 
 
 def hedges_g(baseline, other) -> float:
-    """Standardised mean difference (other − baseline) / pooled SD, small-sample corrected."""
-    a = np.asarray(baseline, dtype=float)
-    b = np.asarray(other, dtype=float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    """Hedges' g of other − baseline: Cohen's d (pooled sd) × J, J = 1 − 3/(4(n₁+n₀) − 9)."""
+    a, b = _finite(baseline), _finite(other)
     na, nb = len(a), len(b)
     if na < 2 or nb < 2:
         return math.nan
     pooled = math.sqrt(((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2))
     if pooled == 0:
         return math.nan
-    correction = 1 - 3 / (4 * (na + nb) - 9)
-    return float((b.mean() - a.mean()) / pooled * correction)
+    return float((b.mean() - a.mean()) / pooled * (1 - 3 / (4 * (na + nb) - 9)))
 
 
-def run_outcomes(ts: pd.DataFrame, by: list[str], window: int = WINDOW) -> pd.DataFrame:
-    """One row per run: each metric averaged over the run's last ``window`` months, plus the cost
-    per completed project at the end of the run.
+def run_outcomes(ts: pd.DataFrame, by: list[str], window: int) -> pd.DataFrame:
+    """One row per run: each metric averaged over the run's last ``window`` months (NaN months
+    skipped), plus the cost per completed project at the end of the run.
 
     Args:
         ts: a tidy time-series table (``step`` and metric columns, plus the run keys ``by``).
         by: the columns that identify a run (e.g. ``["scenario", "seed"]``).
+        window: months at the end of a run (the job manifest's ``window``), ≥ 1.
     """
     ts = ts.sort_values([*by, "step"])
     metrics = [c for c in ts.columns if c not in (*by, "step", "community") and pd.api.types.is_numeric_dtype(ts[c])]
-    last = ts.groupby(by, sort=False)["step"].transform("max")
+    last = ts.groupby(by, sort=False, observed=True)["step"].transform("max")
     tail = ts[ts["step"] > last - window]
-    out = tail.groupby(by, sort=False)[metrics].mean()
+    out = tail.groupby(by, sort=False, observed=True)[metrics].mean()
     if {"government_spending_total", "projects_completed_total"} <= set(ts.columns):
-        final = ts[ts["step"] == last].groupby(by, sort=False)[
+        final = ts[ts["step"] == last].groupby(by, sort=False, observed=True)[
             ["government_spending_total", "projects_completed_total"]].last()
         out[COST_PER_PROJECT] = cost_per_project(final["government_spending_total"],
                                                  final["projects_completed_total"])
@@ -102,12 +115,19 @@ def cost_per_project(spending_total, projects_total):
         return np.where(projects > 0, spending / projects, np.nan)
 
 
-def summarise(outcomes: pd.DataFrame, scenarios: list[str], metrics: list[str]) -> pd.DataFrame:
-    """The summary table of the results contract from per-run outcomes (first scenario = baseline).
+def summarise(outcomes: pd.DataFrame, scenarios: list[str], metrics: list[str] | None = None) -> pd.DataFrame:
+    """The summary table (:data:`SUMMARY_COLUMNS`) from per-run outcomes (:func:`run_outcomes`).
 
-    Columns: scenario, metric, mean, ci_low, ci_high, diff, diff_ci_low, diff_ci_high,
-    effect_size, n. The baseline's own difference is 0 with no interval.
+    Args:
+        outcomes: one row per run, a ``scenario`` column and one column per metric.
+        scenarios: the scenarios in order; the first is the baseline of every difference.
+        metrics: the metric columns (default: every numeric column but ``seed``).
+
+    Rows are in scenario order, then metric order.
     """
+    if metrics is None:
+        metrics = [c for c in outcomes.columns if c not in ("scenario", "seed", "community")
+                   and pd.api.types.is_numeric_dtype(outcomes[c])]
     base = outcomes[outcomes["scenario"] == scenarios[0]]
     rows = []
     for s in scenarios:
@@ -117,7 +137,7 @@ def summarise(outcomes: pd.DataFrame, scenarios: list[str], metrics: list[str]) 
                 continue
             mean, lo, hi, n = t_interval(runs[m])
             if s == scenarios[0]:
-                d, dlo, dhi, g = 0.0, math.nan, math.nan, math.nan
+                d, dlo, dhi, g = math.nan, math.nan, math.nan, math.nan
             else:
                 d, dlo, dhi = welch_interval(base[m], runs[m])
                 g = hedges_g(base[m], runs[m])
@@ -126,7 +146,8 @@ def summarise(outcomes: pd.DataFrame, scenarios: list[str], metrics: list[str]) 
 
 
 def band(ts: pd.DataFrame, by: list[str], metric: str, x: str = "step") -> pd.DataFrame:
-    """Mean and 95% t interval of ``metric`` over replications at each ``x`` within groups ``by``.
+    """Mean and 95% t interval of ``metric`` over replications at each ``x`` within groups ``by``
+    (NaN where fewer than two runs have a value).
 
     Returns columns ``by + [x, mean, low, high, n]``.
     """

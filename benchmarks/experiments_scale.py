@@ -1,14 +1,14 @@
 """Scale of the experiment tools on this machine: prints wall time, peak memory and runs per second.
 
     python benchmarks/experiments_scale.py                 # all three measurements (~5 minutes on 2 cores)
-    python benchmarks/experiments_scale.py --runs 200      # a smaller sweep
-    python benchmarks/experiments_scale.py --only compare  # compare | sweep-hydra | sweep-engine
+    python benchmarks/experiments_scale.py runs=200         # a smaller sweep
+    python benchmarks/experiments_scale.py only=[compare]   # any of compare, sweep-hydra, sweep-engine
 
 1. ``python -m experiments.compare`` with its defaults (top_down vs co_creation, 30 seeds each,
    default community, 120 months, joblib on all cores): wall time; peak resident memory of
    the whole process tree (driver + worker processes, sampled every 0.1 s) and of its largest
    single process.
-2. A ``--runs``-run sweep of the default community (default scenario, 120 months, seeds
+2. A ``runs``-run sweep of the default community (default scenario, 120 months, seeds
    0…runs−1) through Hydra's multirun and the official joblib launcher on all cores
    (``python -m experiments.run -m seed='range(0,N)' hydra/launcher=joblib``): runs per second,
    start-up, composition, job directories and collection into ``sweep.parquet`` included.
@@ -22,7 +22,6 @@ the figures). Nothing is cached between measurements.
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import subprocess
@@ -92,12 +91,22 @@ def report(name: str, runs: int, r: dict, before: str) -> None:
           f"  load average (1, 5, 15 min) before {before}, after {load()}")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=1000, help="runs in the sweep measurements (default 1000)")
-    ap.add_argument("--only", choices=["compare", "sweep-hydra", "sweep-engine"], action="append")
-    args = ap.parse_args()
-    todo = args.only or ["compare", "sweep-hydra", "sweep-engine"]
+MEASUREMENTS = ("compare", "sweep-hydra", "sweep-engine")
+
+
+def main(argv: list[str] | None = None) -> None:
+    from experiments import cli
+    from experiments.options import Option, parse
+
+    options = {"runs": Option(1000, int, "runs in the sweep measurements", minimum=1),
+               "only": Option(list(MEASUREMENTS), list, f"the measurements: any of {', '.join(MEASUREMENTS)}")}
+    argv = sys.argv[1:] if argv is None else list(argv)
+    opts, _ = parse(argv, options, "benchmarks/experiments_scale.py", overrides=False)
+    bad = [m for m in opts["only"] if m not in MEASUREMENTS]
+    if bad:
+        cli.fail(f"only: {bad[0]!r} is not a measurement; allowed: {', '.join(MEASUREMENTS)}")
+    todo, runs = opts["only"], opts["runs"]
+
     py = sys.executable
     print(f"machine: {os.cpu_count()} CPUs (this process may use {len(os.sched_getaffinity(0))}); "
           f"python {sys.version.split()[0]}")
@@ -110,16 +119,16 @@ def main() -> None:
                    60, r, before)
         if "sweep-hydra" in todo:
             before = load()
-            r = measure([py, "-m", "experiments.run", "-m", f"seed=range(0,{args.runs})", "hydra/launcher=joblib",
+            r = measure([py, "-m", "experiments.run", "-m", f"seed=range(0,{runs})", "hydra/launcher=joblib",
                          f"hydra.sweep.dir={tmp / 'sweep'}", "hydra.callbacks.sweep.progress=false"], ROOT)
-            report(f"python -m experiments.run -m seed='range(0,{args.runs})' hydra/launcher=joblib "
-                   f"({args.runs} runs, default community and scenario, 120 months)", args.runs, r, before)
+            report(f"python -m experiments.run -m seed='range(0,{runs})' hydra/launcher=joblib "
+                   f"({runs} runs, default community and scenario, 120 months)", runs, r, before)
         if "sweep-engine" in todo:
             before = load()
-            r = measure([py, "-m", "experiments.compare", "scenarios=[co_creation]", f"replications={args.runs}",
+            r = measure([py, "-m", "experiments.compare", "scenarios=[co_creation]", f"replications={runs}",
                          f"out={tmp / 'engine'}", "progress=false"], ROOT)
-            report(f"python -m experiments.compare scenarios=[co_creation] replications={args.runs} "
-                   f"(the same {args.runs} runs through the engine, joblib)", args.runs, r, before)
+            report(f"python -m experiments.compare scenarios=[co_creation] replications={runs} "
+                   f"(the same {runs} runs through the engine, joblib)", runs, r, before)
 
 
 if __name__ == "__main__":

@@ -248,7 +248,8 @@ def print_report(results: dict) -> None:
     out = console()
     m = results["machine"]
     out.print(f"{m['cpu']}, {m['usable_cpus']} usable CPUs, {m['memory_gib']} GiB; Python {m['python']}, numpy "
-              f"{m['numpy']}, numba {m.get('numba', '?')}, Mesa {m['mesa']}; commit {(results['commit'] or 'unknown')[:10]}", highlight=False)
+              f"{m['numpy']}, numba {m.get('numba', '?')}, Mesa {m['mesa']}; "
+              f"commit {(results['commit'] or 'unknown')[:10]}", highlight=False)
     table = Table(box=box.SIMPLE_HEAD, title=f"{results['options']['scenario']}: build, steady state, peak memory")
     for col in ("", "residents", "ties", "build s", "months", "run s", "ms/month", "res-steps/s",
                 "RSS MiB", "speed-up", "load"):

@@ -1,21 +1,33 @@
-"""Check the model against the stylised patterns of the source documents.
+"""Check the model against the stylised patterns of the source documents: ``python -m experiments.calibrate``.
 
 Usage::
 
-    python -m experiments.calibrate                  # 20 replications per arm, on 2 cores
-    python -m experiments.calibrate --seeds 40 --jobs 4
-    python -m experiments.calibrate --out calibration.parquet   # also write the per-replication values
+    python -m experiments.calibrate                               # every criterion, 20 replications per arm
+    python -m experiments.calibrate replications=40 n_jobs=4
+    python -m experiments.calibrate criteria=[3a,3b]               # some criteria (only the arms they need)
+    python -m experiments.calibrate criteria=[3b] incentives.enabled=false   # an override on every arm
+    python -m experiments.calibrate out=outputs/calibrate/mine     # again after an interruption: resumes
 
-Runs every arm the patterns need (:mod:`experiments.patterns`) for 120 months with seeds
-``0 … n−1`` (in parallel with joblib; the numbers do not depend on the number of jobs),
-prints one row per criterion (target, simulated mean, 90% interval of the replications,
-pass/fail) and exits with code 0 only when every criterion passes (1 otherwise; 2 for bad
-arguments).
+Runs every arm the chosen criteria need (:mod:`experiments.patterns`) for 120 months with seeds
+``0 … n−1`` through the experiment runner (:mod:`experiments.engine`; the numbers do not depend
+on the launcher or the number of jobs), each run kept with its measures in the job's store
+``<out>/runs/``, so a job run again with the same ``out`` computes only the missing runs. Prints
+one row per criterion (target, simulated mean, 90% interval of the replications, pass/FAIL) and
+exits with code 0 only when every criterion passes (1 when one fails or a run failed; 2 for bad
+options).
+
+Job directory::
+
+    manifest.json         kind "calibrate", arms, criteria, replications, seeds, steps, window,
+                          overrides, version, command, launcher, runs, status, failed, counts
+    calibration.parquet   per criterion and replication: criterion, claim, seed, value, low,
+                          high, passed
+    failures.json         the runs that raised, when any did
+    runs/                 the per-run store (:mod:`experiments.store`), measures in each record
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -24,45 +36,86 @@ import pandas as pd
 
 from experiments import cli, io
 from experiments import patterns as P
+from experiments.jobs import close, finish, launch_options, new_job_dir, start
+from experiments.options import Option, command_line, parse
+from experiments.simulate import package_version
+from experiments.store import RunStore
 
+PROG = "experiments.calibrate"
 MIN_SEEDS = 20
+KEYS = [c.key for c in P.CRITERIA]
+
+OPTIONS = {
+    "replications": Option(MIN_SEEDS, int, f"seeds per arm: 0 … n−1 (the patterns need {MIN_SEEDS})", minimum=2),
+    "criteria": Option([], list, f"criteria to check (default: all): {', '.join(KEYS)}"),
+    **launch_options("calibrate"),
+}
+RESERVED = {"seed": "replications use the seeds 0 … replications−1", "steps": "every arm runs 120 months",
+            "scenario": "each arm has its scenario"}
 
 
-def rows_frame(rows: list[P.Row]) -> pd.DataFrame:
+def rows_frame(rows: list[P.Row], seeds: list[int]) -> pd.DataFrame:
     """The per-replication values of every criterion, long format (criterion, seed, value)."""
     return pd.DataFrame([
-        {"criterion": r.criterion.key, "claim": r.criterion.claim, "seed": k, "value": float(v),
+        {"criterion": r.criterion.key, "claim": r.criterion.claim, "seed": seeds[k], "value": float(v),
          "low": r.criterion.low, "high": r.criterion.high, "passed": r.passed}
         for r in rows for k, v in enumerate(r.values)
     ])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.calibrate", description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=MIN_SEEDS, help=f"replications per arm (default {MIN_SEEDS})")
-    parser.add_argument("--jobs", type=int, default=2, help="parallel processes (default 2)")
-    parser.add_argument("--out", type=Path, default=None, help="write the per-replication values (parquet)")
-    parser.add_argument("--progress", action="store_true", help="show a progress bar")
-    args = parser.parse_args(argv)
-    if args.seeds < 2:
-        cli.fail(f"--seeds = {args.seeds} is too few; allowed: 2 or more (the patterns need {MIN_SEEDS})")
-    if args.jobs < 1:
-        cli.fail(f"--jobs = {args.jobs} is not allowed; allowed: 1 or more")
+    """Run the calibration; return the exit code (0 all pass, 1 a criterion or a run failed)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    opts, overrides = parse(argv, OPTIONS, PROG, RESERVED)
+    unknown = [k for k in opts["criteria"] if k not in KEYS]
+    if unknown:
+        cli.fail(f"criteria: {unknown[0]!r} is not a criterion; allowed: {', '.join(KEYS)}")
+    criteria = [c for c in P.CRITERIA if c.key in opts["criteria"]] if opts["criteria"] else list(P.CRITERIA)
+    arms = P.arms_needed(criteria)
+    seeds = list(range(opts["replications"]))
+    try:
+        specs = P.arm_specs(arms, seeds, overrides)
+    except Exception as exc:  # a bad override: ConfigError, or Hydra's composition error
+        cli.fail(cli._first_line(exc))
 
-    seeds = range(args.seeds)
-    arms = P.arms_needed(P.CRITERIA)
-    start = time.perf_counter()
-    results = P.replicate(arms, seeds, n_jobs=args.jobs, progress=args.progress)
-    rows = P.evaluate(results)
-    print(P.format_table(rows, args.seeds))
-    print(f"{len(arms)} arms × {args.seeds} replications in {time.perf_counter() - start:.0f} s")
-    if args.seeds < MIN_SEEDS:
+    out = Path(opts["out"]) if opts["out"] else new_job_dir("calibrate")
+    out.mkdir(parents=True, exist_ok=True)
+    store = RunStore(out / "runs")
+    manifest = {
+        "kind": "calibrate",
+        "scenarios": list(dict.fromkeys(a.scenario for a in arms.values())),
+        "arms": {n: a.describe() for n, a in arms.items()},
+        "criteria": [c.key for c in criteria],
+        "community": "default",
+        "replications": len(seeds),
+        "steps": P.STEPS,
+        "seeds": seeds,
+        "window": P.YEAR,
+        "statistic": f"per criterion and seed, from the run's measures (means over the last {P.YEAR} months, "
+                     "yearly participation, volunteer attrition, facility use); pass: its 90% interval over the "
+                     "seeds inside the target",
+        "version": package_version(),
+        "command": command_line(PROG, argv, {"out": str(out)}),
+        "overrides": overrides,
+        "launcher": opts["launcher"],
+        "runs": len(specs),
+    }
+    t0 = time.perf_counter()
+    outcomes = start(out, manifest, specs, store, opts,
+                     f"{len(arms)} arms × {len(seeds)} seeds = {len(specs)} runs of {P.STEPS} months, "
+                     f"launcher {opts['launcher']}; job directory {out}")
+    failures, counts = finish(out, manifest, specs, outcomes, store, ("arm",))
+    if failures:
+        return close(out, store, failures, counts)
+    rows = P.evaluate(P.measures(specs, store), criteria)
+    io.write_parquet(rows_frame(rows, seeds), out / "calibration.parquet")
+    print(P.format_table(rows, len(seeds)))
+    print(f"{len(arms)} arms × {len(seeds)} replications in {time.perf_counter() - t0:.0f} s")
+    if len(seeds) < MIN_SEEDS:
         print(f"note: fewer than {MIN_SEEDS} replications; the intervals are indicative only")
-    if args.out is not None:
-        io.write_parquet(rows_frame(rows), args.out)
-        print(f"results: {args.out}")
-    return 0 if all(r.passed for r in rows) else 1
+    code = close(out, store, failures, counts)
+    return code or (0 if all(r.passed for r in rows) else 1)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -111,11 +111,48 @@ def model_data(data: dict) -> dict:
 
 
 def model_config(data: dict):
-    """Validate a composed config dict into a ModelConfig, or exit 2 with a one-line error."""
-    from model import config as config_mod
+    """Validate a composed config dict into a ModelConfig (once per process and distinct config:
+    :func:`experiments.engine.validated`), or exit 2 with a one-line error."""
+    from experiments import engine
 
     data = model_data(data)
     try:
-        return config_mod.from_dict(data)
+        return engine.validated(data)
     except ConfigError as exc:
         fail(str(exc))
+
+
+def _flatten(data: dict, path: str = "") -> dict:
+    out = {}
+    for k, v in data.items():
+        key = f"{path}.{k}" if path else str(k)
+        if isinstance(v, dict) and v:
+            out.update(_flatten(v, key))
+        else:
+            out[key] = v
+    return out
+
+
+def hydra_help(argv: list[str], prog: str, composed: dict, schema, groups: dict[str, list[str]],
+               examples: list[str]) -> None:
+    """For a Hydra app: on ``--help``/``-h`` print its keys (every key of the composed default config
+    with its default and, from ``schema``, its meaning), its config groups and examples; exit 0.
+    (Hydra's own help stays available as ``--hydra-help``.)"""
+    if not any(a in ("-h", "--help") for a in argv):
+        return
+    from model.params import iter_params
+
+    docs = {k: (meta.get("doc") or "").split("\n")[0] for k, meta, _ in iter_params(schema)}
+    lines = [f"usage: python -m {prog} [-m] [key=value ...]", "", "examples:", *(f"  {e}" for e in examples)]
+    if groups:
+        lines += ["", "config groups:", *(f"  {g}={{{','.join(names)}}}" for g, names in groups.items())]
+    lines += ["", "keys (key=default  meaning):"]
+    for key, value in _flatten({k: v for k, v in composed.items() if k != "hydra"}).items():
+        shown = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        shown = shown if len(shown) <= 30 else shown[:27] + "..."
+        doc = docs.get(key, "")
+        lines.append(f"  {key}={shown}".ljust(52) + (f" {doc[:110]}" if doc else ""))
+    lines += ["", "-m runs a Hydra multirun (sweeps: a,b  range()  interval() with a sweeper; launchers:",
+              "hydra/launcher=joblib|ray|submitit_local|submitit_slurm). Hydra's own help: --hydra-help."]
+    print("\n".join(lines))
+    raise SystemExit(0)

@@ -1,4 +1,4 @@
-"""Merge a sweep's job directories into one parquet table: ``python -m experiments.collect <sweep dir>``.
+"""Merge a sweep's job directories into one parquet table: ``python -m experiments.collect sweep=<sweep dir>``.
 
 A Hydra sweep (``python -m experiments.run -m ...``) leaves one job directory per run under
 its sweep directory. The collector reads each job's ``summary.json`` (or ``failed.json``)
@@ -14,7 +14,8 @@ string). ``key`` is the run's key in the sweep's store ``runs/``. Failed runs ar
 ``<sweep dir>/failures.json`` and jobs without a result (an interrupted sweep) are reported;
 neither has rows. Rows are streamed to the file job by job, so memory stays flat for large
 sweeps. The sweep runs this itself at its end; run it by hand after a sweep whose driver was
-stopped. Exit code 1 if any run failed or has no result.
+stopped (``out=<file>``: write the table elsewhere). Exit code 1 if any run failed or has no
+result; 2 for bad options.
 """
 
 from __future__ import annotations
@@ -152,38 +153,45 @@ def collect(sweep_dir: Path | str, out: Path | str | None = None) -> Collected:
     if manifest is not None:
         incomplete = missing or (result.expected or 0) > len(finished)
         status = "failed" if failures else "incomplete" if incomplete else "complete"
-        manifest.update(status=status, failed=[f.get("key", f["dir"]) for f in failures],
-                        counts={"finished": len(finished), "failed": len(failures), "missing": len(missing)})
-        io.write_json(manifest, manifest_path)
+        from experiments.jobs import write_manifest
+
+        write_manifest(sweep_dir, manifest, status=status, failed=[f.get("key", f["dir"]) for f in failures],
+                       counts={"finished": len(finished), "failed": len(failures), "missing": len(missing)})
     return result
 
 
 def report(result: Collected, file=sys.stderr) -> None:
-    """Print what was collected, the failed runs and the jobs without a result."""
+    """Print what was collected, the failed runs (the jobs' one failure report) and the jobs
+    without a result."""
+    from experiments.jobs import report_failures
+
     expected = f" of {result.expected}" if result.expected else ""
     print(f"{result.runs}{expected} runs collected into {result.path}"
           + (f" (swept: {', '.join(result.swept)})" if result.swept else ""), file=file)
-    if result.failures:
-        print(f"{len(result.failures)} runs failed (details: <job dir>/failed.json, tracebacks and configs: "
-              f"{result.sweep_dir / 'runs'}/<key>.failed.json):", file=file)
-        for f in result.failures:
-            overrides = " ".join(f.get("overrides", []))
-            print(f"  job {f.get('job', f['dir'])}: {overrides}  {f.get('error', '')}", file=file)
+    report_failures(result.failures, result.sweep_dir, file=file)
     if result.missing:
         print(f"{len(result.missing)} jobs have no result (interrupted?): {', '.join(result.missing[:20])}"
               + (" ..." if len(result.missing) > 20 else ""), file=file)
 
 
+PROG = "experiments.collect"
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1 or argv[0].startswith("-"):
-        print("usage: python -m experiments.collect <sweep dir>", file=sys.stderr)
-        return 2
-    sweep_dir = Path(argv[0])
+    """Collect a sweep directory; return the exit code."""
+    from experiments import cli
+    from experiments.options import Option, parse
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    options = {"sweep": Option(None, str, "the sweep directory (hydra.sweep.dir of an experiments.run -m)"),
+               "out": Option(None, str, "the table to write (default <sweep>/sweep.parquet)")}
+    opts, _ = parse(argv, options, PROG, overrides=False)
+    if not opts["sweep"]:
+        cli.fail("sweep=<sweep dir> is required")
+    sweep_dir = Path(opts["sweep"])
     if not sweep_dir.is_dir():
-        print(f"error: {sweep_dir} is not a directory", file=sys.stderr)
-        return 2
-    result = collect(sweep_dir)
+        cli.fail(f"sweep = {str(sweep_dir)!r} is not a directory")
+    result = collect(sweep_dir, opts["out"])
     report(result)
     print(f"results: {result.path}")
     return 1 if result.failures or result.missing else 0

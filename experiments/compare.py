@@ -10,10 +10,10 @@ Usage::
 
 Every scenario runs with the same seeds (``first_seed`` … ``first_seed + replications − 1``),
 in parallel (``launcher=joblib`` on all local cores by default; ``serial``; ``ray``). A run's
-outcome on a metric is its mean over the last ``window`` (12) months; the summary gives per
-scenario and metric the mean with its 95% confidence interval, the difference to the first
-scenario with Welch's 95% interval and Cohen's d (:mod:`experiments.stats`), and prints the
-headline metrics as a table, then ``results: <job dir>``.
+outcome on a metric is its mean over the last ``window`` months (recorded in the manifest); the
+summary gives per scenario and metric the mean with its 95% confidence interval, the difference
+to the first scenario with Welch's 95% interval and Hedges' g (:mod:`analysis.stats`), and
+prints the headline metrics as a table, then ``results: <job dir>``.
 
 Job directory (the results contract, also in ``docs/results.md``)::
 
@@ -22,7 +22,7 @@ Job directory (the results contract, also in ``docs/results.md``)::
                         overrides, launcher, runs, status, failed (keys), counts
     timeseries.parquet  tidy: scenario, community, seed, step, one column per metric
     summary.parquet     scenario, metric, mean, ci_low, ci_high, diff, diff_ci_low, diff_ci_high,
-    summary.csv         effect_size, n
+    summary.csv         hedges_g, n
     failures.json       the runs that raised (key, scenario, seed, error), when any did
     runs/               the per-run store (:mod:`experiments.store`): ``<config hash>-<seed>.parquet``
 
@@ -39,10 +39,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments import cli, engine, io, stats
-from experiments.jobs import check_scenario, close, console, finish, fmt, new_job_dir, resolved_config, start
+from analysis import stats
+from experiments import cli, engine, io
+from experiments.jobs import (check_scenario, close, console, finish, fmt, launch_options, new_job_dir,
+                             resolved_config, start)
 from experiments.options import Option, command_line, parse
-from experiments.simulate import package_version
+from experiments.simulate import DEFAULT_WINDOW, package_version
 from experiments.store import RunStore
 from model.metrics import HEADLINE
 
@@ -53,12 +55,8 @@ OPTIONS = {
     "community": Option(None, str, "community (default: that of scenarios/config.yaml)"),
     "replications": Option(30, int, "runs per scenario", minimum=1),
     "first_seed": Option(0, int, "seed of the first replication; the others follow", minimum=0),
-    "window": Option(12, int, "months at the end of a run averaged into its outcome", minimum=1),
-    "launcher": Option("joblib", str, "where runs execute", choices=engine.LAUNCHERS),
-    "n_jobs": Option(-1, int, "parallel runs (joblib; CPUs of a private Ray instance); -1: all cores"),
-    "ray_address": Option(None, str, "Ray cluster to join (launcher=ray); null: Ray on this machine"),
-    "out": Option(None, str, "job directory (default outputs/compare/<time>); the same out resumes"),
-    "progress": Option(True, bool, "show a progress bar"),
+    "window": Option(DEFAULT_WINDOW, int, "months at the end of a run averaged into its outcome", minimum=1),
+    **launch_options("compare"),
 }
 RESERVED = {"seed": "replications use first_seed, first_seed+1, ...; set first_seed",
             "scenario": "list the scenarios with scenarios=[a,b]"}
@@ -110,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     ts = load_timeseries(store, ok)
     io.write_parquet(ts, out / "timeseries.parquet")
     if ok:
-        values = stats.run_values(ts, by=["scenario", "seed"], window=opts["window"])
-        summary = stats.compare(values, order=names)
+        summary = stats.summarise(stats.run_outcomes(ts, ["scenario", "seed"], opts["window"]), names)
     else:
         summary = pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
     io.write_parquet(summary, out / "summary.parquet")
@@ -142,11 +139,11 @@ def print_summary(summary: pd.DataFrame, names: list[str], manifest: dict) -> No
     out = console()
     out.print(f"{manifest['community']} community, {manifest['replications']} runs per scenario of "
               f"{manifest['steps']} months; a run's value: {manifest['statistic']}.\n"
-              f"mean with 95% CI; diff: difference to {names[0]} with Welch's 95% CI; d: Cohen's d.",
+              f"mean with 95% CI; diff: difference to {names[0]} with Welch's 95% CI; g: Hedges' g.",
               highlight=False)
     table = Table(box=box.SIMPLE_HEAD)
     for col, just in (("metric", "left"), ("scenario", "left"), ("mean [95% CI]", "right"),
-                      ("diff [95% CI]", "right"), ("d", "right"), ("n", "right")):
+                      ("diff [95% CI]", "right"), ("g", "right"), ("n", "right")):
         table.add_column(col, justify=just, no_wrap=True)
     rows = summary.set_index(["metric", "scenario"])
     for m in HEADLINE:
@@ -155,9 +152,9 @@ def print_summary(summary: pd.DataFrame, names: list[str], manifest: dict) -> No
                 continue
             r = rows.loc[(m, name)]
             diff = "" if k == 0 else f"{fmt(r['diff'])} [{fmt(r['diff_ci_low'])}, {fmt(r['diff_ci_high'])}]"
-            d = "" if k == 0 else fmt(r["effect_size"])
+            g = "" if k == 0 else fmt(r["hedges_g"])
             table.add_row(m if k == 0 else "", name, f"{fmt(r['mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
-                          diff, d, str(int(r["n"])), end_section=k == len(names) - 1)
+                          diff, g, str(int(r["n"])), end_section=k == len(names) - 1)
     out.print(table)
 
 

@@ -1,5 +1,6 @@
-"""Plumbing shared by the job entry points (``compare``, ``sensitivity``): job directories,
-validated configs, starting and closing a job, printing failures and numbers."""
+"""What every job shares (``compare``, ``sensitivity``, ``calibrate``, Hydra sweeps): job directories,
+launcher options, validated configs, the one manifest writer, starting and closing a job through
+the runner (:mod:`experiments.engine`), the one failure report, printing numbers."""
 
 from __future__ import annotations
 
@@ -11,8 +12,23 @@ import pandas as pd
 
 import scenarios
 from experiments import cli, engine, io
+from experiments.options import Option
 from model import config as config_mod
 from model.params import ConfigError
+
+
+def launch_options(kind: str) -> dict[str, Option]:
+    """The options every job entry point takes: where its runs execute, its job directory, progress."""
+    return {
+        "launcher": Option("joblib", str, "where runs execute", choices=engine.LAUNCHERS),
+        "n_jobs": Option(-1, int, "parallel runs (joblib; CPUs of a private Ray instance; tasks of a submitit job); "
+                         "-1: all cores"),
+        "ray_address": Option(None, str, "Ray cluster to join (launcher=ray); null: Ray on this machine"),
+        "partition": Option(None, str, "SLURM partition (launcher=submitit_slurm); null: the cluster's default"),
+        "timeout_min": Option(60, int, "minutes each submitit task may run", minimum=1),
+        "out": Option(None, str, f"job directory (default outputs/{kind}/<time>); the same out resumes"),
+        "progress": Option(True, bool, "show a progress bar"),
+    }
 
 
 def new_job_dir(kind: str) -> Path:
@@ -33,7 +49,10 @@ def resolved_config(scenario: str | None, community: str | None, overrides: list
         cli.fail(str(exc))
     except Exception as exc:  # Hydra/OmegaConf composition errors: one line
         cli.fail(cli._first_line(exc))
-    return config_mod.to_dict(cli.model_config(data))
+    try:
+        return config_mod.to_dict(engine.validated(data))
+    except ConfigError as exc:
+        cli.fail(str(exc))
 
 
 def check_scenario(name: str, what: str = "scenario") -> None:
@@ -48,14 +67,24 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def write_manifest(out: Path, manifest: dict, **changes) -> dict:
+    """The one manifest writer: update ``manifest`` with ``changes`` and write ``<out>/manifest.json``
+    atomically. Every job records at least kind, scenarios, community, seeds, steps, window,
+    version, command, status."""
+    manifest.update(changes)
+    io.write_json(manifest, Path(out) / "manifest.json")
+    return manifest
+
+
 def start(out: Path, manifest: dict, specs, store, opts: dict, message: str) -> dict:
     """Start a job: write its manifest (``status: running``), say ``message`` on stderr, then run
     every spec through the engine with the job's launcher options; returns key → outcome."""
-    manifest.update(status="running", started=now())
-    io.write_json(manifest, out / "manifest.json")
+    write_manifest(out, manifest, status="running", started=now())
     print(message, file=sys.stderr)
+    submitit = {"timeout_min": opts["timeout_min"], **({"slurm_partition": opts["partition"]}
+                                                          if opts["partition"] else {})}
     return engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
-                          ray_address=opts["ray_address"], progress=opts["progress"])
+                          ray_address=opts["ray_address"], submitit=submitit, progress=opts["progress"])
 
 
 def finish(out: Path, manifest: dict, specs, outcomes: dict, store, labels: tuple[str, ...]) -> tuple[list[dict], dict]:
@@ -79,9 +108,8 @@ def finish(out: Path, manifest: dict, specs, outcomes: dict, store, labels: tupl
     else:
         (out / "failures.json").unlink(missing_ok=True)
     counts = {st: sum(o.status == st for o in outcomes.values()) for st in ("done", "cached", "failed")}
-    manifest.update(status="failed" if failures else "complete", finished=now(),
-                    failed=[f["key"] for f in failures], counts=counts)
-    io.write_json(manifest, out / "manifest.json")
+    write_manifest(out, manifest, status="failed" if failures else "complete", finished=now(),
+                   failed=[f["key"] for f in failures], counts=counts)
     return failures, counts
 
 
@@ -93,15 +121,18 @@ def close(out: Path, store, failures: list[dict], counts: dict) -> int:
     return 1 if failures else 0
 
 
-def report_failures(failures: list[dict], out: Path) -> None:
-    """List failed runs on stderr (key, labels, one-line error)."""
+def report_failures(failures: list[dict], out: Path, file=None) -> None:
+    """The one failure report: the failed runs on stderr (key or job, labels, one-line error)."""
     if not failures:
         return
+    file = file or sys.stderr
     print(f"{len(failures)} runs failed (list: {out / 'failures.json'}; tracebacks and configs: "
-          f"{out / 'runs'}/<key>.failed.json):", file=sys.stderr)
+          f"{out / 'runs'}/<key>.failed.json):", file=file)
     for f in failures:
-        label = " ".join(f"{k}={f[k]}" for k in ("scenario", "sample", "seed") if k in f)
-        print(f"  {f['key']}  {label}  {f['error']}", file=sys.stderr)
+        label = " ".join(f"{k}={f[k]}" for k in ("scenario", "arm", "sample", "seed") if k in f)
+        if "overrides" in f:
+            label = f"job {f.get('job', f.get('dir'))}: {' '.join(f['overrides'])}"
+        print(f"  {f.get('key', '')}  {label}  {f.get('error', '')}", file=file)
 
 
 def fmt(v: float) -> str:

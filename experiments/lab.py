@@ -109,6 +109,9 @@ def _main(cfg: DictConfig) -> None:
 
 
 def main() -> None:
+    cli.hydra_help(sys.argv[1:], "experiments.lab", compose() if any(a in ("-h", "--help") for a in sys.argv) else {},
+                   lab.LabConfig, {}, [ln.strip() for ln in __doc__.split("Usage::")[1].split("\n\n")[1].splitlines()
+                                       if ln.strip()])
     precompose(sys.argv[1:])
     _main()
 

@@ -3,7 +3,7 @@
 Usage::
 
     python -m experiments.lab_validation            # 20 sessions per game
-    python -m experiments.lab_validation --sessions 50
+    python -m experiments.lab_validation sessions=50
 
 Plays each game of :data:`GAMES` (the default design of ``scenarios/lab/config.yaml`` with a
 few changes) over sessions with seeds 0…N−1 and prints the mean contribution share per round,
@@ -12,8 +12,6 @@ then the figures the tests check (``tests/test_lab.py``) next to the published f
 """
 
 from __future__ import annotations
-
-import argparse
 
 import numpy as np
 
@@ -67,13 +65,15 @@ def report(results: dict[str, np.ndarray]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=20, help="sessions per game (seeds 0…N−1)")
-    args = parser.parse_args()
-    if args.sessions < 2:
-        parser.error("--sessions must be at least 2")
-    print(report(measure(args.sessions)))
+def main(argv: list[str] | None = None) -> None:
+    import sys
+
+    from experiments.options import Option, parse
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    options = {"sessions": Option(20, int, "sessions per game (seeds 0…N−1)", minimum=2)}
+    opts, _ = parse(argv, options, "experiments.lab_validation", overrides=False)
+    print(report(measure(opts["sessions"])))
 
 
 if __name__ == "__main__":

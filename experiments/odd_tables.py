@@ -3,7 +3,7 @@
 Usage::
 
     python -m experiments.odd_tables            # (re)write docs/odd_tables.md
-    python -m experiments.odd_tables --check    # exit 1 if the committed file is out of date
+    python -m experiments.odd_tables check=true  # exit 1 if the committed file is out of date
 
 The file holds, all generated:
 
@@ -19,7 +19,6 @@ The file holds, all generated:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -179,21 +178,25 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.odd_tables", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the committed file is out of date")
-    parser.add_argument("--output", type=Path, default=OUTPUT)
-    args = parser.parse_args(argv)
+    """Write (or check) the parameter tables; return the exit code."""
+    from experiments.options import Option, parse
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    options = {"check": Option(False, bool, "exit 1 if the committed file is out of date, write nothing"),
+               "output": Option(str(OUTPUT), str, "the file to write")}
+    opts, _ = parse(argv, options, "experiments.odd_tables", overrides=False)
+    output = Path(opts["output"])
     text = render()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    if opts["check"]:
+        current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != text:
-            print(f"{args.output} is out of date: run python -m experiments.odd_tables", file=sys.stderr)
+            print(f"{output} is out of date: run python -m experiments.odd_tables", file=sys.stderr)
             return 1
-        print(f"{args.output} is up to date")
+        print(f"{output} is up to date")
         return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {output}")
     return 0
 
 

@@ -1,11 +1,14 @@
-"""Command-line options of the job entry points (``compare``, ``sensitivity``), in Hydra's syntax.
+"""The one command-line parser of every entry point but the Hydra apps, in Hydra's override grammar.
 
-``key=value`` arguments are parsed with Hydra's override parser, so lists, quoting and
-numbers read as in ``experiments.run``: ``scenarios=[top_down,co_creation] replications=50``.
-Keys the entry point declares are its options; every other ``key=value`` is a model config
-override passed to the scenario catalogue (``steps=60``, ``community.buildings=4``,
-``consultation.adoption_rate=0.5``), checked there against the schema. A bad option ends the
-job before it starts with one line naming the key and what is allowed (exit code 2).
+``compare``, ``sensitivity``, ``calibrate``, ``collect``, ``benchmark``, ``odd_tables``,
+``lab_validation``, ``benchmarks/experiments_scale.py`` and ``analysis.report`` take
+``key=value`` arguments parsed with Hydra's override parser, so lists, quoting and numbers read
+as in ``experiments.run`` (a Hydra app): ``scenarios=[top_down,co_creation] replications=50``.
+Keys the entry point declares are its options; for a job entry point every other ``key=value``
+is a model config override passed to the scenario catalogue (``steps=60``,
+``community.buildings=4``), checked there against the schema; for the others it is an error.
+``--help`` lists the keys. A bad option ends the job before it starts with one line naming the
+key and what is allowed (exit code 2).
 """
 
 from __future__ import annotations
@@ -54,11 +57,13 @@ def _convert(key: str, value: Any, opt: Option) -> Any:
 
 
 def parse(argv: list[str], options: dict[str, Option], prog: str, reserved: dict[str, str] | None = None,
-          ) -> tuple[dict[str, Any], list[str]]:
+          overrides: bool = True) -> tuple[dict[str, Any], list[str]]:
     """Split ``argv`` into the entry point's options (typed, defaults filled) and model overrides.
 
     Args:
         reserved: model keys the entry point sets itself → the one-line reason (e.g. ``seed``).
+        overrides: whether the entry point takes model config overrides (else any other key is
+            an error).
 
     Exits with code 2 and one line on a malformed argument or a bad option value;
     ``--help``/``-h`` prints the options and exits 0.
@@ -66,7 +71,7 @@ def parse(argv: list[str], options: dict[str, Option], prog: str, reserved: dict
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     if any(a in ("-h", "--help") for a in argv):
-        print(usage(options, prog))
+        print(usage(options, prog, overrides))
         raise SystemExit(0)
     for a in argv:
         if a.startswith("-") or "=" not in a:
@@ -76,29 +81,32 @@ def parse(argv: list[str], options: dict[str, Option], prog: str, reserved: dict
     except Exception as exc:
         cli.fail(str(exc).strip().splitlines()[0])
     values = {k: o.default for k, o in options.items()}
-    overrides = []
+    extra = []
     for o in parsed:
         key = o.key_or_group
         if key in options:
             if o.is_sweep_override():
                 cli.fail(f"{key}: sweeps (a,b or range()) are for experiments.run -m; use a list [a,b]")
             values[key] = _convert(key, o.value(), options[key])
+        elif not overrides:
+            cli.fail(f"{key} is not an option; allowed: {', '.join(options)}")
         elif reserved and key.lstrip("+~") in reserved:
             cli.fail(f"{key} cannot be set here: {reserved[key.lstrip('+~')]}")
         else:
             if o.is_sweep_override():
                 cli.fail(f"{key}: sweeps (a,b or range()) are for experiments.run -m")
-            overrides.append(o.input_line)
-    return values, overrides
+            extra.append(o.input_line)
+    return values, extra
 
 
-def usage(options: dict[str, Option], prog: str) -> str:
-    lines = [f"usage: python -m {prog} [option=value ...] [model.key=value ...]", "", "options:"]
+def usage(options: dict[str, Option], prog: str, overrides: bool = True) -> str:
+    run = f"python {prog}" if prog.endswith(".py") else f"python -m {prog}"
+    lines = [f"usage: {run} [option=value ...]" + (" [model.key=value ...]" if overrides else ""), "", "options:"]
     for k, o in options.items():
         extra = f" (one of: {', '.join(o.choices)})" if o.choices else ""
         lines.append(f"  {k}={_show(o.default)}".ljust(36) + f" {o.help}{extra}")
-    lines.append("")
-    lines.append("Any other key=value is a model config override, e.g. steps=60 community.buildings=4.")
+    if overrides:
+        lines += ["", "Any other key=value is a model config override, e.g. steps=60 community.buildings=4."]
     return "\n".join(lines)
 
 

@@ -103,36 +103,76 @@ def measure(model) -> dict[str, Any]:
     return out
 
 
+MEASURE = "experiments.patterns:measure"
+"""The measure every calibration run keeps with its time series in the run store."""
+
+
+def arm_config(arm: Arm, overrides: Sequence[str] = ()) -> dict:
+    """The model config (nested dict) of an arm: its scenario and community composed with
+    ``overrides`` (Hydra syntax, applied to every arm), then the arm's own overrides and steps."""
+    import scenarios
+    from model import config as config_mod
+
+    data = scenarios.compose_dict(arm.scenario, arm.community, list(overrides))
+    for key, value in arm.overrides:
+        config_mod.set_dotted(data, key, value)
+    data["steps"] = arm.steps
+    return data
+
+
 def run_arm(arm: Arm, seed: int) -> dict[str, Any]:
-    """Run one arm with one seed and return its measures."""
-    from model.community import CommunityModel
+    """Run one arm with one seed in this process and return its measures."""
+    from experiments import engine, simulate
 
-    model = CommunityModel(scenario_name=arm.scenario, community=arm.community, rng=seed, **dict(arm.overrides))
-    for _ in range(arm.steps):
-        model.step()
-    return measure(model)
+    return measure(simulate.run_model(engine.validated(arm_config(arm)), seed=seed))
 
 
-def replicate(arms: dict[str, Arm], seeds: Sequence[int], n_jobs: int = 2,
-              progress: bool = False) -> dict[str, list[dict[str, Any]]]:
-    """Run every arm with every seed (in parallel with joblib); measures by arm, in seed order.
+def arm_specs(arms: dict[str, Arm], seeds: Sequence[int], overrides: Sequence[str] = ()) -> list:
+    """The runs of every arm with every seed (:class:`experiments.engine.RunSpec`, label ``arm``),
+    each keeping its measures (:data:`MEASURE`)."""
+    from experiments import engine
 
-    Results do not depend on ``n_jobs``: each run is seeded by its own seed only.
-    """
-    from joblib import Parallel, delayed
+    specs = []
+    for name, arm in arms.items():
+        data = arm_config(arm, overrides)
+        specs += [engine.make_spec(data, seed, measure=MEASURE, arm=name, scenario=arm.scenario) for seed in seeds]
+    return specs
 
-    jobs = [(name, seed) for name in arms for seed in seeds]
-    if progress:
-        from tqdm import tqdm
 
-        jobs_iter: Iterable = tqdm(jobs, desc="runs", unit="run")
-    else:
-        jobs_iter = jobs
-    results = Parallel(n_jobs=n_jobs)(delayed(run_arm)(arms[name], seed) for name, seed in jobs_iter)
-    out: dict[str, list[dict[str, Any]]] = {name: [] for name in arms}
-    for (name, _), res in zip(jobs, results):
-        out[name].append(res)
+def measures(specs: Sequence, store) -> dict[str, list[dict[str, Any]]]:
+    """The stored measures of finished runs by arm, in the order of ``specs`` (seed order)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for s in specs:
+        out.setdefault(s.labels["arm"], [])
+        if store.has(s.key):
+            out[s.labels["arm"]].append(store.record(s.key)["measures"])
     return out
+
+
+def replicate(arms: dict[str, Arm], seeds: Sequence[int], n_jobs: int = 2, progress: bool = False, *,
+              store=None, launcher: str = "joblib", overrides: Sequence[str] = ()) -> dict[str, list[dict[str, Any]]]:
+    """Run every arm with every seed through the experiment runner; measures by arm, in seed order.
+
+    Args:
+        store: a :class:`~experiments.store.RunStore` to keep (and resume) the runs in; None: a
+            temporary one, deleted afterwards.
+        overrides: model config overrides (Hydra syntax) applied to every arm.
+
+    Results do not depend on ``n_jobs`` or the launcher: each run is seeded by its own seed only.
+    """
+    import tempfile
+
+    from experiments import engine
+    from experiments.store import RunStore
+
+    specs = arm_specs(arms, seeds, overrides)
+    if store is not None:
+        engine.execute(specs, store, launcher=launcher, n_jobs=n_jobs, progress=progress)
+        return measures(specs, store)
+    with tempfile.TemporaryDirectory(prefix="cogov-patterns-") as tmp:
+        store = RunStore(tmp)
+        engine.execute(specs, store, launcher=launcher, n_jobs=n_jobs, progress=progress)
+        return measures(specs, store)
 
 
 # --------------------------------------------------------------------------- criteria

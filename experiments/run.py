@@ -11,7 +11,8 @@ Usage::
     python -m experiments.run -m ... hydra/launcher=submitit_slurm  # a SLURM cluster
 
 A single run writes into Hydra's output directory: ``timeseries.parquet`` (one row per
-step), ``summary.json`` (final values, means over the last 12 steps, seed, scenario, version)
+step), ``summary.json`` (final values, means over the last ``window`` months with the
+``window``, seed, scenario, version)
 and the resolved config (``.hydra/config.yaml``). Prints the headline metrics and, last,
 ``results: <output dir>``.
 
@@ -64,7 +65,6 @@ def execute_sweep_job(cfg_dict: dict, out_dir: Path, sweep_dir: Path, job: int, 
     the job directory. A run that raises is recorded, not raised, so the sweep goes on."""
     from experiments import engine, sweep
     from experiments.store import RunStore, run_key
-    from model import config as config_mod
     from model.params import ConfigError
 
     store = RunStore(sweep_dir / "runs")
@@ -72,13 +72,13 @@ def execute_sweep_job(cfg_dict: dict, out_dir: Path, sweep_dir: Path, job: int, 
     seed = int(data.get("seed", 0))
     ident = {"job": job, "overrides": overrides}
     try:
-        cfg = config_mod.from_dict(data)
+        cfg = engine.validated(data)  # once: make_spec reuses it
     except ConfigError as exc:  # a value out of range in this job of the sweep
         key = run_key(data, seed)
         store.save_failure(key, exc, {"config": data, "seed": seed, "labels": ident})
         outcome_status, error = "failed", f"ConfigError: {exc}"
     else:
-        spec = engine.make_spec(config_mod.to_dict(cfg), cfg.seed, scenario=cfg.info.scenario,
+        spec = engine.make_spec(data, seed, scenario=cfg.info.scenario,
                                 community=cfg.info.community, **ident)
         key = spec.key
         outcome = engine.run_one(spec, str(store.root))
@@ -91,7 +91,7 @@ def execute_sweep_job(cfg_dict: dict, out_dir: Path, sweep_dir: Path, job: int, 
         ts_path = store.link_into(key, out_dir / "timeseries.parquet")
         import pandas as pd
 
-        summary = {"key": key, **ident, **summarise(pd.read_parquet(ts_path), cfg, cfg.seed)}
+        summary = {"key": key, **ident, **summarise(pd.read_parquet(ts_path), cfg, seed)}
         io.write_json(summary, out_dir / "summary.json")
         (out_dir / "failed.json").unlink(missing_ok=True)
     sweep.report_progress(sweep_dir, key, outcome_status)
@@ -118,6 +118,12 @@ def _main(cfg: DictConfig):
 
 def main() -> None:
     argv = sys.argv[1:]
+    if any(a in ("-h", "--help") for a in argv):
+        from model.config import ModelConfig
+
+        cli.hydra_help(argv, "experiments.run", scenarios.compose_dict(), ModelConfig,
+                       {g: scenarios.available(g) for g in ("scenario", "community")},
+                       [ln.strip() for ln in __doc__.split("Usage::")[1].split("\n\n")[1].splitlines() if ln.strip()])
     cli.precheck(argv, {"scenario": "", "community": ""})
     objective.check_argv(argv)
     cli.precompose(argv)

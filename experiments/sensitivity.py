@@ -55,9 +55,10 @@ import yaml
 
 import scenarios
 from experiments import cli, engine, io
-from experiments.jobs import check_scenario, close, console, finish, fmt, new_job_dir, resolved_config, start
+from experiments.jobs import (check_scenario, close, console, finish, fmt, launch_options, new_job_dir,
+                             resolved_config, start)
 from experiments.options import Option, command_line, parse
-from experiments.simulate import package_version
+from experiments.simulate import DEFAULT_WINDOW, package_version
 from experiments.store import RunStore
 from model import config as config_mod
 from model.config import ModelConfig
@@ -82,11 +83,7 @@ OPTIONS = {
                      minimum=1),
     "levels": Option(4, int, "Morris: grid levels", minimum=2),
     "sampler_seed": Option(0, int, "seed of the sampler and of the bootstrap confidence intervals", minimum=0),
-    "launcher": Option("joblib", str, "where runs execute", choices=engine.LAUNCHERS),
-    "n_jobs": Option(-1, int, "parallel runs (joblib; CPUs of a private Ray instance); -1: all cores"),
-    "ray_address": Option(None, str, "Ray cluster to join (launcher=ray); null: Ray on this machine"),
-    "out": Option(None, str, "job directory (default outputs/sensitivity/<time>); the same out resumes"),
-    "progress": Option(True, bool, "show a progress bar"),
+    **launch_options("sensitivity"),
 }
 RESERVED = {"seed": "samples use first_seed, first_seed+1, ...; set first_seed"}
 RANGE_KEYS = {"scenario", "community", "steps", "window", "replications", "samples", "metrics", "parameters"}
@@ -186,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     community = opts["community"] or ranges.get("community")
     n = opts["samples"] or int(ranges.get("samples", 64))
     replications = opts["replications"] or int(ranges.get("replications", 1))
-    window = opts["window"] or int(ranges.get("window", 12))
+    window = opts["window"] or int(ranges.get("window", DEFAULT_WINDOW))
     pre = [f"steps={int(ranges['steps'])}"] if "steps" in ranges else []
     base = resolved_config(scenario, community, pre + overrides)
     metrics = [str(m) for m in ranges["metrics"]]
@@ -207,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             value = round(value) if isinstance(schema[key], int) else float(value)
             config_mod.set_dotted(data, key, value)
         try:
-            config_mod.from_dict(data)
+            engine.validated(data)  # once per sample: make_spec reuses it for every seed
         except ConfigError as exc:
             cli.fail(f"sample {i}: {exc}")
         configs.append(data)

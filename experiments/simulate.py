@@ -10,6 +10,10 @@ import pandas as pd
 from model.community import CommunityModel
 from model.metrics import HEADLINE
 
+DEFAULT_WINDOW = 12
+"""Months at the end of a run averaged into its outcome when a job does not set ``window``
+(every job records the window it used in its manifest; reports read it from there)."""
+
 
 def package_version() -> str:
     """The installed cogov version ("unknown" when run from a source tree that is not installed)."""
@@ -19,19 +23,23 @@ def package_version() -> str:
         return "unknown"
 
 
-def simulate(cfg, seed: int | None = None, steps: int | None = None) -> pd.DataFrame:
-    """Run a model built from ``cfg`` for ``steps`` months (default ``cfg.steps``) with ``seed``
-    (default ``cfg.seed``); return its time series, one row per step including step 0."""
-    seed = cfg.seed if seed is None else seed
-    steps = cfg.steps if steps is None else steps
-    model = CommunityModel(config=cfg, rng=seed)
-    for _ in range(steps):
+def run_model(cfg, seed: int | None = None, steps: int | None = None) -> CommunityModel:
+    """Build a model from ``cfg`` with ``seed`` (default ``cfg.seed``) and run it for ``steps``
+    months (default ``cfg.steps``); return the finished model."""
+    model = CommunityModel(config=cfg, rng=cfg.seed if seed is None else seed)
+    for _ in range(cfg.steps if steps is None else steps):
         model.step()
-    return model.timeseries()
+    return model
 
 
-def summarise(ts: pd.DataFrame, cfg, seed: int, window: int = 12) -> dict:
-    """Final values and means over the last ``window`` steps, plus the run's identity."""
+def simulate(cfg, seed: int | None = None, steps: int | None = None) -> pd.DataFrame:
+    """The time series of :func:`run_model`, one row per step including step 0."""
+    return run_model(cfg, seed, steps).timeseries()
+
+
+def summarise(ts: pd.DataFrame, cfg, seed: int, window: int = DEFAULT_WINDOW) -> dict:
+    """Final values (``final``) and means over the last ``window`` months (``window_mean``,
+    NaN months skipped; ``window`` recorded), plus the run's identity."""
     tail = ts.iloc[-window:]
 
     def clean(x):
@@ -46,13 +54,14 @@ def summarise(ts: pd.DataFrame, cfg, seed: int, window: int = 12) -> dict:
         "steps": int(ts["step"].iloc[-1]),
         "version": package_version(),
         "final": {m: clean(ts[m].iloc[-1]) for m in metrics},
-        f"mean_last_{window}": {m: clean(tail[m].mean()) for m in metrics},
+        "window": int(window),
+        "window_mean": {m: clean(tail[m].mean()) for m in metrics},
     }
 
 
-def headline_table(summary: dict, window: int = 12) -> str:
-    """A short plain-text table of the headline metrics of a summary."""
-    mean = summary[f"mean_last_{window}"]
+def headline_table(summary: dict) -> str:
+    """A short plain-text table of the headline metrics of a summary (:func:`summarise`)."""
+    mean, window = summary["window_mean"], summary["window"]
     lines = [f"{summary['scenario']} / {summary['community']}, seed {summary['seed']}, {summary['steps']} months",
              f"{'metric':<28}{'final':>14}{f'mean last {window}':>16}"]
     for m in HEADLINE:

@@ -3,8 +3,9 @@
 Layout of a store directory (``<job dir>/runs/``)::
 
     <key>.parquet       a finished run: its time series (one row per step), with the run's
-                        record (config, seed, labels, version, seconds) as JSON in the
-                        parquet schema metadata under ``cogov``
+                        record (config, seed, labels, version, seconds, and ``measures`` when
+                        the run kept a measure of the model) as JSON in the parquet schema
+                        metadata under ``cogov``
     <key>.failed.json   a run that raised: error, traceback, config, seed, labels
     .<name>.*.tmp       a file being written (ignored; left behind only by a killed writer)
 
@@ -47,9 +48,11 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def run_key(config: dict, seed: int) -> str:
-    """The store key of a run: ``<config hash>-<seed>``."""
-    return f"{config_hash(config)}-{int(seed)}"
+def run_key(config: dict, seed: int, measure: str | None = None) -> str:
+    """The store key of a run: ``<config hash>-<seed>``; a run that also keeps a measure of the
+    model (``measure``, ``module:function``) hashes its name with the config."""
+    data = config if measure is None else {**config, "__measure__": measure}
+    return f"{config_hash(data)}-{int(seed)}"
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,18 @@
 runs in the process that launches the sweep, whatever the launcher (basic, joblib, Ray,
 submitit):
 
-* at the start it writes ``<sweep dir>/manifest.json`` (kind ``sweep``; the swept parameters
-  and their values; the command that reproduces — and resumes — the sweep) and starts a
-  progress bar (runs done, rate, time left), fed by one line per finished job appended to
+* at the start it writes ``<sweep dir>/manifest.json`` with the jobs' one manifest writer
+  (:func:`experiments.jobs.write_manifest`; kind ``sweep``; the swept parameters and their
+  values; the number of runs: the grid's size, a sweeper's ``hydra.sweeper.n_trials`` when it
+  declares one, else unknown (``null``) — e.g. Optuna's ``interval()``; the command that
+  reproduces — and resumes — the sweep) and starts the runner's progress bar
+  (:func:`experiments.engine.progress_bar`), fed by one line per finished job appended to
   ``<sweep dir>/.progress`` by the jobs (wherever they run, on a shared file system);
 * at the end it merges the job directories into ``<sweep dir>/sweep.parquet``
   (:func:`experiments.collect.collect`), prints the failed runs and tells
-  ``experiments.run`` to exit with code 1 if there were any.
+  ``experiments.run`` to exit with code 1 if there were any. A sweep whose jobs wrote no
+  progress line ran a task of its own (not ``experiments.run``'s): nothing is collected and
+  nothing is reported as interrupted.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from experiments import io, jobs
+from experiments import jobs
 
 LAST: dict[str, Any] = {}
 """Outcome of the last sweep launched from this process (``failed``: list of failure records)."""
@@ -56,10 +61,10 @@ class _ProgressWatcher(threading.Thread):
 
     def __init__(self, path: Path, total: int | None) -> None:
         super().__init__(daemon=True)
-        from tqdm.auto import tqdm
+        from experiments.engine import progress_bar
 
         self.path, self.start_lines = path, _lines(path)
-        self.bar = tqdm(total=total, desc="sweep", unit="run", mininterval=0.5, smoothing=0.05, dynamic_ncols=True)
+        self.bar = progress_bar(total, desc="sweep")
         self.stopped = threading.Event()
 
     def poll(self) -> None:
@@ -78,15 +83,29 @@ class _ProgressWatcher(threading.Thread):
         self.bar.close()
 
 
-def sweep_overrides(task_overrides: list[str]) -> dict[str, list]:
-    """The swept keys of a multirun's overrides and their values, in command-line order."""
+def sweep_overrides(task_overrides: list[str]) -> dict[str, list | str]:
+    """The swept keys of a multirun's overrides and their values, in command-line order: a list
+    for a grid (``a,b``, ``range()``, ``choice()``), the override's text for a sweep a sweeper
+    samples (``interval(0,1)``)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    out: dict[str, list] = {}
+    out: dict[str, list | str] = {}
     for o in OverridesParser.create().parse_overrides(list(task_overrides)):
         if o.is_sweep_override():
-            out[o.key_or_group.lstrip("+~")] = list(o.sweep_iterator())
+            key = o.key_or_group.lstrip("+~")
+            out[key] = list(o.sweep_iterator()) if o.is_discrete_sweep() else o.input_line.split("=", 1)[1]
     return out
+
+
+def total_runs(config: DictConfig, swept: dict[str, list | str]) -> int | None:
+    """Runs of a multirun: the sweeper's ``n_trials`` when it declares one (Optuna), else the size
+    of the grid of discrete sweeps; None (unknown) for a sampled sweep without ``n_trials``."""
+    trials = OmegaConf.select(config, "hydra.sweeper.n_trials", default=None)
+    if trials is not None:
+        return int(trials)
+    if any(not isinstance(v, list) for v in swept.values()):
+        return None
+    return math.prod(len(v) for v in swept.values()) if swept else 1
 
 
 def _value(config: DictConfig, key: str):
@@ -118,7 +137,7 @@ def describe(config: DictConfig) -> dict:
     sweep_dir = str(config.hydra.sweep.dir)
 
     def values(key: str, fallback: str) -> list:
-        return list(swept[key]) if key in swept else [_value(config, fallback)]
+        return list(swept[key]) if isinstance(swept.get(key), list) else [_value(config, fallback)]
 
     names = [str(s) for s in values("scenario", "info.scenario")]
     descriptions = {s: scenario_description(s) for s in names}
@@ -128,7 +147,8 @@ def describe(config: DictConfig) -> dict:
     hydra_overrides = [o for o in config.hydra.overrides.hydra if not o.startswith("hydra.mode=")]
     if not any(o.startswith("hydra.sweep.dir=") for o in hydra_overrides):
         hydra_overrides.append(f"hydra.sweep.dir={sweep_dir}")
-    total = math.prod(len(v) for v in swept.values()) if swept else 1
+    from experiments.simulate import DEFAULT_WINDOW
+
     return {
         "kind": "sweep",
         "scenarios": names,
@@ -142,9 +162,10 @@ def describe(config: DictConfig) -> dict:
         "swept": swept,
         "overrides": task,
         "launcher": str(config.hydra.runtime.choices.get("hydra/launcher", "basic")),
-        "runs": total,
-        "window": 12,
-        "statistic": "sweep.parquet holds every step; summary.json of each job: means over the last 12 months",
+        "runs": total_runs(config, swept),
+        "window": DEFAULT_WINDOW,
+        "statistic": f"sweep.parquet holds every step; summary.json of each job: means over the last {DEFAULT_WINDOW} "
+                     "months",
     }
 
 
@@ -160,11 +181,9 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        manifest = describe(config)
-        manifest.update(status="running", started=jobs.now())
-        io.write_json(manifest, sweep_dir / "manifest.json")
+        manifest = jobs.write_manifest(sweep_dir, describe(config), status="running", started=jobs.now())
         LAST.clear()
-        LAST["sweep_dir"] = sweep_dir
+        LAST.update(sweep_dir=sweep_dir, progress_start=_lines(sweep_dir / PROGRESS))
         if self.progress:
             SweepCallback._watcher = _ProgressWatcher(sweep_dir / PROGRESS, manifest["runs"])
             SweepCallback._watcher.start()
@@ -176,6 +195,15 @@ class SweepCallback(Callback):
             SweepCallback._watcher.stop()
             SweepCallback._watcher = None
         sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
+        if _lines(sweep_dir / PROGRESS) == LAST.get("progress_start", 0):  # the jobs ran a task of their own
+            manifest_path = sweep_dir / "manifest.json"
+            if manifest_path.exists():
+                import json
+
+                jobs.write_manifest(sweep_dir, json.loads(manifest_path.read_text(encoding="utf-8")),
+                                    status="complete", finished=jobs.now(),
+                                    note="the jobs ran a task that writes no cogov results: nothing collected")
+            return
         result = collect.collect(sweep_dir)
         LAST.update(failed=result.failures, result=result)
         collect.report(result, file=sys.stderr)

@@ -34,7 +34,8 @@ SMALL = {"community.buildings": 2, "community.households_per_building": 60, "com
 """A two-building community of about 250 adults: runs in milliseconds."""
 
 
-def run(scenario: str, community: str, seed: int, steps: int, overrides: dict | None = None) -> tuple[pd.DataFrame, object]:
+def run(scenario: str, community: str, seed: int, steps: int,
+        overrides: dict | None = None) -> tuple[pd.DataFrame, object]:
     """One run's tidy time series (scenario, community, seed, step, metrics) and its config."""
     cfg = resolve_config(scenario, community, None, dict(overrides or {}))
     ts = simulate(cfg, seed=seed, steps=steps)
@@ -49,7 +50,7 @@ def _command(kind: str, **kw) -> str:
     return f"python tests/results_fixture.py {kind} {args}"
 
 
-def _base_manifest(kind, scenarios, cfgs, community, seeds, steps, overrides, command) -> dict:
+def _base_manifest(kind, scenarios, cfgs, community, seeds, steps, overrides, command, window) -> dict:
     return {
         "kind": kind,
         "scenarios": list(scenarios),
@@ -62,12 +63,13 @@ def _base_manifest(kind, scenarios, cfgs, community, seeds, steps, overrides, co
         "version": package_version(),
         "command": command,
         "overrides": dict(overrides or {}),
+        "window": window,
     }
 
 
 def build_compare(out: Path, scenarios=("top_down", "co_creation"), community: str = "default",
                   seeds=range(3), steps: int = 24, overrides: dict | None = SMALL,
-                  with_cost_in_summary: bool = False) -> Path:
+                  with_cost_in_summary: bool = False, window: int = 12) -> Path:
     """A compare job directory: timeseries.parquet, summary.parquet, manifest.json.
 
     ``summary.parquet`` leaves out the cost per completed project unless asked, so the report's
@@ -81,7 +83,7 @@ def build_compare(out: Path, scenarios=("top_down", "co_creation"), community: s
             ts, cfgs[s] = run(s, community, seed, steps, overrides)
             parts.append(ts)
     ts = pd.concat(parts, ignore_index=True)
-    outcomes = stats.run_outcomes(ts, ["scenario", "seed"])
+    outcomes = stats.run_outcomes(ts, ["scenario", "seed"], window)
     metrics = [c for c in outcomes.columns if c not in ("scenario", "seed")]
     if not with_cost_in_summary:
         metrics.remove(stats.COST_PER_PROJECT)
@@ -90,14 +92,14 @@ def build_compare(out: Path, scenarios=("top_down", "co_creation"), community: s
     io.write_parquet(summary, out / "summary.parquet")
     cmd = _command("compare", out=out, scenarios=",".join(scenarios), community=community,
                    seeds=len(seeds), steps=steps, small=bool(overrides))
-    io.write_json(_base_manifest("compare", scenarios, cfgs, community, seeds, steps, overrides, cmd),
+    io.write_json(_base_manifest("compare", scenarios, cfgs, community, seeds, steps, overrides, cmd, window),
                   out / "manifest.json")
     return out
 
 
 def build_sweep(out: Path, parameters: dict[str, list] | None = None, scenarios=("co_creation",),
                 community: str = "default", seeds=range(2), steps: int = 24,
-                overrides: dict | None = SMALL) -> Path:
+                overrides: dict | None = SMALL, window: int = 12) -> Path:
     """A sweep job directory: sweep.parquet (parameters as columns) and manifest.json."""
     out = Path(out)
     parameters = parameters or {"consultation.adoption_rate": [0.1, 0.5, 0.9], "disclosure.level": [0.0, 0.9]}
@@ -116,7 +118,7 @@ def build_sweep(out: Path, parameters: dict[str, list] | None = None, scenarios=
     table = pd.concat(parts, ignore_index=True)
     io.write_parquet(table, out / "sweep.parquet")
     cmd = _command("sweep", out=out, community=community, seeds=len(seeds), steps=steps)
-    manifest = _base_manifest("sweep", scenarios, cfgs, community, seeds, steps, overrides, cmd)
+    manifest = _base_manifest("sweep", scenarios, cfgs, community, seeds, steps, overrides, cmd, window)
     manifest["swept"] = {n: list(v) for n, v in parameters.items()}
     io.write_json(manifest, out / "manifest.json")
     return out
@@ -132,7 +134,7 @@ SENSITIVITY_METRICS = ("participation_rate", "trust_in_government", "satisfactio
 
 def build_sensitivity(out: Path, method: str = "sobol", samples: int = 8, scenario: str = "co_creation",
                       community: str = "default", seed: int = 0, steps: int = 24,
-                      overrides: dict | None = SMALL, problem: dict | None = None) -> Path:
+                      overrides: dict | None = SMALL, problem: dict | None = None, window: int = 12) -> Path:
     """A sensitivity job directory (Sobol or Morris via SALib): indices.parquet and manifest.json.
 
     Each sample point is one run with the same seed (common random numbers).
@@ -154,7 +156,7 @@ def build_sensitivity(out: Path, method: str = "sobol", samples: int = 8, scenar
     for row in X:
         values = dict(zip(problem["names"], (float(v) for v in row)))
         ts, cfg = run(scenario, community, seed, steps, {**(overrides or {}), **values})
-        o = stats.run_outcomes(ts, ["scenario", "seed"])
+        o = stats.run_outcomes(ts, ["scenario", "seed"], window)
         outcomes.append(o.iloc[0])
     Y = pd.DataFrame(outcomes)
     rows = []
@@ -164,7 +166,8 @@ def build_sensitivity(out: Path, method: str = "sobol", samples: int = 8, scenar
             S = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
             for k, name in enumerate(problem["names"]):
                 rows.append({"method": "sobol", "metric": metric, "parameter": name,
-                             "S1": S["S1"][k], "S1_conf": S["S1_conf"][k], "ST": S["ST"][k], "ST_conf": S["ST_conf"][k]})
+                             "S1": S["S1"][k], "S1_conf": S["S1_conf"][k], "ST": S["ST"][k],
+                             "ST_conf": S["ST_conf"][k]})
         else:
             S = morris_analyze.analyze(problem, X, y, num_levels=4, seed=seed)
             for k, name in enumerate(problem["names"]):
@@ -172,7 +175,8 @@ def build_sensitivity(out: Path, method: str = "sobol", samples: int = 8, scenar
                              "mu_star_conf": S["mu_star_conf"][k], "sigma": S["sigma"][k]})
     io.write_parquet(pd.DataFrame(rows), out / "indices.parquet")
     cmd = _command("sensitivity", out=out, method=method, samples=samples, steps=steps)
-    manifest = _base_manifest("sensitivity", [scenario], {scenario: cfg}, community, [seed], steps, overrides, cmd)
+    manifest = _base_manifest("sensitivity", [scenario], {scenario: cfg}, community, [seed], steps, overrides, cmd,
+                              window)
     manifest.update({"method": method, "samples": samples, "runs": len(X),
                      "parameters": dict(zip(problem["names"], problem["bounds"])),
                      "metrics": list(SENSITIVITY_METRICS)})

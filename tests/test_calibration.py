@@ -8,6 +8,8 @@ range: the pattern holds in nine replications out of ten, not only on average.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -36,24 +38,55 @@ def test_replications_do_not_depend_on_the_number_of_jobs():
     one = patterns.replicate(arms, [3, 4], n_jobs=1)
     two = patterns.replicate(arms, [3, 4], n_jobs=2)
     assert one == two
+    assert one["short"][1] == patterns.run_arm(arms["short"], 4), "the runner's measures are those of a direct run"
 
 
-def test_calibrate_cli_prints_one_row_per_criterion_and_exits_by_the_result(tmp_path):
-    out = tmp_path / "cal.parquet"
-    r = run_cli("experiments.calibrate", "--seeds", "2", "--out", str(out))
-    lines = r.stdout.splitlines()
-    rows = [ln for ln in lines if ln[:4].strip() in {c.key for c in patterns.CRITERIA}]
-    assert len(rows) == len(patterns.CRITERIA), r.stdout
-    failed = [ln for ln in rows if ln.rstrip().endswith("FAIL")]
-    assert r.returncode == (1 if failed else 0), r.stdout + r.stderr
-    assert "indicative only" in r.stdout
+def _table_rows(stdout: str) -> dict[str, str]:
+    keys = {c.key for c in patterns.CRITERIA}
+    return {ln[:4].strip(): ln for ln in stdout.splitlines() if ln[:4].strip() in keys}
+
+
+def test_calibrate_fails_with_exit_1_when_an_override_breaks_a_criterion(tmp_path):
+    """Without incentives the co-creation arm loses ~60% of its volunteers a year: criterion 3b
+    (10-30% with community coins) must FAIL, and the job exit with code 1."""
+    r = run_cli("experiments.calibrate", "criteria=[3b]", "replications=2", "incentives.enabled=false",
+                "launcher=serial", "progress=false", f"out={tmp_path / 'cal'}")
+    rows = _table_rows(r.stdout)
+    assert list(rows) == ["3b"], r.stdout + r.stderr
+    assert rows["3b"].rstrip().endswith("FAIL") and r.returncode == 1, r.stdout + r.stderr
+    assert "0/1 criteria pass" in r.stdout and "indicative only" in r.stdout
+
+
+def test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes(tmp_path):
+    """2d (satisfaction co-creation minus top-down >= 0.25; about +0.5 in the model) passes; the
+    per-replication values are written, and a second run takes every run from the store."""
     import pandas as pd
 
-    frame = pd.read_parquet(out)
-    assert set(frame["criterion"]) == {c.key for c in patterns.CRITERIA} and len(frame) == 2 * len(patterns.CRITERIA)
+    out = tmp_path / "cal"
+    args = ["criteria=[2d]", "replications=2", "launcher=serial", "progress=false", f"out={out}"]
+    r = run_cli("experiments.calibrate", *args)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = _table_rows(r.stdout)
+    assert list(rows) == ["2d"] and rows["2d"].rstrip().endswith("pass")
+    assert "4 runs computed, 0 found" in r.stdout and r.stdout.strip().endswith(f"results: {out}")
+    frame = pd.read_parquet(out / "calibration.parquet")
+    assert list(frame["criterion"]) == ["2d", "2d"] and list(frame["seed"]) == [0, 1] and frame["passed"].all()
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["kind"] == "calibrate" and m["criteria"] == ["2d"] and m["status"] == "complete" and m["window"] == 12
+    again = run_cli("experiments.calibrate", *args)
+    assert again.returncode == 0 and "0 runs computed, 4 found" in again.stdout, again.stdout + again.stderr
+    assert _table_rows(again.stdout)["2d"] == rows["2d"]
 
 
-def test_calibrate_cli_rejects_bad_arguments_with_exit_code_2():
-    r = run_cli("experiments.calibrate", "--seeds", "1")
-    assert r.returncode == 2
-    assert r.stderr.strip().startswith("error: --seeds") and len(r.stderr.strip().splitlines()) == 1
+@pytest.mark.parametrize("args,message", [
+    (["replications=1"], "replications = 1 is out of range; allowed: >= 2"),
+    (["criteria=[9z]"], "criteria: '9z' is not a criterion; allowed: 1a, 1b"),
+    (["--seeds", "2"], "unexpected argument '--seeds'"),
+    (["incentives.enabled=maybe"], "incentives.enabled"),
+])
+def test_calibrate_rejects_bad_options_with_one_line_and_exit_code_2(tmp_path, args, message):
+    r = run_cli("experiments.calibrate", *args, f"out={tmp_path / 'cal'}")
+    assert r.returncode == 2, r.stdout + r.stderr
+    err = r.stderr.strip()
+    assert err.startswith("error: ") and len(err.splitlines()) == 1 and message in err, err
+    assert not (tmp_path / "cal").exists()

@@ -38,3 +38,39 @@ def test_odd_description_follows_odd_d_and_covers_every_mechanism():
         assert f"- **{name}**" in text, f"ODD.md has no submodel entry for the mechanism {name}"
     assert "not measured data" in text
     assert "odd_tables.md" in text
+
+
+def _documented_commands(prog: str) -> list[list[str]]:
+    """The arguments of every ``python -m <prog> ...`` command in the README and docs/*.md."""
+    import shlex
+
+    out = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            m = re.search(rf"python -m {re.escape(prog)}((?: [^`#|]*)?)", line)
+            if m and "..." not in m.group(1) and "<" not in m.group(1):
+                out.append(shlex.split(m.group(1)))
+    return out
+
+
+def test_documented_job_commands_use_options_the_entry_points_have():
+    """Every compare/calibrate/sensitivity/collect command in the docs parses: its options exist
+    and have the right type, and every other key is a model config key."""
+    import importlib
+
+    from experiments.options import parse
+
+    model_keys = {k for k, _, _ in iter_params(ModelConfig)} | {"scenario", "community"}
+    checked = 0
+    for prog in ("experiments.compare", "experiments.calibrate", "experiments.sensitivity", "experiments.collect"):
+        module = importlib.import_module(prog)
+        options = getattr(module, "OPTIONS", None)
+        for args in _documented_commands(prog):
+            if options is None:  # collect: options only
+                assert all(a.split("=", 1)[0] in ("sweep", "out") for a in args), (prog, args)
+                continue
+            _, overrides = parse(args, options, prog)
+            for o in overrides:
+                assert o.split("=", 1)[0] in model_keys, (prog, args, o)
+            checked += 1
+    assert checked >= 8

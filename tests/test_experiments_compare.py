@@ -12,7 +12,8 @@ import time
 import pandas as pd
 import pytest
 
-from experiments import compare, stats
+from analysis import stats
+from experiments import compare
 from experiments.store import RunStore
 from model.metrics import HEADLINE
 from tests.conftest import ROOT, run_model
@@ -58,7 +59,7 @@ def test_summary_is_the_mean_over_runs_of_each_runs_last_12_months(serial_job):
         assert s.loc[(sc, "trust_in_government"), "n"] == 3
     diff = per_run["co_creation"].mean() - per_run["top_down"].mean()
     assert s.loc[("co_creation", "trust_in_government"), "diff"] == pytest.approx(diff, rel=1e-12)
-    assert s.loc[("top_down", "trust_in_government")][["diff", "effect_size"]].isna().all()
+    assert s.loc[("top_down", "trust_in_government")][["diff", "hedges_g"]].isna().all()
 
 
 def test_manifest_follows_the_results_contract(serial_job):
@@ -84,7 +85,7 @@ def test_prints_the_headline_table_and_ends_with_results_line(tmp_path, capsys, 
     text = "\n".join(out)
     for m in ("participation_rate", "trust_in_government", "free_riding_rate"):
         assert m in text
-    assert "Cohen's d" in text and "Welch" in text
+    assert "Hedges' g" in text and "Welch" in text
 
 
 def test_a_corrupt_run_file_is_kept_aside_and_recomputed(tmp_path, serial_job, capsys):
@@ -196,3 +197,29 @@ def test_a_job_killed_part_way_resumes_with_only_the_rest_and_identical_results(
     assert compare.main([*args, "launcher=serial", f"out={whole}"]) == 0
     for name in ("timeseries.parquet", "summary.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(killed / name), pd.read_parquet(whole / name))
+
+
+def test_submitit_local_launcher_gives_identical_tables_with_its_files_under_the_job_dir(tmp_path, serial_job):
+    """The SLURM back-end's code path (a submitit job array) with submitit's local executor."""
+    out = tmp_path / "submitit"
+    assert run_compare(out, "launcher=submitit_local", "n_jobs=2") == 0
+    for name in ("timeseries.parquet", "summary.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(serial_job / name))
+    assert len(list((out / ".submitit").glob("*/*_result.pkl"))) == 2, "two array tasks, files under the job dir"
+    assert json.loads((out / "manifest.json").read_text())["launcher"] == "submitit_local"
+
+
+def test_submitit_debug_executor_runs_the_job_array_in_process_with_the_serial_numbers(tmp_path, serial_job):
+    from experiments import engine
+
+    serial = RunStore(serial_job / "runs")
+    keys = sorted(p.name[: -len(".parquet")] for p in (serial_job / "runs").glob("*.parquet"))
+    specs = [engine.make_spec(serial.record(k)["config"], serial.record(k)["seed"], **serial.record(k)["labels"])
+             for k in keys]
+    assert [s.key for s in specs] == keys, "a stored record's config and seed give the run's key back"
+    store = RunStore(tmp_path / "job" / "runs")
+    outcomes = engine.execute(specs, store, launcher="submitit_debug", n_jobs=2, progress=False)
+    assert sorted(outcomes) == keys and {o.status for o in outcomes.values()} == {"done"}
+    for k in keys:
+        pd.testing.assert_frame_equal(store.load(k), serial.load(k))
+    assert (tmp_path / "job" / ".submitit").is_dir()

@@ -158,3 +158,58 @@ def test_compare_on_ray_gives_the_same_numbers_as_serially(tmp_path, local_ray):
     for name in ("timeseries.parquet", "summary.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "ray" / name),
                                       pd.read_parquet(tmp_path / "serial" / name))
+
+
+def _multirun_config(tmp_path, task: list[str], sweeper: dict | None = None):
+    from omegaconf import OmegaConf
+
+    return OmegaConf.create({
+        "info": {"scenario": "co_creation", "community": "default"}, "seed": 0, "steps": 6,
+        "hydra": {"overrides": {"task": task, "hydra": []}, "sweep": {"dir": str(tmp_path / "sweep")},
+                  "runtime": {"choices": {"hydra/launcher": "basic"}}, "sweeper": sweeper or {}}})
+
+
+@pytest.mark.parametrize("task,sweeper,runs", [
+    (["seed=0,1", "steps=choice(4,6,8)"], None, 6),
+    (["resident.trust_in_government.mean=interval(0.2,0.8)", "seed=0,1"], {"n_trials": 12}, 12),
+    (["resident.trust_in_government.mean=tag(trust,interval(0.2,0.8))"], None, None),
+])
+def test_sweep_manifest_counts_runs_of_grids_and_sampled_sweeps_without_a_warning(tmp_path, task, sweeper, runs):
+    """Grids: their size; a sweeper's interval()/choice()/tag(): its n_trials, else unknown (null)."""
+    import warnings
+
+    from experiments import sweep as sweep_mod
+
+    cb = sweep_mod.SweepCallback(progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cb.on_multirun_start(_multirun_config(tmp_path, task, sweeper))
+    m = json.loads((tmp_path / "sweep" / "manifest.json").read_text())
+    assert m["runs"] == runs and m["status"] == "running" and m["window"] == 12
+    key = task[0].split("=")[0]
+    assert key in m["swept"]
+    if "interval" in task[0]:
+        assert "interval(0.2,0.8)" in m["swept"][key]
+
+
+def test_a_task_of_its_own_is_not_reported_as_interrupted(tmp_path):
+    """A user's own Hydra app on cogov's config (so with our SweepCallback) that writes no results."""
+    script = tmp_path / "mine.py"
+    script.write_text(
+        "import hydra\nimport scenarios\n\n"
+        "@hydra.main(version_base='1.3', config_path=str(scenarios.CONFIG_DIR), config_name='config')\n"
+        "def task(cfg):\n    return float(cfg.seed)\n\n"
+        "if __name__ == '__main__':\n    task()\n")
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    d = tmp_path / "sweep"
+    r = subprocess.run([sys.executable, str(script), "-m", "seed=0,1", f"hydra.sweep.dir={d}"], cwd=tmp_path,
+                       env={**__import__("os").environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "interrupted" not in r.stderr and "no result" not in r.stderr, r.stderr
+    m = json.loads((d / "manifest.json").read_text())
+    assert m["status"] == "complete" and "nothing collected" in m["note"]

@@ -222,7 +222,7 @@ def test_graph_section_reports_an_exact_re_run(compare_report):
 # --------------------------------------------------------------------------------------- network
 def test_re_run_is_checked_against_the_stored_run(compare_report):
     ts = pd.read_parquet(compare_report.parent / "timeseries.parquet")
-    snap = network.rerun("co_creation", "default", 1, 24, fx.SMALL)
+    snap = network.rerun("co_creation", "default", 1, 24, 12, fx.SMALL)
     same = ts[(ts.scenario == "co_creation") & (ts.seed == 1)]
     other = ts[(ts.scenario == "co_creation") & (ts.seed == 2)]
     assert network.reproduces(snap, same) == 0.0
@@ -272,7 +272,7 @@ def test_a_graph_that_cannot_be_drawn_leaves_the_rest_of_the_report(compare_repo
 
 def test_representative_seed_is_closest_to_the_medians(compare_report):
     ts = pd.read_parquet(compare_report.parent / "timeseries.parquet")
-    seed = network.representative_seed(ts, ["top_down", "co_creation"])
+    seed = network.representative_seed(ts, ["top_down", "co_creation"], 12)
     tail = ts[ts.step > ts.step.max() - 12].groupby(["scenario", "seed"]).participation_rate.mean().unstack(0)
     iqr = (tail.quantile(0.75) - tail.quantile(0.25)).replace(0, 1.0)
     score = ((tail - tail.median()).abs() / iqr).sum(axis=1)
@@ -338,7 +338,7 @@ def test_command_line_builds_a_report(morris_report, tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["result=x"], "argument 'result=x' is unknown; allowed: results=…, out=…"),
+    (["result=x"], "result is not an option; allowed: results, out"),
     ([], "results=<job dir> is required"),
     (["results={empty}"], "holds no manifest.json"),
     (["results={broken}"], "kind = 'sweeep' is unknown; allowed: compare, sweep, sensitivity"),
@@ -392,3 +392,29 @@ def test_report_renders_in_headless_chromium_offline(compare_report, tmp_path):
     assert titles[0] == "Headline outcomes" and titles[-1] == "What was run"
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     assert_nontrivial(np.asarray(Image.open(tmp_path / "report.png").convert("RGB")))
+
+
+# ------------------------------------------------------------------------------------ one window
+def test_a_compare_job_with_window_24_is_reported_over_24_months_everywhere(tmp_path):
+    """``experiments.compare window=24`` then the report: every text that names the window says
+    24 months (read from the manifest); none says 12 months."""
+    from experiments import compare
+
+    out = tmp_path / "job"
+    assert compare.main(["scenarios=[top_down,co_creation]", "replications=2", "steps=30", "window=24",
+                         "community.buildings=2", "community.households_per_building=30", "launcher=serial",
+                         "progress=false", f"out={out}"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["window"] == 24 and "24 months" in manifest["statistic"]
+    path = build_report(out, quiet=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+    import html as html_mod
+
+    text = html_mod.unescape(text)
+    assert "12 months" not in text and "last 12" not in text
+    assert text.count("24 months") >= 5, text.count("24 months")
+    summary = pd.read_parquet(out / "summary.parquet").set_index(["scenario", "metric"])
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    per_run = ts[ts["step"] > 30 - 24].groupby(["scenario", "seed"])["participation_rate"].mean()
+    assert summary.loc[("co_creation", "participation_rate"), "mean"] == pytest.approx(
+        per_run["co_creation"].mean(), rel=1e-12)
