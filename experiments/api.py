@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis import stats
 from model.params import ConfigError
 
 ID_COLUMNS = ["scenario", "community", "seed", "steps", "window"]
@@ -64,9 +65,9 @@ class Result:
     timeseries: pd.DataFrame | None
     keys: dict[int, str]
 
-    def aggregate(self, conf: float = 0.95) -> pd.DataFrame:
+    def aggregate(self) -> pd.DataFrame:
         """:func:`aggregate` of the summary."""
-        return aggregate(self.summary, conf)
+        return aggregate(self.summary)
 
 
 @functools.cache
@@ -192,8 +193,9 @@ def evaluate_config(config: dict, seeds: Iterable[int] | int = (0,), *, window: 
     ts.insert(0, "scenario", info["scenario"])
     ts.insert(1, "community", info["community"])
     ts = ts[["scenario", "community", "seed", "step", *chosen]]
-    means = ts.groupby("seed", sort=False).tail(window).groupby("seed", sort=False)[chosen].mean()
-    summary = means.reset_index()
+    # each run's mean over its last `window` months (and its cost per completed project), in seed order given
+    summary = stats.run_outcomes(ts[["seed", "step", *chosen]], by=["seed"], window=window)
+    summary = summary.set_index("seed").loc[seeds].reset_index()
     summary.insert(0, "scenario", info["scenario"])
     summary.insert(1, "community", info["community"])
     summary.insert(3, "steps", int(config["steps"]))
@@ -201,36 +203,23 @@ def evaluate_config(config: dict, seeds: Iterable[int] | int = (0,), *, window: 
     return Result(summary=summary, timeseries=ts if timeseries else None, keys={s.seed: s.key for s in specs})
 
 
-def aggregate(summary: pd.DataFrame, conf: float = 0.95) -> pd.DataFrame:
-    """Per scenario, community and metric: the mean over the seeds with its t interval.
-
-    ``mean`` ± t(½ + conf/2, n − 1)·s/√n (Student's t, s the seeds' standard deviation with
-    n − 1 degrees of freedom), over the n seeds whose value is not NaN. With n < 2 the interval
-    is NaN; with s = 0 it collapses onto the mean.
+def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario, community and metric: the mean over the seeds with its 95% t interval
+    (:func:`analysis.stats.t_interval`, the one used by every report): ``mean`` ± t(0.975, n − 1)·s/√n
+    over the n seeds whose value is not NaN; with n < 2 no interval, with s = 0 it collapses onto
+    the mean.
 
     Args:
         summary: a :attr:`Result.summary` (or several concatenated).
-        conf: the interval's confidence level, in (0, 1).
 
     Returns:
-        columns ``scenario``, ``community``, ``metric``, ``mean``, ``ci_low``, ``ci_high``,
-        ``sd``, ``n``; one row per scenario, community and metric, in the summary's order.
+        columns ``scenario``, ``community``, ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``n``;
+        one row per scenario, community and metric, in the summary's order.
     """
-    from scipy import stats
-
-    if not 0 < conf < 1:
-        raise ConfigError(f"conf = {conf!r} must lie in (0, 1)")
-    by = ["scenario", "community"]
     metrics = [c for c in summary.columns if c not in ID_COLUMNS]
-    long = summary.melt(id_vars=by, value_vars=metrics, var_name="metric", value_name="value")
-    g = long.dropna(subset=["value"]).groupby([*by, "metric"], sort=False)["value"]
-    out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.count()})
-    full = long[[*by, "metric"]].drop_duplicates()
-    out = full.merge(out.reset_index(), on=[*by, "metric"], how="left")
-    out["n"] = out["n"].fillna(0).astype(int)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n = out["n"].to_numpy(float)
-        t = np.where(n >= 2, stats.t.ppf(0.5 + conf / 2, np.maximum(n - 1, 1)), np.nan)
-        half = t * out["sd"].to_numpy() / np.sqrt(n)
-    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
-    return out[[*by, "metric", "mean", "ci_low", "ci_high", "sd", "n"]]
+    rows = []
+    for (scenario, community), runs in summary.groupby(["scenario", "community"], sort=False):
+        for m in metrics:
+            mean, low, high, n = stats.t_interval(runs[m])
+            rows.append([scenario, community, m, mean, low, high, n])
+    return pd.DataFrame(rows, columns=["scenario", "community", "metric", "mean", "ci_low", "ci_high", "n"])

@@ -103,7 +103,7 @@ def test_the_default_design_loads():
     ({"outcomes": ["nope"]}, "outcomes: 'nope' is not a metric"),
     ({"seeds": [0, 0]}, "seeds = [0, 0] lists a seed twice"),
     ({"uncertainties": {"community.households_per_building": [30.5, 70]}},
-     "uncertainties.community.households_per_building = 30.5 has the wrong type; expected int"),
+     "uncertainties.community.households_per_building = 30.5 is not a whole number"),
     ({"levers": {"consultation.mode": ["sham", "nope"]}}, "levers.consultation.mode = 'nope' is not allowed"),
     ({"steps": -1}, "steps = -1 is out of range"),
     ({"replications": 3}, "replications is not a key; allowed: "),
