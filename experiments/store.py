@@ -145,7 +145,8 @@ class RunStore:
             return "mismatch", "it carries no run identity (not written by the run store)"
         names = meta.schema.to_arrow_schema().names
         if ident.get("key") != key or stored != key:
-            return "mismatch", f"it holds run {ident.get('key')} (config and seed hash to {stored})"
+            other = "" if stored == ident.get("key") else f", its record's config and seed hash to {stored}"
+            return "mismatch", f"it holds run {ident.get('key')}{other}"
         months = record["config"].get("steps")
         if not isinstance(months, int):
             return "mismatch", "its record gives no number of months (config steps)"
