@@ -15,7 +15,8 @@ rate, time left, failures):
 ``ray``
     Ray tasks, one CPU each: a private Ray instance on this machine, or a cluster
     (``ray_address``: ``host:port``, ``ray://host:10001`` or ``auto``; the store must then
-    be on a file system every node sees);
+    be on a file system every node sees; an address that does not answer within
+    :data:`RAY_CONNECT_TIMEOUT` seconds raises ``ConfigError``, one line);
 ``submitit_slurm``
     a SLURM cluster through the ``submitit`` library: the runs are split into ``n_jobs`` tasks
     of a job array (-1: one task per 100 runs), submitit's files under ``<job dir>/.submitit/``
@@ -252,8 +253,8 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
             ray.init(address=address, include_dashboard=False, log_to_driver=True, logging_level="error")
         except ConnectionError:
             raise ConfigError(f"ray_address: cannot reach the Ray cluster at {address} within "
-                              f"{RAY_CONNECT_TIMEOUT:g} s (the port answers, but no Ray cluster); start it (ray start --head) or check "
-                              "the address") from None
+                              f"{RAY_CONNECT_TIMEOUT:g} s (the port answers, but no Ray cluster); "
+                              "start it (ray start --head) or check the address") from None
     else:
         ray.init(address="local", num_cpus=num_cpus, include_dashboard=False,
                  object_store_memory=100 * 1024 * 1024)

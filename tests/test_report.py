@@ -423,7 +423,7 @@ def test_a_job_without_participation_by_age_says_so_in_the_report_and_on_stderr(
     html = build_report(bad).read_text(encoding="utf-8")
     assert "participation_rate_youth missing): the figure is left out." in html
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "lacks participation_rate_youth: the report leaves out the participation-by-age" in err
+    assert err.count("\n") == 1 and "lacks participation_rate_youth: the report leaves out the" in err
 
 
 # ----------------------------------------------------------------------------------------- browser

@@ -69,7 +69,8 @@ def test_a_foreign_table_is_not_merged_as_a_run(job, tmp_path, capsys):
 
 @pytest.mark.parametrize("damage, reason", [
     (lambda ts: ts.iloc[:-1], "it has 4 rows; a run of 4 months has 5"),
-    (lambda ts: ts.drop(columns=["participation_rate"]), "columns differ from the model's metrics (participation_rate)"),
+    (lambda ts: ts.drop(columns=["participation_rate"]),
+     "columns differ from the model's metrics (participation_rate)"),
     (lambda ts: ts.assign(extra=1.0), "columns differ from the model's metrics (extra)"),
 ])
 def test_a_run_file_cut_short_or_with_other_columns_fails_its_check(job, tmp_path, damage, reason):
