@@ -111,6 +111,7 @@ def job_lock(directory: Path | str):
 
     Raises:
         JobLocked: another process holds the lock (one line naming its pid and start time).
+        ConfigError: the lock file cannot be written there (one line).
     """
     directory = Path(directory).absolute()
     real = os.path.realpath(directory)
@@ -121,8 +122,11 @@ def job_lock(directory: Path | str):
         finally:
             _HELD[real][1] -= 1
         return
-    directory.mkdir(parents=True, exist_ok=True)
-    fh = open(directory / LOCK_NAME, "a+", encoding="utf-8")  # noqa: SIM115 (held across the yield)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fh = open(directory / LOCK_NAME, "a+", encoding="utf-8")  # noqa: SIM115 (held across the yield)
+    except OSError as exc:
+        raise ConfigError(f"{directory}: cannot write the job's lock file here ({exc.strerror or exc})") from None
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
