@@ -87,8 +87,12 @@ def start(out: Path, manifest: dict, specs, store, opts: dict, message: str) -> 
         with io.job_lock(out):
             write_manifest(out, manifest, status="running", started=now())
             print(message, file=sys.stderr)
-            return engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
-                                  ray_address=opts["ray_address"], submitit=submitit, progress=opts["progress"])
+            try:
+                return engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
+                                      ray_address=opts["ray_address"], submitit=submitit, progress=opts["progress"])
+            except ConfigError as exc:  # e.g. the Ray cluster cannot be reached: the manifest says so
+                write_manifest(out, manifest, status="failed", finished=now(), error=str(exc))
+                raise
     except ConfigError as exc:
         cli.fail(str(exc))
 

@@ -3,6 +3,7 @@ leaves no temporary file, commits durably, admits one writer per job; Ray connec
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -213,3 +214,5 @@ def test_compare_on_an_unreachable_ray_cluster_exits_2_in_one_line_within_15_s(t
     errors = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
     assert errors == ["error: ray_address: cannot reach the Ray cluster at 127.0.0.1:1 within 10 s "
                       "(Connection refused); start it (ray start --head) or check the address"]
+    manifest = json.loads((tmp_path / "j" / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["error"] == errors[0].removeprefix("error: ")
