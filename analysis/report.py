@@ -17,8 +17,11 @@ Which sections appear depends on the job's kind (see :mod:`analysis.results`):
 - sweep: outcomes over the swept parameters (lines; heatmaps for two parameters), what was run;
 - sensitivity: Sobol S1/ST or Morris μ* bar charts and their table, what was run.
 
-Bad input (no such directory, no manifest, unknown kind, missing table) ends with one line
-naming the problem and exit code 2.
+Bad input (no such directory, no manifest or one that is not a JSON object, unknown kind, a
+missing or unreadable table, a table without the columns its kind needs: see
+:data:`analysis.results.COLUMNS`) ends with one line naming the problem and exit code 2. Only
+the participation-by-age figure may be left out (its columns missing), said in the report and
+on stderr.
 """
 
 from __future__ import annotations
@@ -144,8 +147,12 @@ def _compare(rep: Report) -> None:
                f"{res.window} months of each run, mean over {_n_runs(res)} with its 95% confidence interval. "
                "Other panels: each age group over time, mean line and 95% confidence band over replications.")
         rep.section("age", figures=[rep.figure(fig, "participation_by_age", "Participation by age group", cap)])
-    else:
-        rep.section("age", figures=[], note="The time series hold no participation by age group.")
+    else:  # a job of a model version without them: the rest of the report stands, and says so
+        missing = [a for a in AGE_METRICS if a not in ts]
+        rep.section("age", figures=[], note="The time series hold no participation by age group "
+                    f"({', '.join(missing)} missing): the figure is left out.")
+        print(f"warning: {res.path / 'timeseries.parquet'} lacks {', '.join(missing)}: "
+              "the report leaves out the participation-by-age figure", file=sys.stderr)
     rep.timings["age groups"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -37,6 +37,20 @@ from model.params import ConfigError
 KINDS = ("compare", "sweep", "sensitivity")
 TABLES = {"compare": ("timeseries.parquet",), "sweep": ("sweep.parquet",), "sensitivity": ("indices.parquet",)}
 OPTIONAL = {"compare": ("summary.parquet",), "sweep": (), "sensitivity": ()}
+COMPARE_METRICS = ("participation_rate", "trust_in_government", "social_capital", "satisfaction", "need_fit",
+                   "free_riding_rate", "government_spending_total", "projects_completed_total")
+"""Metrics a compare's ``timeseries.parquet`` must hold: those of the report's headline table and of
+its derived cost per completed project (every run of the model writes them)."""
+COLUMNS = {
+    "timeseries.parquet": ("scenario", "seed", "step", *COMPARE_METRICS),
+    "summary.parquet": ("scenario", "metric", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high", "n"),
+    "sweep.parquet": ("seed", "step"),
+    "indices.parquet": ("metric", "parameter"),
+}
+"""Columns each table must have (``summary.parquet`` may also lack ``hedges_g``: written before it
+was recorded, its numbers are then computed again from the time series)."""
+INDEX_SETS = (("S1", "ST"), ("mu_star",))
+"""``indices.parquet`` holds the Sobol indices, the Morris μ*, or both."""
 LEGACY_WINDOW = 12
 """The window of manifests that do not record one (written before ``window`` was recorded)."""
 SWEPT_KEYS = ("swept", "parameters", "swept_parameters", "sweep")
@@ -140,9 +154,13 @@ def load(path: str | Path) -> Results:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{mpath}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    if not isinstance(manifest, dict):
+        raise ConfigError(f"{mpath}: not a JSON object (it holds a {type(manifest).__name__}); "
+                          "re-run the job's command to rebuild it")
     kind = manifest.get("kind")
     if kind not in KINDS:
         raise ConfigError(f"manifest.json kind = {kind!r} is unknown; allowed: {', '.join(KINDS)}")
+    _check_manifest(mpath, manifest)
     res = Results(path, manifest)
     for name in TABLES[kind]:
         if not (path / name).is_file():
@@ -155,12 +173,30 @@ def load(path: str | Path) -> Results:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise ConfigError(f"{path / name}: not a readable parquet table ({first}); "
                                   "re-run the job's command to rebuild it") from None
+    for name, table in res.tables.items():
+        missing = [c for c in COLUMNS[name] if c not in table]
+        if name == "indices.parquet" and not any(set(cols) <= set(table) for cols in INDEX_SETS):
+            missing += ["S1 and ST, or mu_star"]
+        if missing:
+            raise ConfigError(f"{path / name} lacks column(s) {', '.join(missing)}; "
+                              "re-run the job's command to rebuild it")
     if kind == "compare":
         ts = res.timeseries
-        missing = [c for c in ("scenario", "seed", "step") if c not in ts]
-        if missing:
-            raise ConfigError(f"timeseries.parquet lacks column(s) {', '.join(missing)}")
         unknown = [s for s in manifest.get("scenarios") or [] if s not in set(ts["scenario"])]
         if unknown:
             raise ConfigError(f"manifest scenarios {', '.join(unknown)} have no rows in timeseries.parquet")
     return res
+
+
+def _check_manifest(mpath: Path, manifest: dict) -> None:
+    """The manifest keys the report reads have the types it needs (one line naming the key)."""
+    scenarios = manifest.get("scenarios")
+    if scenarios is not None and not (isinstance(scenarios, list) and all(isinstance(x, str) for x in scenarios)):
+        raise ConfigError(f"{mpath}: scenarios = {scenarios!r:.80} is not a list of scenario names")
+    window = manifest.get("window")
+    if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1):
+        raise ConfigError(f"{mpath}: window = {window!r:.80} is not a whole number of months (1 or more)")
+    for key in ("overrides", *SWEPT_KEYS):
+        value = manifest.get(key)
+        if value is not None and not isinstance(value, (dict, list)):
+            raise ConfigError(f"{mpath}: {key} = {value!r:.80} is not a mapping or a list")

@@ -15,7 +15,8 @@ rate, time left, failures):
 ``ray``
     Ray tasks, one CPU each: a private Ray instance on this machine, or a cluster
     (``ray_address``: ``host:port``, ``ray://host:10001`` or ``auto``; the store must then
-    be on a file system every node sees);
+    be on a file system every node sees; an address that does not answer within
+    :data:`RAY_CONNECT_TIMEOUT` seconds raises ``ConfigError``, one line);
 ``submitit_slurm``
     a SLURM cluster through the ``submitit`` library: the runs are split into ``n_jobs`` tasks
     of a job array (-1: one task per 100 runs), submitit's files under ``<job dir>/.submitit/``
@@ -40,6 +41,7 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import socket
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -47,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.store import Outcome, RunStore, run_key
+from model.params import ConfigError
 
 LAUNCHERS = ("serial", "joblib", "ray", "submitit_slurm", "submitit_local", "submitit_debug")
 RUNS_PER_SLURM_TASK = 100
@@ -115,7 +118,7 @@ def run_one(spec: RunSpec, store_root: str) -> Outcome:
     store = RunStore(store_root)
     if store.has(spec.key):
         return Outcome(spec.key, "cached")
-    record = {"config": spec.config, "seed": spec.seed, "labels": spec.labels,
+    record = {"config": spec.config, "seed": spec.seed, "measure": spec.measure, "labels": spec.labels,
               "version": simulate_mod.package_version(), "host": os.uname().nodename}
     start = time.perf_counter()
     try:
@@ -205,6 +208,34 @@ def _joblib(pending: list[RunSpec], root: str, n_jobs: int) -> Iterable[Outcome]
         delayed(run_one)(s, root) for s in pending)
 
 
+RAY_CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a Ray cluster's port to accept a connection before giving up."""
+RAY_PORTS = {"ray://": 10001, "": 6379}
+"""Default port of a Ray address without one: the Ray Client server (``ray://``) and the GCS."""
+
+
+def check_ray_address(address: str, timeout: float = RAY_CONNECT_TIMEOUT) -> None:
+    """Check that the Ray cluster at ``address`` (``host:port``, ``ray://host[:port]``; ``auto``
+    and ``local`` are left to Ray) accepts a TCP connection within ``timeout`` seconds: ``ray.init``
+    itself retries an unreachable address for over 90 s.
+
+    Raises:
+        ConfigError: one line naming the address, the timeout and the reason.
+    """
+    if address in ("auto", "local"):
+        return
+    scheme = "ray://" if address.startswith("ray://") else ""
+    host, sep, port = address.removeprefix(scheme).rpartition(":")
+    if not sep or host.endswith(":"):  # no port, or a bare IPv6 address
+        host, port = address.removeprefix(scheme), str(RAY_PORTS[scheme])
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except (OSError, ValueError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise ConfigError(f"ray_address: cannot reach the Ray cluster at {address} within {timeout:g} s "
+                          f"({reason}); start it (ray start --head) or check the address") from None
+
+
 def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
     """Connect to Ray: the instance this process already started, the cluster at ``address``,
     or a new private instance on this machine (dashboard off, a small object store: runs
@@ -214,7 +245,16 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
     if ray.is_initialized():
         return
     if address:
-        ray.init(address=address, include_dashboard=False, log_to_driver=True)
+        check_ray_address(address)
+        # Ray retries a port that accepts connections but is no Ray GCS once a second, 20 times by
+        # default (ray._private.node: RAY_gcs_server_port_wait_time_s), logging each retry
+        os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(int(RAY_CONNECT_TIMEOUT)))
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=True, logging_level="error")
+        except ConnectionError:
+            raise ConfigError(f"ray_address: cannot reach the Ray cluster at {address} within "
+                              f"{RAY_CONNECT_TIMEOUT:g} s (the port answers, but no Ray cluster); "
+                              "start it (ray start --head) or check the address") from None
     else:
         ray.init(address="local", num_cpus=num_cpus, include_dashboard=False,
                  object_store_memory=100 * 1024 * 1024)

@@ -77,14 +77,24 @@ def write_manifest(out: Path, manifest: dict, **changes) -> dict:
 
 
 def start(out: Path, manifest: dict, specs, store, opts: dict, message: str) -> dict:
-    """Start a job: write its manifest (``status: running``), say ``message`` on stderr, then run
-    every spec through the engine with the job's launcher options; returns key → outcome."""
-    write_manifest(out, manifest, status="running", started=now())
-    print(message, file=sys.stderr)
+    """Start a job: take the job directory's one-writer lock (:func:`experiments.io.job_lock`),
+    write its manifest (``status: running``), say ``message`` on stderr, then run every spec
+    through the engine with the job's launcher options; returns key → outcome. A second writer
+    of the same directory, or a Ray cluster that cannot be reached, ends with one line, exit 2."""
     submitit = {"timeout_min": opts["timeout_min"], **({"slurm_partition": opts["partition"]}
                                                           if opts["partition"] else {})}
-    return engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
-                          ray_address=opts["ray_address"], submitit=submitit, progress=opts["progress"])
+    try:
+        with io.job_lock(out):
+            write_manifest(out, manifest, status="running", started=now())
+            print(message, file=sys.stderr)
+            try:
+                return engine.execute(specs, store, launcher=opts["launcher"], n_jobs=opts["n_jobs"],
+                                      ray_address=opts["ray_address"], submitit=submitit, progress=opts["progress"])
+            except ConfigError as exc:  # e.g. the Ray cluster cannot be reached: the manifest says so
+                write_manifest(out, manifest, status="failed", finished=now(), error=str(exc))
+                raise
+    except ConfigError as exc:
+        cli.fail(str(exc))
 
 
 def finish(out: Path, manifest: dict, specs, outcomes: dict, store, labels: tuple[str, ...]) -> tuple[list[dict], dict]:

@@ -366,6 +366,66 @@ def test_bad_input_is_one_line_and_exit_code_2(argv, message, morris_report, tmp
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err
 
 
+def _job_copy(src: Path, dst: Path, **tables) -> Path:
+    """A copy of the job directory ``src`` (manifest and tables), with tables replaced by ``tables``
+    (``name_parquet=frame``; ``manifest_json=data``)."""
+    dst.mkdir()
+    for name in ("manifest.json", "timeseries.parquet", "summary.parquet", "indices.parquet"):
+        if (src / name).is_file():
+            shutil.copyfile(src / name, dst / name)
+    for key, value in tables.items():
+        name = key.replace("_parquet", ".parquet").replace("_json", ".json")
+        if name.endswith(".json"):
+            (dst / name).write_text(json.dumps(value))
+        else:
+            value.to_parquet(dst / name)
+    return dst
+
+
+@pytest.mark.parametrize("kind, change, message", [
+    ("compare", lambda d: {"manifest_json": []}, "manifest.json: not a JSON object (it holds a list)"),
+    ("compare", lambda d: {"manifest_json": {**d["manifest"], "window": "12"}},
+     "manifest.json: window = '12' is not a whole number of months"),
+    ("compare", lambda d: {"manifest_json": {**d["manifest"], "scenarios": "top_down"}},
+     "manifest.json: scenarios = 'top_down' is not a list of scenario names"),
+    ("compare", lambda d: {"summary_parquet": d["summary"].drop(columns=["mean", "ci_low"])},
+     "summary.parquet lacks column(s) mean, ci_low; re-run the job's command"),
+    ("compare", lambda d: {"summary_parquet": pd.DataFrame({"x": [1, 2]})},
+     "summary.parquet lacks column(s) scenario, metric, mean"),
+    ("compare", lambda d: {"timeseries_parquet": d["timeseries"].drop(columns=["participation_rate"])},
+     "timeseries.parquet lacks column(s) participation_rate; re-run the job's command"),
+    ("sensitivity", lambda d: {"indices_parquet": d["indices"][["metric", "parameter"]]},
+     "indices.parquet lacks column(s) S1 and ST, or mu_star"),
+])
+def test_a_bad_job_dir_is_refused_in_one_line_naming_what_is_wrong(kind, change, message, compare_report,
+                                                                   morris_report, tmp_path, capsys):
+    from analysis.report import main
+
+    src = (compare_report if kind == "compare" else morris_report).parent
+    data = {"manifest": json.loads((src / "manifest.json").read_text())}
+    for name in ("timeseries", "summary", "indices"):
+        if (src / f"{name}.parquet").is_file():
+            data[name] = pd.read_parquet(src / f"{name}.parquet")
+    bad = _job_copy(src, tmp_path / "bad", **change(data))
+    with pytest.raises(SystemExit) as exc:
+        main([f"results={bad}", f"out={tmp_path / 'out'}"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "out").exists(), "nothing written"
+
+
+def test_a_job_without_participation_by_age_says_so_in_the_report_and_on_stderr(compare_report, tmp_path, capsys):
+    src = compare_report.parent
+    ts = pd.read_parquet(src / "timeseries.parquet").drop(columns=["participation_rate_youth"])
+    bad = _job_copy(src, tmp_path / "old", timeseries_parquet=ts)
+    capsys.readouterr()
+    html = build_report(bad).read_text(encoding="utf-8")
+    assert "participation_rate_youth missing): the figure is left out." in html
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "lacks participation_rate_youth: the report leaves out the" in err
+
+
 # ----------------------------------------------------------------------------------------- browser
 def test_report_renders_in_headless_chromium_offline(compare_report, tmp_path):
     """Debian's Chromium (CI installs it) loads every figure from the file alone, asking for nothing
