@@ -46,7 +46,7 @@ import time
 from pathlib import Path
 
 from experiments import cli
-from experiments.options import Option, parse
+from experiments.options import MAX_MONTHS, Option, parse
 
 PROG = "experiments.benchmark"
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,12 +54,15 @@ ROOT = Path(__file__).resolve().parents[1]
 OPTIONS = {
     "sizes": Option(["1000", "10000", "100000", "1000000"], list, "community sizes (adult residents)"),
     "scenario": Option("co_creation", str, "scenario of the scaling runs"),
-    "steps": Option(120, int, "months of each scaling run", minimum=2),
-    "warmup": Option(12, int, "months not counted in the steady-state rate", minimum=0),
-    "reference_max": Option(10_000, int, "largest size the reference runs at (it is ~100x slower)", minimum=0),
-    "reference_steps": Option(12, int, "months of each reference run", minimum=2),
-    "reference_warmup": Option(2, int, "reference months not counted in its steady-state rate", minimum=0),
-    "sweep_runs": Option(1000, int, "runs of the sweep measurement (0: skip it)", minimum=0),
+    "steps": Option(120, int, "months of each scaling run", range=(2, MAX_MONTHS)),
+    "warmup": Option(12, int, "months not counted in the steady-state rate", range=(0, MAX_MONTHS)),
+    "reference_max": Option(10_000, int, "largest size the reference runs at (it is ~100x slower)",
+                            range=(0, 1_000_000)),
+    "reference_steps": Option(12, int, "months of each reference run", range=(2, MAX_MONTHS)),
+    "reference_warmup": Option(2, int, "reference months not counted in its steady-state rate",
+                               range=(0, MAX_MONTHS)),
+    "sweep_runs": Option(1000, int, "runs of the sweep measurement (0: skip it)",
+                         range=(0, 1_000_000)),
     "out": Option(None, str, "JSON file (default outputs/benchmark/<time>.json)"),
 }
 

@@ -37,7 +37,7 @@ import pandas as pd
 from experiments import cli, io
 from experiments import patterns as P
 from experiments.jobs import close, finish, launch_options, new_job_dir, start
-from experiments.options import Option, command_line, parse
+from experiments.options import MAX_REPLICATIONS, Option, command_line, parse
 from experiments.simulate import package_version
 from experiments.store import RunStore
 
@@ -46,7 +46,8 @@ MIN_SEEDS = 20
 KEYS = [c.key for c in P.CRITERIA]
 
 OPTIONS = {
-    "replications": Option(MIN_SEEDS, int, f"seeds per arm: 0 … n−1 (the patterns need {MIN_SEEDS})", minimum=2),
+    "replications": Option(MIN_SEEDS, int, f"seeds per arm: 0 … n−1 (the patterns need {MIN_SEEDS})",
+                           range=(2, MAX_REPLICATIONS)),
     "criteria": Option([], list, f"criteria to check (default: all): {', '.join(KEYS)}"),
     **launch_options("calibrate"),
 }
