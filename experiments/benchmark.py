@@ -46,10 +46,14 @@ import time
 from pathlib import Path
 
 from experiments import cli
+from experiments.jobs import check_out
 from experiments.options import MAX_MONTHS, Option, parse
 
 PROG = "experiments.benchmark"
 ROOT = Path(__file__).resolve().parents[1]
+
+MAX_BENCHMARK_RESIDENTS = 10_000_000
+"""The largest community the benchmark builds (the 1,000,000-resident district peaks at ~1.5 GiB)."""
 
 OPTIONS = {
     "sizes": Option(["1000", "10000", "100000", "1000000"], list, "community sizes (adult residents)"),
@@ -305,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [int(s) for s in opts["sizes"]]
     except ValueError:
         cli.fail(f"sizes = {opts['sizes']} must be whole numbers of residents")
-    if any(s < 10 for s in sizes):
-        cli.fail(f"sizes = {sizes}: each must be at least 10 residents")
+    if any(s < 10 or s > MAX_BENCHMARK_RESIDENTS for s in sizes):
+        cli.fail(f"sizes: each must be whole numbers 10 to {MAX_BENCHMARK_RESIDENTS} residents")
     if opts["warmup"] >= opts["steps"] or opts["reference_warmup"] >= opts["reference_steps"]:
         cli.fail("warmup must be smaller than steps (and reference_warmup than reference_steps)")
     import scenarios
@@ -318,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         cli.fail(str(exc))
 
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
-    out = Path(opts["out"]) if opts["out"] else Path("outputs") / "benchmark" / f"{stamp}.json"
+    out = check_out("out", opts["out"] or Path("outputs") / "benchmark" / f"{stamp}.json", directory=False)
     results = {"kind": "benchmark", "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "commit": _git_commit(),
                "machine": _machine(), "options": opts, "command": " ".join(["python", "-m", PROG, *argv]),
                "scaling": []}

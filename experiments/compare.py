@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     out = job_dir("compare", opts["out"])
     out.mkdir(parents=True, exist_ok=True)
     store = RunStore(out / "runs")
-    specs = [engine.make_spec(configs[name], seed, scenario=name, community=community)
+    specs = [engine.make_spec(configs[name], seed, scenario=name, community=community, allow_large=opts["allow_large"])
              for name in names for seed in seeds]
     manifest = {
         "kind": "compare",

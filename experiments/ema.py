@@ -68,6 +68,7 @@ import yaml
 
 import scenarios
 from experiments import api, cli, io
+from experiments.jobs import check_out
 from experiments.options import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option, command_line, parse
 from model.config import ModelConfig
 from model.params import FLOAT_MAX, ConfigError, iter_params
@@ -338,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ConfigError("prim.outcome needs exactly one of prim.below=<value>, prim.above=<value>")
     except ConfigError as exc:
         cli.fail(str(exc))
-    out = Path(opts["out"] or Path("outputs") / "ema" / time.strftime("%Y-%m-%d_%H-%M-%S"))
+    out = check_out("out", opts["out"] or Path("outputs") / "ema" / time.strftime("%Y-%m-%d_%H-%M-%S"))
     out.mkdir(parents=True, exist_ok=True)
     print(f"EMA: {opts['scenarios']} scenarios × levers ({opts['lever_sampling']}, {opts['policies']}) × "
           f"{len(design.seeds)} seeds, design {design.path}; job directory {out}", file=sys.stderr)

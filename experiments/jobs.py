@@ -14,7 +14,7 @@ import pandas as pd
 
 import scenarios
 from experiments import cli, engine, io
-from experiments.options import MAX_WORKERS, Option
+from experiments.options import ALLOW_LARGE, MAX_WORKERS, Option
 from model import config as config_mod
 from model.params import ConfigError, show
 
@@ -30,7 +30,7 @@ def launch_options(kind: str) -> dict[str, Option]:
         "timeout_min": Option(60, int, "minutes each submitit task may run", range=(1, 525_600)),
         "out": Option(None, str, f"job directory (default outputs/{kind}/<time>); the same out resumes"),
         "progress": Option(True, bool, "show a progress bar"),
-        "allow_large": Option(False, bool, "run a job larger than the size bounds on purpose"),
+        "allow_large": ALLOW_LARGE,
     }
 
 
@@ -97,13 +97,24 @@ def job_dir(kind: str, out: str | None) -> Path:
     return check_out("out", out) if out else check_out("out", new_job_dir(kind))
 
 
+def check_hydra_dirs(argv: list[str]) -> None:
+    """Check the output directories a Hydra app's command line sets (``hydra.run.dir``, ``hydra.sweep.dir``)
+    with :func:`check_out`, before Hydra creates them; values with interpolations (``${now:...}``) are
+    checked by the part before the first one."""
+    for a in argv:
+        key, _, value = a.partition("=")
+        if key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir"):
+            check_out(key.lstrip("+"), value.split("${")[0] or ".")
+
+
 MAX_RUNS = 1_000_000
 """Default bound on the runs of one job (the 1,000-run sweep of ``docs/performance.md`` takes minutes;
 a million runs' store and tables are about as large as a machine's disk and memory comfortably hold)."""
 
-MAX_JOB_RESIDENT_MONTHS = 1e12
+MAX_JOB_RESIDENT_MONTHS = 1e11
 """Default bound on residents × months over all runs of a job: at the ~4.4 million resident-months a
-second of one core measured in ``docs/performance.md``, 1e12 is about 2.6 days of 2 cores."""
+second of one core measured in ``docs/performance.md``, 1e11 is about 6 hours of one core (the default
+compare job: 60 runs × ~2,000 residents × 120 months ≈ 1.5e7)."""
 
 
 def check_job_size(keys: str, runs: int, config: dict, allow_large: bool, *, sizes: str = "") -> None:

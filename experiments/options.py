@@ -118,15 +118,46 @@ def convert(key: str, value: Any, opt: Option) -> Any:
     return value
 
 
-def check_override_key(key: str) -> None:
-    """Refuse, with one line, a key no override may set outside ``experiments.run``: ``info.*``
-    (:data:`LABEL_MESSAGE`) and ``hydra.*`` (:data:`HYDRA_MESSAGE`); ``+``/``~`` prefixes count."""
+def check_override_key(key: str, hydra_app: bool = False) -> None:
+    """Refuse, with one line, a key no override may set: ``info.*`` (:data:`LABEL_MESSAGE`) anywhere and,
+    unless ``hydra_app``, ``hydra.*`` (:data:`HYDRA_MESSAGE`); ``+``/``~`` prefixes count."""
     bare = key.lstrip("+~")
     head = bare.split(".")[0].split("/")[0]
     if head == "info":
         cli.fail(LABEL_MESSAGE.format(key=bare if "." in bare else "info.scenario"))
-    if head == "hydra":
+    if head == "hydra" and not hydra_app:
         cli.fail(HYDRA_MESSAGE.format(key=bare))
+
+
+ALLOW_LARGE = Option(False, bool, "run a job larger than the size bounds on purpose")
+
+
+def hydra_app_argv(argv: list[str]) -> tuple[bool, list[str]]:
+    """The command line of a Hydra app (``experiments.run``, ``experiments.lab``) before Hydra starts:
+    refuses ``info.*`` keys (:func:`check_override_key`) and takes out ``allow_large=<bool>``
+    (:data:`ALLOW_LARGE`; not a config key, so Hydra never sees it).
+
+    Returns:
+        (allow_large, the other arguments in their order).
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    allow_large, rest = False, []
+    for a in argv:
+        if a.startswith("-") or "=" not in a:
+            rest.append(a)
+            continue
+        try:
+            o = OverridesParser.create().parse_override(a)
+        except Exception:  # noqa: BLE001 - Hydra reports a malformed override itself (cli.precheck)
+            rest.append(a)
+            continue
+        check_override_key(o.key_or_group, hydra_app=True)
+        if o.key_or_group.lstrip("+") == "allow_large":
+            allow_large = convert("allow_large", o.value(), ALLOW_LARGE)
+        else:
+            rest.append(a)
+    return allow_large, rest
 
 
 def check_seeds(first_seed: int, replications: int) -> list[int]:

@@ -227,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         except ConfigError as exc:
             cli.fail(f"sample {i}: {exc}")
         configs.append(data)
-        specs.extend(engine.make_spec(data, s, sample=i, scenario=base["info"]["scenario"]) for s in seeds)
+        specs.extend(engine.make_spec(data, s, sample=i, scenario=base["info"]["scenario"],
+                                      allow_large=opts["allow_large"]) for s in seeds)
     for m in metrics:
         if m not in _metric_names():
             allowed = ", ".join(_metric_names())
