@@ -121,11 +121,12 @@ def run_one(spec: RunSpec, store_root: str) -> Outcome:
     start = time.perf_counter()
     try:
         cfg = spec.model_config if spec.model_config is not None else config_mod.from_dict(spec.config)
+        large = {"allow_large": True} if spec.allow_large else {}
         if spec.measure:
-            model = simulate_mod.run_model(cfg, seed=spec.seed, allow_large=spec.allow_large)
+            model = simulate_mod.run_model(cfg, seed=spec.seed, **large)
             ts, record["measures"] = model.timeseries(), _function(spec.measure)(model)
         else:
-            ts = simulate_mod.simulate(cfg, seed=spec.seed, allow_large=spec.allow_large)
+            ts = simulate_mod.simulate(cfg, seed=spec.seed, **large)
     except Exception as exc:  # the run's own failure: record it, let the job go on
         store.save_failure(spec.key, exc, record)
         return Outcome(spec.key, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
