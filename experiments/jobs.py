@@ -138,17 +138,18 @@ def check_job_size(keys: str, runs: int, config: dict, allow_large: bool, *, siz
     if allow_large:
         return
     sizes = f" = {sizes}" if sizes else ""
+    flag = "set allow_large=true to run it on purpose"
     if runs > MAX_RUNS:
-        cli.fail(f"{keys}{sizes} = {show(runs)} runs is more than {MAX_RUNS:,}; set allow_large=true to run it on purpose")
+        cli.fail(f"{keys}{sizes} = {show(runs)} runs is more than {MAX_RUNS:,}; {flag}")
     try:
         config_mod.check_size(engine.validated(config))
     except ConfigError as exc:
         cli.fail(str(exc))
     c = config["community"]
-    months = runs * c["buildings"] * c["households_per_building"] * c["adults_per_household"] * max(config["steps"], 1)
-    if months > MAX_JOB_RESIDENT_MONTHS:
-        cli.fail(f"{keys}{sizes} = {show(runs)} runs × about {months / runs:,.0f} resident-months each ≈ {months:,.0f} "
-                 f"resident-months is more than {MAX_JOB_RESIDENT_MONTHS:,.0f}; set allow_large=true to run it on purpose")
+    each = c["buildings"] * c["households_per_building"] * c["adults_per_household"] * max(config["steps"], 1)
+    if runs * each > MAX_JOB_RESIDENT_MONTHS:
+        cli.fail(f"{keys}{sizes} = {show(runs)} runs × about {each:,.0f} resident-months each ≈ {runs * each:,.0f} "
+                 f"resident-months is more than {MAX_JOB_RESIDENT_MONTHS:,.0f}; {flag}")
 
 def new_job_dir(kind: str) -> Path:
     """``outputs/<kind>/<time>`` (with a suffix if that exists already)."""

@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     seeds = check_seeds(opts["first_seed"], replications)
     rows = sample_rows(method, n, len(names))
     check_job_size(f"samples × ({'D + 2' if method == 'sobol' else 'D + 1'}) × replications", rows * replications,
-                   base, opts["allow_large"], sizes=f"{n} × {rows // n} × {replications} (D = {len(names)} parameters)")
+                   base, opts["allow_large"],
+                   sizes=f"{n} × {rows // n} × {replications} (D = {len(names)} parameters)")
     out = job_dir("sensitivity", opts["out"])
     if method == "sobol" and n & (n - 1):
         print(f"note: samples={n} is not a power of 2; Sobol' sequences balance best at powers of 2",

@@ -23,7 +23,8 @@ CASES = [
      "replications = 99999999999999999999… (400 digits) is out of range; allowed: whole numbers 1 to 100000"),
     ("experiments.compare", [f"window={NINES}"], "window = 99999999999999999999… (400 digits) is out of range"),
     ("experiments.compare", [f"first_seed={NINES}"],
-     "first_seed = 99999999999999999999… (400 digits) is out of range; allowed: whole numbers 0 to 9223372036854775807"),
+     "first_seed = 99999999999999999999… (400 digits) is out of range; "
+     "allowed: whole numbers 0 to 9223372036854775807"),
     ("experiments.compare", ["first_seed=9223372036854775807", "replications=2"],
      "first_seed + replications - 1 = 9223372036854775808 is out of range"),
     ("experiments.compare", ["n_jobs=0"], "n_jobs = 0 is not allowed; allowed: whole numbers -1 to 4096 except 0"),
@@ -91,7 +92,8 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, prog, args, m
 
 def test_a_ranges_file_with_a_bad_value_is_one_line(tmp_path):
     ranges = tmp_path / "ranges.yaml"
-    ranges.write_text("steps: abc\nmetrics: [participation_rate]\nparameters:\n  consultation.adoption_rate: [0.1, 0.9]\n")
+    ranges.write_text("steps: abc\nmetrics: [participation_rate]\n"
+                      "parameters:\n  consultation.adoption_rate: [0.1, 0.9]\n")
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     r = run_cli("experiments.sensitivity", f"ranges={ranges}", cwd=cwd, timeout=120)
