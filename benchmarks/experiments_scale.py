@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     from experiments import cli
     from experiments.options import Option, parse
 
-    options = {"runs": Option(1000, int, "runs in the sweep measurements", minimum=1),
+    options = {"runs": Option(1000, int, "runs in the sweep measurements", range=(1, 1_000_000)),
                "only": Option(list(MEASUREMENTS), list, f"the measurements: any of {', '.join(MEASUREMENTS)}")}
     argv = sys.argv[1:] if argv is None else list(argv)
     opts, _ = parse(argv, options, "benchmarks/experiments_scale.py", overrides=False)

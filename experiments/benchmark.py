@@ -46,20 +46,27 @@ import time
 from pathlib import Path
 
 from experiments import cli
-from experiments.options import Option, parse
+from experiments.jobs import check_out
+from experiments.options import MAX_MONTHS, Option, parse
 
 PROG = "experiments.benchmark"
 ROOT = Path(__file__).resolve().parents[1]
 
+MAX_BENCHMARK_RESIDENTS = 10_000_000
+"""The largest community the benchmark builds (the 1,000,000-resident district peaks at ~1.5 GiB)."""
+
 OPTIONS = {
     "sizes": Option(["1000", "10000", "100000", "1000000"], list, "community sizes (adult residents)"),
     "scenario": Option("co_creation", str, "scenario of the scaling runs"),
-    "steps": Option(120, int, "months of each scaling run", minimum=2),
-    "warmup": Option(12, int, "months not counted in the steady-state rate", minimum=0),
-    "reference_max": Option(10_000, int, "largest size the reference runs at (it is ~100x slower)", minimum=0),
-    "reference_steps": Option(12, int, "months of each reference run", minimum=2),
-    "reference_warmup": Option(2, int, "reference months not counted in its steady-state rate", minimum=0),
-    "sweep_runs": Option(1000, int, "runs of the sweep measurement (0: skip it)", minimum=0),
+    "steps": Option(120, int, "months of each scaling run", range=(2, MAX_MONTHS)),
+    "warmup": Option(12, int, "months not counted in the steady-state rate", range=(0, MAX_MONTHS)),
+    "reference_max": Option(10_000, int, "largest size the reference runs at (it is ~100x slower)",
+                            range=(0, 1_000_000)),
+    "reference_steps": Option(12, int, "months of each reference run", range=(2, MAX_MONTHS)),
+    "reference_warmup": Option(2, int, "reference months not counted in its steady-state rate",
+                               range=(0, MAX_MONTHS)),
+    "sweep_runs": Option(1000, int, "runs of the sweep measurement (0: skip it)",
+                         range=(0, 1_000_000)),
     "out": Option(None, str, "JSON file (default outputs/benchmark/<time>.json)"),
 }
 
@@ -302,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [int(s) for s in opts["sizes"]]
     except ValueError:
         cli.fail(f"sizes = {opts['sizes']} must be whole numbers of residents")
-    if any(s < 10 for s in sizes):
-        cli.fail(f"sizes = {sizes}: each must be at least 10 residents")
+    if any(s < 10 or s > MAX_BENCHMARK_RESIDENTS for s in sizes):
+        cli.fail(f"sizes: each must be whole numbers 10 to {MAX_BENCHMARK_RESIDENTS} residents")
     if opts["warmup"] >= opts["steps"] or opts["reference_warmup"] >= opts["reference_steps"]:
         cli.fail("warmup must be smaller than steps (and reference_warmup than reference_steps)")
     import scenarios
@@ -315,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         cli.fail(str(exc))
 
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
-    out = Path(opts["out"]) if opts["out"] else Path("outputs") / "benchmark" / f"{stamp}.json"
+    out = check_out("out", opts["out"] or Path("outputs") / "benchmark" / f"{stamp}.json", directory=False)
     results = {"kind": "benchmark", "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "commit": _git_commit(),
                "machine": _machine(), "options": opts, "command": " ".join(["python", "-m", PROG, *argv]),
                "scaling": []}

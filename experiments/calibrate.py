@@ -36,8 +36,8 @@ import pandas as pd
 
 from experiments import cli, io
 from experiments import patterns as P
-from experiments.jobs import close, finish, launch_options, new_job_dir, start
-from experiments.options import Option, command_line, parse
+from experiments.jobs import check_job_size, close, finish, job_dir, launch_options, start
+from experiments.options import MAX_REPLICATIONS, Option, command_line, parse
 from experiments.simulate import package_version
 from experiments.store import RunStore
 
@@ -46,7 +46,8 @@ MIN_SEEDS = 20
 KEYS = [c.key for c in P.CRITERIA]
 
 OPTIONS = {
-    "replications": Option(MIN_SEEDS, int, f"seeds per arm: 0 … n−1 (the patterns need {MIN_SEEDS})", minimum=2),
+    "replications": Option(MIN_SEEDS, int, f"seeds per arm: 0 … n−1 (the patterns need {MIN_SEEDS})",
+                           range=(2, MAX_REPLICATIONS)),
     "criteria": Option([], list, f"criteria to check (default: all): {', '.join(KEYS)}"),
     **launch_options("calibrate"),
 }
@@ -74,11 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     arms = P.arms_needed(criteria)
     seeds = list(range(opts["replications"]))
     try:
-        specs = P.arm_specs(arms, seeds, overrides)
+        configs = [P.arm_config(arm, overrides) for arm in arms.values()]
     except Exception as exc:  # a bad override: ConfigError, or Hydra's composition error
         cli.fail(cli._first_line(exc))
-
-    out = Path(opts["out"]) if opts["out"] else new_job_dir("calibrate")
+    for data in configs:
+        check_job_size("replications × arms", len(seeds) * len(arms), data, opts["allow_large"],
+                       sizes=f"{len(seeds)} × {len(arms)}")
+    out = job_dir("calibrate", opts["out"])
+    specs = P.arm_specs(arms, seeds, overrides)
     out.mkdir(parents=True, exist_ok=True)
     store = RunStore(out / "runs")
     manifest = {

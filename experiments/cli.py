@@ -66,12 +66,13 @@ def precheck(argv: list[str], groups: dict[str, str]) -> None:
                 fail(str(exc))
 
 
-def precompose(argv: list[str]) -> None:
-    """For a single (non-multirun) job: compose and validate the config before Hydra starts."""
+def precompose(argv: list[str]):
+    """For a single (non-multirun) job: compose and validate the config before Hydra starts; return
+    its ModelConfig (None for a multirun)."""
     import scenarios
 
     if any(a in ("-m", "--multirun") for a in argv) or any(a.startswith("--") for a in argv):
-        return
+        return None
     overrides = _overrides(argv)
     choice = {"scenario": None, "community": None}
     rest = []
@@ -87,7 +88,7 @@ def precompose(argv: list[str]) -> None:
         fail(str(exc))
     except Exception as exc:  # composition/type errors from Hydra/OmegaConf
         fail(_first_line(exc))
-    model_config(data)
+    return model_config(data)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -177,9 +177,19 @@ def report(result: Collected, file=sys.stderr) -> None:
 PROG = "experiments.collect"
 
 
+def is_sweep_dir(path: Path) -> bool:
+    """Whether ``path`` holds the manifest of one of our sweeps (``manifest.json``, a mapping of ``kind: sweep``)."""
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("kind") == "sweep"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Collect a sweep directory; return the exit code."""
     from experiments import cli
+    from experiments.jobs import check_out
     from experiments.options import Option, parse
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -191,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     sweep_dir = Path(opts["sweep"])
     if not sweep_dir.is_dir():
         cli.fail(f"sweep = {str(sweep_dir)!r} is not a directory")
+    if not is_sweep_dir(sweep_dir):
+        cli.fail(f"sweep = {str(sweep_dir)!r} has no sweep manifest (manifest.json of kind \"sweep\"); "
+                 "choose the hydra.sweep.dir of an experiments.run -m")
+    check_out("out", opts["out"] or sweep_dir / "sweep.parquet", directory=False)
     result = collect(sweep_dir, opts["out"])
     report(result)
     print(f"results: {result.path}")

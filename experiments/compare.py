@@ -41,9 +41,9 @@ import pandas as pd
 
 from analysis import stats
 from experiments import cli, engine, io
-from experiments.jobs import (check_scenario, close, console, finish, fmt, launch_options, new_job_dir,
+from experiments.jobs import (check_job_size, check_scenario, close, console, finish, fmt, job_dir, launch_options,
                              resolved_config, start)
-from experiments.options import Option, command_line, parse
+from experiments.options import MAX_MONTHS, MAX_REPLICATIONS, MAX_SEED, Option, check_seeds, command_line, parse
 from experiments.simulate import DEFAULT_WINDOW, package_version
 from experiments.store import RunStore
 from model.metrics import HEADLINE
@@ -53,9 +53,11 @@ PROG = "experiments.compare"
 OPTIONS = {
     "scenarios": Option(["top_down", "co_creation"], list, "scenarios to compare; the first is the reference"),
     "community": Option(None, str, "community (default: that of scenarios/config.yaml)"),
-    "replications": Option(30, int, "runs per scenario", minimum=1),
-    "first_seed": Option(0, int, "seed of the first replication; the others follow", minimum=0),
-    "window": Option(DEFAULT_WINDOW, int, "months at the end of a run averaged into its outcome", minimum=1),
+    "replications": Option(30, int, "runs per scenario", range=(1, MAX_REPLICATIONS)),
+    "first_seed": Option(0, int, "seed of the first replication; the others follow",
+                         range=(0, MAX_SEED)),
+    "window": Option(DEFAULT_WINDOW, int, "months at the end of a run averaged into its outcome",
+                     range=(1, MAX_MONTHS)),
     **launch_options("compare"),
 }
 RESERVED = {"seed": "replications use first_seed, first_seed+1, ...; set first_seed",
@@ -77,12 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     first = configs[names[0]]
     community = first["info"]["community"]
     steps = int(first["steps"])
-    seeds = list(range(opts["first_seed"], opts["first_seed"] + opts["replications"]))
-
-    out = Path(opts["out"]) if opts["out"] else new_job_dir("compare")
+    seeds = check_seeds(opts["first_seed"], opts["replications"])
+    for name in names:
+        check_job_size("replications × scenarios", len(seeds) * len(names), configs[name], opts["allow_large"],
+                       sizes=f"{len(seeds)} × {len(names)}")
+    out = job_dir("compare", opts["out"])
     out.mkdir(parents=True, exist_ok=True)
     store = RunStore(out / "runs")
-    specs = [engine.make_spec(configs[name], seed, scenario=name, community=community)
+    specs = [engine.make_spec(configs[name], seed, scenario=name, community=community, allow_large=opts["allow_large"])
              for name in names for seed in seeds]
     manifest = {
         "kind": "compare",

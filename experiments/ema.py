@@ -68,9 +68,10 @@ import yaml
 
 import scenarios
 from experiments import api, cli, io
-from experiments.options import Option, command_line, parse
+from experiments.jobs import check_out
+from experiments.options import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option, command_line, parse
 from model.config import ModelConfig
-from model.params import ConfigError, iter_params
+from model.params import FLOAT_MAX, ConfigError, iter_params
 
 PROG = "experiments.ema"
 DESIGN_DIR = scenarios.CONFIG_DIR / "ema"
@@ -80,22 +81,27 @@ NAME_KEYS = {"scenario_name": "scenario", "community": "community"}
 
 OPTIONS = {
     "ranges": Option("default", str, "the design: a name under scenarios/ema/ or a YAML path"),
-    "scenarios": Option(20, int, "uncertainty samples (Latin hypercube)", minimum=1),
-    "policies": Option(2, int, "lever samples (lhs) or values per numeric lever (ff)", minimum=1),
+    "scenarios": Option(20, int, "uncertainty samples (Latin hypercube)", range=(1, MAX_SAMPLES)),
+    "policies": Option(2, int, "lever samples (lhs) or values per numeric lever (ff)",
+                       range=(1, MAX_SAMPLES)),
     "lever_sampling": Option("ff", str, "how levers are sampled", choices=("ff", "lhs")),
-    "sampler_seed": Option(0, int, "seed of the samplers", minimum=0),
-    "n_processes": Option(1, int, "1: SequentialEvaluator; more, or -1 (all cores): MultiprocessingEvaluator"),
+    "sampler_seed": Option(0, int, "seed of the samplers", range=(0, MAX_SAMPLER_SEED)),
+    "n_processes": Option(1, int, "1: SequentialEvaluator; more, or -1 (all cores): MultiprocessingEvaluator",
+                          range=(-1, MAX_WORKERS), exclude=(0,)),
     "community": Option(None, str, "community of every experiment (default: the design's)"),
-    "steps": Option(None, int, "months per run (default: the design's)", minimum=0),
-    "window": Option(None, int, "months averaged into a run's outcome (default: the design's)", minimum=1),
+    "steps": Option(None, int, "months per run (default: the design's)", range=(0, MAX_MONTHS)),
+    "window": Option(None, int, "months averaged into a run's outcome (default: the design's)",
+                     range=(1, MAX_MONTHS)),
     "seeds": Option(None, list, "replication seeds, e.g. [0,1,2] (default: the design's)"),
     "out": Option(None, str, "job directory (default outputs/ema/<time>); the same out reuses its runs"),
     "prim.outcome": Option(None, str, "outcome whose seed-mean defines the cases of interest for PRIM"),
-    "prim.below": Option(None, float, "cases of interest: prim.outcome below this value"),
-    "prim.above": Option(None, float, "cases of interest: prim.outcome above this value"),
-    "prim.peel_alpha": Option(0.05, float, "PRIM's peeling share per step", minimum=0.0),
+    "prim.below": Option(None, float, "cases of interest: prim.outcome below this value",
+                          range=(-FLOAT_MAX, FLOAT_MAX)),
+    "prim.above": Option(None, float, "cases of interest: prim.outcome above this value",
+                          range=(-FLOAT_MAX, FLOAT_MAX)),
+    "prim.peel_alpha": Option(0.05, float, "PRIM's peeling share per step", range=(0.0, 1.0)),
     "prim.min_density": Option(0.8, float, "the box shown: the largest coverage with at least this density",
-                               minimum=0.0),
+                               range=(0.0, 1.0)),
 }
 RESERVED = {"seed": "every experiment runs with each of the design's seeds; set seeds=[...]"}
 
@@ -333,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ConfigError("prim.outcome needs exactly one of prim.below=<value>, prim.above=<value>")
     except ConfigError as exc:
         cli.fail(str(exc))
-    out = Path(opts["out"] or Path("outputs") / "ema" / time.strftime("%Y-%m-%d_%H-%M-%S"))
+    out = check_out("out", opts["out"] or Path("outputs") / "ema" / time.strftime("%Y-%m-%d_%H-%M-%S"))
     out.mkdir(parents=True, exist_ok=True)
     print(f"EMA: {opts['scenarios']} scenarios × levers ({opts['lever_sampling']}, {opts['policies']}) × "
           f"{len(design.seeds)} seeds, design {design.path}; job directory {out}", file=sys.stderr)

@@ -4,7 +4,9 @@ the runner (:mod:`experiments.engine`), the one failure report, printing numbers
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -12,9 +14,9 @@ import pandas as pd
 
 import scenarios
 from experiments import cli, engine, io
-from experiments.options import Option
+from experiments.options import ALLOW_LARGE, MAX_WORKERS, Option
 from model import config as config_mod
-from model.params import ConfigError
+from model.params import ConfigError, show
 
 
 def launch_options(kind: str) -> dict[str, Option]:
@@ -22,14 +24,132 @@ def launch_options(kind: str) -> dict[str, Option]:
     return {
         "launcher": Option("joblib", str, "where runs execute", choices=engine.LAUNCHERS),
         "n_jobs": Option(-1, int, "parallel runs (joblib; CPUs of a private Ray instance; tasks of a submitit job); "
-                         "-1: all cores"),
+                         "-1: all cores", range=(-1, MAX_WORKERS), exclude=(0,)),
         "ray_address": Option(None, str, "Ray cluster to join (launcher=ray); null: Ray on this machine"),
         "partition": Option(None, str, "SLURM partition (launcher=submitit_slurm); null: the cluster's default"),
-        "timeout_min": Option(60, int, "minutes each submitit task may run", minimum=1),
+        "timeout_min": Option(60, int, "minutes each submitit task may run", range=(1, 525_600)),
         "out": Option(None, str, f"job directory (default outputs/{kind}/<time>); the same out resumes"),
         "progress": Option(True, bool, "show a progress bar"),
+        "allow_large": ALLOW_LARGE,
     }
 
+
+NAME_CHARS = "[A-Za-z0-9_-]{1,64}"
+"""What a name that becomes part of an output path may be (scenario, community, job kind)."""
+
+MAX_NAME_BYTES = 255
+"""The longest file or directory name (NAME_MAX of Linux and macOS file systems), in bytes."""
+
+
+def max_path_bytes() -> int:
+    """The longest path this system takes (``PATH_MAX``: ``os.pathconf``; 4096 where it cannot be read)."""
+    try:
+        return os.pathconf("/", "PC_PATH_MAX")
+    except (ValueError, OSError, AttributeError):
+        return 4096
+
+
+def check_out(key: str, path: str | os.PathLike, *, directory: bool = True) -> Path:
+    """Check an output path before anything is written, or exit 2 with one line naming ``key``.
+
+    Refused: a component longer than :data:`MAX_NAME_BYTES` bytes or an absolute path longer than
+    :func:`max_path_bytes`; for a ``directory``, an existing file (for a file, an existing directory);
+    a path whose nearest existing ancestor is not a writable directory (``/proc/x``, ``/etc/x`` as a user;
+    probed by creating and removing an empty directory there).
+
+    Returns:
+        the path, as given (relative paths stay relative).
+    """
+    text = os.fspath(path)
+    if not text or "\0" in text:
+        cli.fail(f"{key} = {text!r} is not a path")
+    out = Path(text)
+    long = next((c for c in out.parts if len(os.fsencode(c)) > MAX_NAME_BYTES), None)
+    if long is not None:
+        cli.fail(f"{key}: a name in the path is {len(os.fsencode(long))} bytes long; allowed: up to {MAX_NAME_BYTES}")
+    full = len(os.fsencode(os.path.abspath(text)))
+    if full >= max_path_bytes():
+        cli.fail(f"{key}: the path is {full} bytes long; allowed: up to {max_path_bytes() - 1}")
+    if out.exists() and directory and not out.is_dir():
+        cli.fail(f"{key} = {text} exists and is not a directory; choose a new or job directory")
+    if out.exists() and not directory and out.is_dir():
+        cli.fail(f"{key} = {text} is a directory; choose a file name")
+    parent = out.absolute()
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK) or not _can_create_in(parent):
+        cli.fail(f"{key} = {text} is not writable ({parent} is not a writable directory)")
+    return out
+
+
+def _can_create_in(directory: Path) -> bool:
+    """Whether a directory can be created (and removed) in ``directory``: permissions alone do not tell
+    for root, or on ``/proc`` and read-only mounts."""
+    try:
+        tempfile.TemporaryDirectory(dir=directory, prefix=".cogov-probe-").cleanup()
+    except OSError:
+        return False
+    return True
+
+
+def job_dir(kind: str, out: str | None) -> Path:
+    """The job directory: ``out`` checked (:func:`check_out`), or a new ``outputs/<kind>/<time>``. Not created."""
+    return check_out("out", out) if out else check_out("out", new_job_dir(kind))
+
+
+def check_hydra_dirs(argv: list[str]) -> None:
+    """Check the output directories a Hydra app's command line sets (``hydra.run.dir``, ``hydra.sweep.dir``)
+    with :func:`check_out`, before Hydra creates them; values with interpolations (``${now:...}``) are
+    checked by the part before the first one."""
+    for a in argv:
+        key, _, value = a.partition("=")
+        if key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir"):
+            check_out(key.lstrip("+"), value.split("${")[0] or ".")
+
+
+MAX_RUNS = 1_000_000
+"""Default bound on the runs of one job (the 1,000-run sweep of ``docs/performance.md`` takes minutes;
+a million runs' store and tables are about as large as a machine's disk and memory comfortably hold)."""
+
+MAX_JOB_RESIDENT_MONTHS = 1e11
+"""Default bound on residents × months over all runs of a job: at the ~4.4 million resident-months a
+second of one core measured in ``docs/performance.md``, 1e11 is about 6 hours of one core (the default
+compare job: 60 runs × ~2,000 residents × 120 months ≈ 1.5e7)."""
+
+
+def check_job_size(keys: str, runs: int, config: dict, allow_large: bool, *, sizes: str = "") -> None:
+    """Refuse a job too large to run, before anything is sampled, written or started.
+
+    Estimates, from the counts and the resolved config (nested dict) of one run:
+
+        residents ≈ community.buildings × community.households_per_building × community.adults_per_household
+        job resident-months = runs × residents × max(steps, 1)
+
+    and refuses runs above :data:`MAX_RUNS` or resident-months above :data:`MAX_JOB_RESIDENT_MONTHS`,
+    and one run too large for this machine (:func:`model.config.check_size`), unless ``allow_large``.
+
+    Args:
+        keys: the options whose product is ``runs``, for the message (``"replications × scenarios"``).
+        runs: the number of runs (an int of any size).
+        sizes: the values of ``keys``, for the message (``"1000000000 × 2"``).
+
+    Exits with code 2 and one line naming the keys, the estimate and ``allow_large=true``.
+    """
+    if allow_large:
+        return
+    sizes = f" = {sizes}" if sizes else ""
+    flag = "set allow_large=true to run it on purpose"
+    if runs > MAX_RUNS:
+        cli.fail(f"{keys}{sizes} = {show(runs)} runs is more than {MAX_RUNS:,}; {flag}")
+    try:
+        config_mod.check_size(engine.validated(config))
+    except ConfigError as exc:
+        cli.fail(str(exc))
+    c = config["community"]
+    each = c["buildings"] * c["households_per_building"] * c["adults_per_household"] * max(config["steps"], 1)
+    if runs * each > MAX_JOB_RESIDENT_MONTHS:
+        cli.fail(f"{keys}{sizes} = {show(runs)} runs × about {each:,.0f} resident-months each ≈ {runs * each:,.0f} "
+                 f"resident-months is more than {MAX_JOB_RESIDENT_MONTHS:,.0f}; {flag}")
 
 def new_job_dir(kind: str) -> Path:
     """``outputs/<kind>/<time>`` (with a suffix if that exists already)."""

@@ -27,7 +27,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 import scenarios
-from experiments import cli, io
+from experiments import cli, io, jobs, options
 from model import lab
 from model.params import ConfigError
 
@@ -58,8 +58,9 @@ def compose(overrides: list[str] | None = None) -> dict:
     return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
 
 
-def precompose(argv: list[str]) -> None:
-    """For a single job: compose and validate the config before Hydra starts (one-line errors)."""
+def precompose(argv: list[str], allow_large: bool = False) -> None:
+    """For a single job: compose and validate the config and check its size (:func:`model.lab.check_size`)
+    before Hydra starts (one-line errors)."""
     if any(a.startswith("-") for a in argv):
         return
     overrides = [a for a in argv if "=" in a and not a.startswith("hydra")]
@@ -67,7 +68,10 @@ def precompose(argv: list[str]) -> None:
         data = compose(overrides)
     except Exception as exc:  # composition/type errors from Hydra/OmegaConf
         cli.fail(cli._first_line(exc))
-    lab_config(data)
+    try:
+        lab.check_size(lab_config(data), allow_large=allow_large)
+    except ConfigError as exc:
+        cli.fail(str(exc))
 
 
 def table(df: pd.DataFrame) -> str:
@@ -85,10 +89,14 @@ def table(df: pd.DataFrame) -> str:
     return view.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 
+ALLOW_LARGE = False
+"""``allow_large=true`` on the command line (see :func:`main`): the session's size was checked before Hydra started."""
+
+
 def execute(cfg_dict: dict, out_dir: Path) -> pd.DataFrame:
     """Validate, play and write one session; return its per-round table."""
     cfg = lab_config(cfg_dict)
-    df = lab.play(cfg)
+    df = lab.play(cfg, allow_large=ALLOW_LARGE)
     io.write_csv(df, out_dir / "lab.csv")
     return df
 
@@ -112,7 +120,11 @@ def main() -> None:
     cli.hydra_help(sys.argv[1:], "experiments.lab", compose() if any(a in ("-h", "--help") for a in sys.argv) else {},
                    lab.LabConfig, {}, [ln.strip() for ln in __doc__.split("Usage::")[1].split("\n\n")[1].splitlines()
                                        if ln.strip()])
-    precompose(sys.argv[1:])
+    global ALLOW_LARGE
+    ALLOW_LARGE, argv = options.hydra_app_argv(sys.argv[1:])
+    jobs.check_hydra_dirs(argv)
+    precompose(argv, ALLOW_LARGE)
+    sys.argv = [sys.argv[0], *argv]  # without allow_large, which is not a config key
     _main()
 
 

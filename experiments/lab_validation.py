@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     from experiments.options import Option, parse
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    options = {"sessions": Option(20, int, "sessions per game (seeds 0…N−1)", minimum=2)}
+    options = {"sessions": Option(20, int, "sessions per game (seeds 0…N−1)", range=(2, 10_000))}
     opts, _ = parse(argv, options, "experiments.lab_validation", overrides=False)
     print(report(measure(opts["sessions"])))
 

@@ -40,8 +40,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 import scenarios
-from experiments import cli, io, objective
+from experiments import cli, io, jobs, objective, options
 from experiments.simulate import headline_table, simulate, summarise
+from model.config import check_size
+from model.params import ConfigError
 
 # Our launcher configs (scenarios/hydra/launcher/*.yaml) carry the plugins' names so that
 # ``hydra/launcher=joblib`` etc. select them; Hydra then also validates them against the
@@ -50,10 +52,16 @@ from experiments.simulate import headline_table, simulate, summarise
 warnings.filterwarnings("ignore", message=r"(?s).*is validated against ConfigStore schema with the same name")
 
 
+ALLOW_LARGE = False
+"""``allow_large=true`` on the command line: :func:`main` checked the run's size before Hydra started
+(:func:`model.config.check_size`) and takes the flag out of the arguments Hydra sees; the run then
+builds its model with it."""
+
+
 def execute(cfg_dict: dict, out_dir: Path) -> dict:
     """Validate, simulate and write one run; return its summary."""
     cfg = cli.model_config(cfg_dict)
-    ts = simulate(cfg)
+    ts = simulate(cfg, allow_large=ALLOW_LARGE)
     summary = summarise(ts, cfg, cfg.seed)
     io.write_parquet(ts, out_dir / "timeseries.parquet")
     io.write_json(summary, out_dir / "summary.json")
@@ -124,12 +132,21 @@ def main() -> None:
         cli.hydra_help(argv, "experiments.run", scenarios.compose_dict(), ModelConfig,
                        {g: scenarios.available(g) for g in ("scenario", "community")},
                        [ln.strip() for ln in __doc__.split("Usage::")[1].split("\n\n")[1].splitlines() if ln.strip()])
+    global ALLOW_LARGE
+    ALLOW_LARGE, argv = options.hydra_app_argv(argv)
     cli.precheck(argv, {"scenario": "", "community": ""})
     objective.check_argv(argv)
-    cli.precompose(argv)
+    jobs.check_hydra_dirs(argv)
+    cfg = cli.precompose(argv)
+    if cfg is not None:  # a single run: its size, before Hydra creates its directory
+        try:
+            check_size(cfg, allow_large=ALLOW_LARGE)
+        except ConfigError as exc:
+            cli.fail(str(exc))
     from experiments import sweep
 
     sweep.LAST.clear()
+    sys.argv = [sys.argv[0], *argv]  # without allow_large, which is not a config key
     _main()
     if sweep.LAST.get("failed"):
         raise SystemExit(1)

@@ -55,9 +55,10 @@ import yaml
 
 import scenarios
 from experiments import cli, engine, io
-from experiments.jobs import (check_scenario, close, console, finish, fmt, launch_options, new_job_dir,
+from experiments.jobs import (check_job_size, check_scenario, close, console, finish, fmt, job_dir, launch_options,
                              resolved_config, start)
-from experiments.options import Option, command_line, parse
+from experiments.options import (MAX_MONTHS, MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_SEED, Option,
+                                 check_seeds, command_line, convert, parse)
 from experiments.simulate import DEFAULT_WINDOW, package_version
 from experiments.store import RunStore
 from model import config as config_mod
@@ -73,18 +74,23 @@ INDEX_COLUMNS = ["method", "metric", "parameter", "S1", "S1_conf", "ST", "ST_con
 OPTIONS = {
     "method": Option("sobol", str, "SALib method", choices=METHODS),
     "samples": Option(None, int, "Sobol: base sample N (a power of 2); Morris: trajectories (default: ranges file)",
-                      minimum=2),
+                      range=(2, MAX_SAMPLES)),
     "ranges": Option("default", str, "parameter ranges: a name under scenarios/sensitivity/ or a YAML path"),
     "scenario": Option(None, str, "scenario (default: the ranges file's)"),
     "community": Option(None, str, "community (default: the ranges file's)"),
-    "replications": Option(None, int, "seeds per sample (default: the ranges file's)", minimum=1),
-    "first_seed": Option(0, int, "seed of the first replication", minimum=0),
+    "replications": Option(None, int, "seeds per sample (default: the ranges file's)",
+                           range=(1, MAX_REPLICATIONS)),
+    "first_seed": Option(0, int, "seed of the first replication", range=(0, MAX_SEED)),
     "window": Option(None, int, "months at the end of a run averaged into its output (default: ranges file)",
-                     minimum=1),
-    "levels": Option(4, int, "Morris: grid levels", minimum=2),
-    "sampler_seed": Option(0, int, "seed of the sampler and of the bootstrap confidence intervals", minimum=0),
+                     range=(1, MAX_MONTHS)),
+    "levels": Option(4, int, "Morris: grid levels", range=(2, 1_000)),
+    "sampler_seed": Option(0, int, "seed of the sampler and of the bootstrap confidence intervals",
+                           range=(0, MAX_SAMPLER_SEED)),
     **launch_options("sensitivity"),
 }
+RANGE_OPTIONS = {**{k: OPTIONS[k] for k in ("samples", "replications", "window", "scenario", "community")},
+                 "steps": Option(None, int, "months of each run", range=(0, MAX_MONTHS))}
+"""How the ranges file's own keys are checked: as the options of the same name."""
 RESERVED = {"seed": "samples use first_seed, first_seed+1, ...; set first_seed"}
 RANGE_KEYS = {"scenario", "community", "steps", "window", "replications", "samples", "metrics", "parameters"}
 
@@ -123,10 +129,19 @@ def load_ranges(spec: str) -> tuple[Path, dict]:
         lo, hi = meta.get("range") or (None, None)
         if (lo is not None and bounds[0] < lo) or (hi is not None and bounds[1] > hi):
             cli.fail(f"ranges file {path}: parameters.{key} = {bounds} leaves the declared range [{lo}, {hi}]")
+    for key in ("samples", "replications", "window", "steps", "scenario", "community"):
+        if key in data:
+            data[key] = convert(f"ranges file {path}: {key}", data[key], RANGE_OPTIONS[key])
     metrics = data.get("metrics")
     if not isinstance(metrics, list) or not metrics:
         cli.fail(f"ranges file {path}: metrics must list at least one output metric")
     return path, data
+
+
+def sample_rows(method: str, n: int, d: int) -> int:
+    """Rows of SALib's sample matrix, known before sampling: Sobol' (first and total order,
+    ``calc_second_order=False``) N·(D+2), Morris N·(D+1), for base sample / trajectories N and D parameters."""
+    return n * (d + 2) if method == "sobol" else n * (d + 1)
 
 
 def _sample(method: str, problem: dict, n: int, levels: int, seed: int) -> np.ndarray:
@@ -181,22 +196,27 @@ def main(argv: list[str] | None = None) -> int:
     if scenario:
         check_scenario(scenario)
     community = opts["community"] or ranges.get("community")
-    n = opts["samples"] or int(ranges.get("samples", 64))
-    replications = opts["replications"] or int(ranges.get("replications", 1))
-    window = opts["window"] or int(ranges.get("window", DEFAULT_WINDOW))
-    pre = [f"steps={int(ranges['steps'])}"] if "steps" in ranges else []
+    n = opts["samples"] or ranges.get("samples", 64)
+    replications = opts["replications"] or ranges.get("replications", 1)
+    window = opts["window"] or ranges.get("window", DEFAULT_WINDOW)
+    pre = [f"steps={ranges['steps']}"] if "steps" in ranges else []
     base = resolved_config(scenario, community, pre + overrides)
     metrics = [str(m) for m in ranges["metrics"]]
     params = {str(k): [float(b) for b in v] for k, v in ranges["parameters"].items()}
     names = list(params)
     problem = {"num_vars": len(names), "names": names, "bounds": [params[k] for k in names]}
+    seeds = check_seeds(opts["first_seed"], replications)
+    rows = sample_rows(method, n, len(names))
+    check_job_size(f"samples × ({'D + 2' if method == 'sobol' else 'D + 1'}) × replications", rows * replications,
+                   base, opts["allow_large"],
+                   sizes=f"{n} × {rows // n} × {replications} (D = {len(names)} parameters)")
+    out = job_dir("sensitivity", opts["out"])
     if method == "sobol" and n & (n - 1):
         print(f"note: samples={n} is not a power of 2; Sobol' sequences balance best at powers of 2",
               file=sys.stderr)
 
     x = _sample(method, problem, n, opts["levels"], opts["sampler_seed"])
     schema = {k: v for k, _, v in iter_params(ModelConfig)}
-    seeds = list(range(opts["first_seed"], opts["first_seed"] + replications))
     specs, configs = [], []
     for i, row in enumerate(x):
         data = copy.deepcopy(base)
@@ -208,13 +228,13 @@ def main(argv: list[str] | None = None) -> int:
         except ConfigError as exc:
             cli.fail(f"sample {i}: {exc}")
         configs.append(data)
-        specs.extend(engine.make_spec(data, s, sample=i, scenario=base["info"]["scenario"]) for s in seeds)
+        specs.extend(engine.make_spec(data, s, sample=i, scenario=base["info"]["scenario"],
+                                      allow_large=opts["allow_large"]) for s in seeds)
     for m in metrics:
         if m not in _metric_names():
             allowed = ", ".join(_metric_names())
             cli.fail(f"ranges file {ranges_path}: metrics: {m!r} is not a metric; allowed: {allowed}")
 
-    out = Path(opts["out"]) if opts["out"] else new_job_dir("sensitivity")
     out.mkdir(parents=True, exist_ok=True)
     store = RunStore(out / "runs")
     manifest = {

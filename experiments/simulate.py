@@ -23,18 +23,18 @@ def package_version() -> str:
         return "unknown"
 
 
-def run_model(cfg, seed: int | None = None, steps: int | None = None) -> CommunityModel:
+def run_model(cfg, seed: int | None = None, steps: int | None = None, allow_large: bool = False) -> CommunityModel:
     """Build a model from ``cfg`` with ``seed`` (default ``cfg.seed``) and run it for ``steps``
     months (default ``cfg.steps``); return the finished model."""
-    model = CommunityModel(config=cfg, rng=cfg.seed if seed is None else seed)
+    model = CommunityModel(config=cfg, rng=cfg.seed if seed is None else seed, allow_large=allow_large)
     for _ in range(cfg.steps if steps is None else steps):
         model.step()
     return model
 
 
-def simulate(cfg, seed: int | None = None, steps: int | None = None) -> pd.DataFrame:
+def simulate(cfg, seed: int | None = None, steps: int | None = None, allow_large: bool = False) -> pd.DataFrame:
     """The time series of :func:`run_model`, one row per step including step 0."""
-    return run_model(cfg, seed, steps).timeseries()
+    return run_model(cfg, seed, steps, allow_large).timeseries()
 
 
 def summarise(ts: pd.DataFrame, cfg, seed: int, window: int = DEFAULT_WINDOW) -> dict:

@@ -623,17 +623,26 @@ def apply_overrides(data: dict, overrides: Mapping[str, Any], schema: type | Non
     (``consultation.adoption_rate is set but consultation is off (consultation.enabled = false):
     the value has no effect``).
 
+    **Labels.** ``info.*`` (the scenario's and community's names and descriptions) is set by the
+    files a config is composed of, never by an override: a label that disagreed with what runs
+    would be recorded, and output directories are named after it.
+
     The result is not validated: :func:`from_dict` does that (a value of the wrong type or out of
     range raises there).
 
     Raises:
-        ConfigError: a negative share, or shares set together to more than 1, naming the keys.
+        ConfigError: an ``info.*`` key (``info.scenario is set by the scenario file; choose
+            scenario=<name>``); a negative share, or shares set together to more than 1, naming the keys.
     """
     schema = schema or ModelConfig
     defaults = _defaults(schema)
     flat: dict[str, Any] = {}
     for key, value in overrides.items():
         flat.update(_flatten(key, value))
+    label = next((k for k in flat if k.split(".")[0] == "info"), None)
+    if label is not None:
+        raise ConfigError(f"{label if '.' in label else 'info.scenario'} is set by the scenario file; "
+                          "choose scenario=<name>")
     out = copy.deepcopy(data)
     for key, value in flat.items():
         set_dotted(out, key, value)

@@ -20,13 +20,14 @@ share set alone rescales the others of its group, a parameter of a mechanism tha
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
 from model.config import ModelConfig, apply_overrides, get_dotted
-from model.params import ConfigError
+from model.params import ConfigError, show
 
 CONFIG_DIR = Path(__file__).resolve().parent
 GROUPS = ("scenario", "community")
@@ -62,11 +63,16 @@ def default_choice(group: str) -> str:
     raise ConfigError(f"config.yaml selects no default {group}")
 
 
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What the name of a scenario or community file may be: output directories are named after it."""
+
+
 def check_name(group: str, name: str) -> None:
-    """Raise a one-line ConfigError if ``name`` is not an option of ``group``."""
-    options = available(group)
-    if name not in options:
-        raise ConfigError(f"{group} = {name!r} is unknown; allowed: {', '.join(options)}")
+    """Raise a one-line ConfigError if ``name`` is not an option of ``group`` or not a safe name
+    (:data:`NAME_PATTERN`: it becomes part of output paths)."""
+    options = [n for n in available(group) if NAME_PATTERN.fullmatch(n)]
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or name not in options:
+        raise ConfigError(f"{group} = {show(name)} is unknown; allowed: {', '.join(options)}")
 
 
 def compose_dict(scenario_name: str | None = None, community: str | None = None,

@@ -79,7 +79,7 @@ def test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes(tmp_path):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["replications=1"], "replications = 1 is out of range; allowed: >= 2"),
+    (["replications=1"], "replications = 1 is out of range; allowed: whole numbers 2 to 100000"),
     (["criteria=[9z]"], "criteria: '9z' is not a criterion; allowed: 1a, 1b"),
     (["--seeds", "2"], "unexpected argument '--seeds'"),
     (["incentives.enabled=maybe"], "incentives.enabled"),

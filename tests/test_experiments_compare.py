@@ -148,7 +148,7 @@ def test_a_failing_run_is_recorded_the_rest_continue_and_a_rerun_computes_only_i
 
 @pytest.mark.parametrize("args,message", [
     (["scenarios=[top_down,nowhere]"], "scenarios: scenario = 'nowhere' is unknown; allowed: "),
-    (["replications=0"], "replications = 0 is out of range; allowed: >= 1"),
+    (["replications=0"], "replications = 0 is out of range; allowed: whole numbers 1 to 100000"),
     (["seed=4"], "seed cannot be set here"),
     (["resident.trust_in_government.mean=1.5"], "resident.trust_in_government.mean = 1.5 is out of range"),
     (["launcher=dask"], "launcher = 'dask' is not allowed; allowed: serial, joblib, ray"),
