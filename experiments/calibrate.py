@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         check_job_size("replications × arms", len(seeds) * len(arms), data, opts["allow_large"],
                        sizes=f"{len(seeds)} × {len(arms)}")
     out = job_dir("calibrate", opts["out"])
-    specs = P.arm_specs(arms, seeds, overrides)
+    specs = P.arm_specs(arms, seeds, overrides, allow_large=opts["allow_large"])
     out.mkdir(parents=True, exist_ok=True)
     store = RunStore(out / "runs")
     manifest = {

@@ -127,15 +127,18 @@ def run_arm(arm: Arm, seed: int) -> dict[str, Any]:
     return measure(simulate.run_model(engine.validated(arm_config(arm)), seed=seed))
 
 
-def arm_specs(arms: dict[str, Arm], seeds: Sequence[int], overrides: Sequence[str] = ()) -> list:
+def arm_specs(arms: dict[str, Arm], seeds: Sequence[int], overrides: Sequence[str] = (), *,
+              allow_large: bool = False) -> list:
     """The runs of every arm with every seed (:class:`experiments.engine.RunSpec`, label ``arm``),
-    each keeping its measures (:data:`MEASURE`)."""
+    each keeping its measures (:data:`MEASURE`); ``allow_large``: runs above
+    :func:`model.config.check_size`, on purpose."""
     from experiments import engine
 
     specs = []
     for name, arm in arms.items():
         data = arm_config(arm, overrides)
-        specs += [engine.make_spec(data, seed, measure=MEASURE, arm=name, scenario=arm.scenario) for seed in seeds]
+        specs += [engine.make_spec(data, seed, measure=MEASURE, allow_large=allow_large, arm=name, scenario=arm.scenario)
+                  for seed in seeds]
     return specs
 
 
