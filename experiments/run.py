@@ -126,11 +126,16 @@ def main() -> None:
                        [ln.strip() for ln in __doc__.split("Usage::")[1].split("\n\n")[1].splitlines() if ln.strip()])
     cli.precheck(argv, {"scenario": "", "community": ""})
     objective.check_argv(argv)
+    if cli.is_multirun(argv):
+        sys.argv[1:] = cli.precheck_sweep(argv)
     cli.precompose(argv)
     from experiments import sweep
 
     sweep.LAST.clear()
-    _main()
+    try:
+        _main()
+    finally:
+        sweep.close_unfinished()  # a sweep Hydra stopped before its end: its manifest says so
     if sweep.LAST.get("failed"):
         raise SystemExit(1)
 
