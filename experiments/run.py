@@ -26,6 +26,13 @@ bar come from :class:`experiments.sweep.SweepCallback`). Running the same sweep 
 rest. A run that raises — also a value out of range in one job of the sweep — is recorded
 with its error and config (``<num>/failed.json``, ``runs/<key>.failed.json``), the other
 runs go on, and the sweep ends with exit code 1 and the list of failed runs.
+
+Before Hydra launches a sweep, :func:`experiments.cli.precheck_sweep` checks it (one line and exit
+code 2 for a bad key, value, group choice or scenario file; a value that fails only combined with
+another key's stays a failed run) and bounds it: more than ``cli.MAX_SWEEP_RUNS`` (10,000) runs need
+``allow_large=true``. Hydra's basic sweeper launches the jobs in batches
+(``hydra.sweeper.max_batch_size``, ``scenarios/hydra/sweeper/streamed.yaml``), so a large sweep starts
+at once.
 """
 
 from __future__ import annotations
