@@ -313,8 +313,9 @@ def test_a_sweep_of_100000_runs_starts_at_once(tmp_path):
     t0 = time.monotonic()
     p = subprocess.Popen([sys.executable, "-m", "experiments.run", "-m", "seed=range(0,100000)", "steps=1",
                           "community=demo", "allow_large=true", f"hydra.sweep.dir={d}",
-                          "hydra.callbacks.sweep.progress=false"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          "hydra.callbacks.sweep.progress=false"], cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
     try:
         while time.monotonic() - t0 < 60 and p.poll() is None and not (d / ".progress").exists():
             time.sleep(0.2)
