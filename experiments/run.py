@@ -26,10 +26,19 @@ bar come from :class:`experiments.sweep.SweepCallback`). Running the same sweep 
 rest. A run that raises — also a value out of range in one job of the sweep — is recorded
 with its error and config (``<num>/failed.json``, ``runs/<key>.failed.json``), the other
 runs go on, and the sweep ends with exit code 1 and the list of failed runs.
+
+Before Hydra launches a sweep, :func:`experiments.cli.precheck_sweep` checks it (one line and exit
+code 2 for a bad key, value, group choice or scenario file; a value that fails only combined with
+another key's stays a failed run) and bounds it: more than ``cli.MAX_SWEEP_RUNS`` (10,000) runs need
+``allow_large=true``. Hydra's basic sweeper launches the jobs in batches
+(``hydra.sweeper.max_batch_size``, ``scenarios/hydra/sweeper/streamed.yaml``), so a large sweep starts
+at once.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -55,7 +64,10 @@ warnings.filterwarnings("ignore", message=r"(?s).*is validated against ConfigSto
 ALLOW_LARGE = False
 """``allow_large=true`` on the command line: :func:`main` checked the run's size before Hydra started
 (:func:`model.config.check_size`) and takes the flag out of the arguments Hydra sees; the run then
-builds its model with it."""
+builds its model with it. A sweep passes it to its jobs through the environment (:data:`ALLOW_LARGE_ENV`),
+which the launchers' worker processes inherit."""
+
+ALLOW_LARGE_ENV = "COGOV_ALLOW_LARGE"
 
 
 def execute(cfg_dict: dict, out_dir: Path) -> dict:
@@ -86,8 +98,8 @@ def execute_sweep_job(cfg_dict: dict, out_dir: Path, sweep_dir: Path, job: int, 
         store.save_failure(key, exc, {"config": data, "seed": seed, "labels": ident})
         outcome_status, error = "failed", f"ConfigError: {exc}"
     else:
-        spec = engine.make_spec(data, seed, scenario=cfg.info.scenario,
-                                community=cfg.info.community, **ident)
+        spec = engine.make_spec(data, seed, allow_large=ALLOW_LARGE or os.environ.get(ALLOW_LARGE_ENV) == "1",
+                                scenario=cfg.info.scenario, community=cfg.info.community, **ident)
         key = spec.key
         outcome = engine.run_one(spec, str(store.root))
         outcome_status, error = outcome.status, outcome.error
@@ -137,6 +149,10 @@ def main() -> None:
     cli.precheck(argv, {"scenario": "", "community": ""})
     objective.check_argv(argv)
     jobs.check_hydra_dirs(argv)
+    if cli.is_multirun(argv):
+        argv = cli.precheck_sweep(argv, max_runs=math.inf if ALLOW_LARGE else cli.MAX_SWEEP_RUNS)
+        if ALLOW_LARGE:  # the sweep's jobs, in this process or a launcher's workers, run large configs too
+            os.environ[ALLOW_LARGE_ENV] = "1"
     cfg = cli.precompose(argv)
     if cfg is not None:  # a single run: its size, before Hydra creates its directory
         try:
@@ -147,7 +163,10 @@ def main() -> None:
 
     sweep.LAST.clear()
     sys.argv = [sys.argv[0], *argv]  # without allow_large, which is not a config key
-    _main()
+    try:
+        _main()
+    finally:
+        sweep.close_unfinished()  # a sweep Hydra stopped before its end: its manifest says so
     if sweep.LAST.get("failed"):
         raise SystemExit(1)
 

@@ -169,6 +169,24 @@ def describe(config: DictConfig) -> dict:
     }
 
 
+def close_unfinished() -> None:
+    """After a multirun that Hydra stopped before its end (an error composing or launching a job, an
+    interrupt): mark the sweep's manifest ``failed`` instead of leaving it ``running``."""
+    sweep_dir = LAST.get("sweep_dir")
+    if sweep_dir is None or "result" in LAST:
+        return
+    import json
+
+    path = Path(sweep_dir) / "manifest.json"
+    if path.exists():
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if manifest.get("status") == "running":
+            jobs.write_manifest(sweep_dir, manifest, status="failed", finished=jobs.now(),
+                                note="the sweep stopped before its end (the error above); rerun its command "
+                                     "to compute the runs not in runs/")
+    LAST.pop("sweep_dir")
+
+
 class SweepCallback(Callback):
     """Manifest and progress bar at the start of a multirun; collection and failures at its end."""
 
