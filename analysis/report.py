@@ -459,6 +459,7 @@ def _write_text(path: Path, text: str) -> Path:
 def main(argv: list[str] | None = None) -> None:
     """``python -m analysis.report results=<job dir> [out=<dir>]`` (Hydra's override grammar, the
     parser of every entry point but the Hydra apps: :mod:`experiments.options`)."""
+    from experiments.jobs import check_path
     from experiments.options import Option, parse
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -467,6 +468,7 @@ def main(argv: list[str] | None = None) -> None:
     opts, _ = parse(argv, options, "analysis.report", overrides=False)
     if not opts["results"]:
         _fail("results=<job dir> is required (usage: python -m analysis.report results=<job dir> [out=<dir>])")
+    check_path("results", opts["results"])
     try:
         path = build_report(opts["results"], opts["out"], quiet=False)
     except ConfigError as exc:

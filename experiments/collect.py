@@ -189,7 +189,7 @@ def is_sweep_dir(path: Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Collect a sweep directory; return the exit code."""
     from experiments import cli
-    from experiments.jobs import check_out
+    from experiments.jobs import check_out, check_path
     from experiments.options import Option, parse
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     opts, _ = parse(argv, options, PROG, overrides=False)
     if not opts["sweep"]:
         cli.fail("sweep=<sweep dir> is required")
-    sweep_dir = Path(opts["sweep"])
+    sweep_dir = check_path("sweep", opts["sweep"])
     if not sweep_dir.is_dir():
         cli.fail(f"sweep = {str(sweep_dir)!r} is not a directory")
     if not is_sweep_dir(sweep_dir):

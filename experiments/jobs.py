@@ -49,6 +49,22 @@ def max_path_bytes() -> int:
         return 4096
 
 
+def check_path(key: str, path: str | os.PathLike) -> Path:
+    """A path to read or write that the file system can take, or exit 2 with one line naming ``key``:
+    not empty, no NUL byte, no component over :data:`MAX_NAME_BYTES` bytes, the absolute path shorter
+    than :func:`max_path_bytes`."""
+    text = os.fspath(path)
+    if not text or "\0" in text:
+        cli.fail(f"{key} = {text!r} is not a path")
+    long = next((c for c in Path(text).parts if len(os.fsencode(c)) > MAX_NAME_BYTES), None)
+    if long is not None:
+        cli.fail(f"{key}: a name in the path is {len(os.fsencode(long))} bytes long; allowed: up to {MAX_NAME_BYTES}")
+    full = len(os.fsencode(os.path.abspath(text)))
+    if full >= max_path_bytes():
+        cli.fail(f"{key}: the path is {full} bytes long; allowed: up to {max_path_bytes() - 1}")
+    return Path(text)
+
+
 def check_out(key: str, path: str | os.PathLike, *, directory: bool = True) -> Path:
     """Check an output path before anything is written, or exit 2 with one line naming ``key``.
 
@@ -60,16 +76,8 @@ def check_out(key: str, path: str | os.PathLike, *, directory: bool = True) -> P
     Returns:
         the path, as given (relative paths stay relative).
     """
+    out = check_path(key, path)
     text = os.fspath(path)
-    if not text or "\0" in text:
-        cli.fail(f"{key} = {text!r} is not a path")
-    out = Path(text)
-    long = next((c for c in out.parts if len(os.fsencode(c)) > MAX_NAME_BYTES), None)
-    if long is not None:
-        cli.fail(f"{key}: a name in the path is {len(os.fsencode(long))} bytes long; allowed: up to {MAX_NAME_BYTES}")
-    full = len(os.fsencode(os.path.abspath(text)))
-    if full >= max_path_bytes():
-        cli.fail(f"{key}: the path is {full} bytes long; allowed: up to {max_path_bytes() - 1}")
     if out.exists() and directory and not out.is_dir():
         cli.fail(f"{key} = {text} exists and is not a directory; choose a new or job directory")
     if out.exists() and not directory and out.is_dir():

@@ -55,8 +55,8 @@ import yaml
 
 import scenarios
 from experiments import cli, engine, io
-from experiments.jobs import (check_job_size, check_scenario, close, console, finish, fmt, job_dir, launch_options,
-                             resolved_config, start)
+from experiments.jobs import (check_job_size, check_path, check_scenario, close, console, finish, fmt, job_dir,
+                             launch_options, resolved_config, start)
 from experiments.options import (MAX_MONTHS, MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_SEED, Option,
                                  check_seeds, command_line, convert, parse)
 from experiments.simulate import DEFAULT_WINDOW, package_version
@@ -97,7 +97,7 @@ RANGE_KEYS = {"scenario", "community", "steps", "window", "replications", "sampl
 
 def load_ranges(spec: str) -> tuple[Path, dict]:
     """Read and check a ranges file (a name under ``scenarios/sensitivity/`` or a path)."""
-    path = Path(spec)
+    path = check_path("ranges", spec)
     if not (path.suffix in (".yaml", ".yml") or path.exists()):
         path = RANGES_DIR / f"{spec}.yaml"
     if not path.exists():
