@@ -32,6 +32,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import jobs
+from model.params import ConfigError
 
 LAST: dict[str, Any] = {}
 """Outcome of the last sweep launched from this process (``failed``: list of failure records)."""
@@ -169,9 +170,17 @@ def describe(config: DictConfig) -> dict:
     }
 
 
+def release_lock() -> None:
+    """Release the sweep directory's one-writer lock, if this process holds it."""
+    lock, SweepCallback._lock = SweepCallback._lock, None
+    if lock is not None:
+        lock.__exit__(None, None, None)
+
+
 def close_unfinished() -> None:
     """After a multirun that Hydra stopped before its end (an error composing or launching a job, an
     interrupt): mark the sweep's manifest ``failed`` instead of leaving it ``running``."""
+    release_lock()
     sweep_dir = LAST.get("sweep_dir")
     if sweep_dir is None or "result" in LAST:
         return
@@ -193,14 +202,24 @@ class SweepCallback(Callback):
     def __init__(self, progress: bool = True) -> None:
         self.progress = progress
 
+    _lock = None  # the sweep directory's io.job_lock while the multirun runs (class-level, as the watcher)
+
     # Launchers pickle the callbacks to their workers: keep the bar's thread out of the instance.
     _watcher: _ProgressWatcher | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from experiments import cli, io
+
         sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        manifest = jobs.write_manifest(sweep_dir, describe(config), status="running", started=jobs.now())
         LAST.clear()
+        lock = io.job_lock(sweep_dir)  # one writer per sweep directory, held until the multirun ends
+        try:
+            lock.__enter__()
+        except ConfigError as exc:  # another sweep writes there: one line, nothing written
+            cli.fail(str(exc).replace("another out=", "another hydra.sweep.dir="))
+        SweepCallback._lock = lock
+        manifest = jobs.write_manifest(sweep_dir, describe(config), status="running", started=jobs.now())
         LAST.update(sweep_dir=sweep_dir, progress_start=_lines(sweep_dir / PROGRESS))
         if self.progress:
             SweepCallback._watcher = _ProgressWatcher(sweep_dir / PROGRESS, manifest["runs"])
@@ -221,8 +240,10 @@ class SweepCallback(Callback):
                 jobs.write_manifest(sweep_dir, json.loads(manifest_path.read_text(encoding="utf-8")),
                                     status="complete", finished=jobs.now(),
                                     note="the jobs ran a task that writes no cogov results: nothing collected")
+            release_lock()
             return
         result = collect.collect(sweep_dir)
         LAST.update(failed=result.failures, result=result)
         collect.report(result, file=sys.stderr)
+        release_lock()
         print(f"results: {sweep_dir}")

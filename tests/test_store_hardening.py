@@ -216,3 +216,29 @@ def test_compare_on_an_unreachable_ray_cluster_exits_2_in_one_line_within_15_s(t
                       "(Connection refused); start it (ray start --head) or check the address"]
     manifest = json.loads((tmp_path / "j" / "manifest.json").read_text())
     assert manifest["status"] == "failed" and manifest["error"] == errors[0].removeprefix("error: ")
+
+
+def test_a_second_sweep_into_the_same_sweep_dir_is_refused_in_one_line(tmp_path):
+    """Two ``experiments.run -m`` into one ``hydra.sweep.dir``: the second is refused (exit 2, one
+    line naming the holder) while the first holds the directory's lock, and writes nothing there."""
+    from experiments import io
+
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    with open(sweep / io.LOCK_NAME, "a+", encoding="utf-8") as fh:  # another process's lock, as job_lock writes it
+        fh.write(f"{os.getpid()} 2026-12-01T10:00:00\n")
+        fh.flush()
+        holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); "
+                                   "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+                                   str(sweep / io.LOCK_NAME)], stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            r = run_cli("experiments.run", "-m", "community=demo", "steps=1", "seed=0,1", f"hydra.sweep.dir={sweep}",
+                        "hydra.callbacks.sweep.progress=false", cwd=tmp_path)
+        finally:
+            holder.kill()
+            holder.wait()
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is being written by process" in lines[0] and "hydra.sweep.dir" in lines[0], r.stderr
+    assert not (sweep / "manifest.json").exists() and not (sweep / "runs").exists()
