@@ -36,7 +36,7 @@ import pandas as pd
 
 from experiments import cli, io
 from experiments import patterns as P
-from experiments.jobs import check_job_size, close, finish, job_dir, launch_options, start
+from experiments.jobs import check_job_size, check_launcher, close, finish, job_dir, launch_options, start
 from experiments.options import MAX_REPLICATIONS, Option, command_line, parse
 from experiments.simulate import package_version
 from experiments.store import RunStore
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     for data in configs:
         check_job_size("replications × arms", len(seeds) * len(arms), data, opts["allow_large"],
                        sizes=f"{len(seeds)} × {len(arms)}")
+    check_launcher(opts)
     out = job_dir("calibrate", opts["out"])
     specs = P.arm_specs(arms, seeds, overrides, allow_large=opts["allow_large"])
     out.mkdir(parents=True, exist_ok=True)

@@ -41,8 +41,8 @@ import pandas as pd
 
 from analysis import stats
 from experiments import cli, engine, io
-from experiments.jobs import (check_job_size, check_scenario, close, console, finish, fmt, job_dir, launch_options,
-                             resolved_config, start)
+from experiments.jobs import (check_job_size, check_launcher, check_scenario, close, console, finish, fmt, job_dir,
+                             launch_options, resolved_config, start)
 from experiments.options import MAX_MONTHS, MAX_REPLICATIONS, MAX_SEED, Option, check_seeds, command_line, parse
 from experiments.simulate import DEFAULT_WINDOW, package_version
 from experiments.store import RunStore
@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         check_job_size("replications × scenarios", len(seeds) * len(names), configs[name], opts["allow_large"],
                        sizes=f"{len(seeds)} × {len(names)}")
+    check_launcher(opts)
     out = job_dir("compare", opts["out"])
     out.mkdir(parents=True, exist_ok=True)
     store = RunStore(out / "runs")

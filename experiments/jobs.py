@@ -100,6 +100,16 @@ def _can_create_in(directory: Path) -> bool:
     return True
 
 
+def check_launcher(opts: dict) -> None:
+    """Before a job directory exists: a Ray cluster named by ``ray_address`` must answer
+    (:func:`experiments.engine.check_ray_address`), or exit 2 with its one line."""
+    if opts.get("launcher") == "ray" and opts.get("ray_address"):
+        try:
+            engine.check_ray_address(opts["ray_address"])
+        except ConfigError as exc:
+            cli.fail(str(exc))
+
+
 def job_dir(kind: str, out: str | None) -> Path:
     """The job directory: ``out`` checked (:func:`check_out`), or a new ``outputs/<kind>/<time>``. Not created."""
     return check_out("out", out) if out else check_out("out", new_job_dir(kind))

@@ -55,8 +55,8 @@ import yaml
 
 import scenarios
 from experiments import cli, engine, io
-from experiments.jobs import (check_job_size, check_path, check_scenario, close, console, finish, fmt, job_dir,
-                             launch_options, resolved_config, start)
+from experiments.jobs import (check_job_size, check_launcher, check_path, check_scenario, close, console, finish, fmt,
+                             job_dir, launch_options, resolved_config, start)
 from experiments.options import (MAX_MONTHS, MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_SEED, Option,
                                  check_seeds, command_line, convert, parse)
 from experiments.simulate import DEFAULT_WINDOW, package_version
@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     check_job_size(f"samples × ({'D + 2' if method == 'sobol' else 'D + 1'}) × replications", rows * replications,
                    base, opts["allow_large"],
                    sizes=f"{n} × {rows // n} × {replications} (D = {len(names)} parameters)")
+    check_launcher(opts)
     out = job_dir("sensitivity", opts["out"])
     if method == "sobol" and n & (n - 1):
         print(f"note: samples={n} is not a power of 2; Sobol' sequences balance best at powers of 2",
