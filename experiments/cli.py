@@ -41,12 +41,15 @@ def _overrides(argv: list[str]) -> list[str]:
     return [a for a in argv if not a.startswith("-") and "=" in a]
 
 
-def precheck(argv: list[str], groups: dict[str, str]) -> None:
-    """Check group choices (e.g. ``scenario=…``) on the command line against the config tree.
+def precheck(argv: list[str], groups: dict[str, str], schema: type | None = None) -> None:
+    """Check group choices (e.g. ``scenario=…``) on the command line against the config tree, and,
+    with a ``schema``, every single value of a dotted key against it (:func:`model.config.check_key`:
+    ``steps=3.5`` is one line with the key and what is allowed, before Hydra's own type errors).
 
     Args:
         argv: the command-line arguments (without the program name).
         groups: config group name → default option, for the groups to check.
+        schema: the config dataclass the keys belong to (``ModelConfig``, the lab's ``LabConfig``).
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -58,6 +61,8 @@ def precheck(argv: list[str], groups: dict[str, str]) -> None:
         fail(str(exc).strip().splitlines()[0])
     for o in parsed:
         group = o.key_or_group.lstrip("+~")
+        if schema is not None and group not in groups:
+            _check_value(o, group, schema)
         if group not in groups:
             continue
         values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
@@ -66,6 +71,24 @@ def precheck(argv: list[str], groups: dict[str, str]) -> None:
                 scenarios.check_name(group, str(v))
             except ConfigError as exc:
                 fail(str(exc))
+
+
+def _check_value(o, key: str, schema: type) -> None:
+    """One override's value checked against ``schema`` (exit 2 with one line), when it is a plain value
+    of a key of the schema: not a sweep, a group choice, a ``hydra``/run key, a deletion or interpolation."""
+    import scenarios
+    from model import config as config_mod
+
+    value = None if o.is_sweep_override() else o.value()
+    if (value is None or "/" in key or key.split(".")[0] in ("hydra", *scenarios.RUN_KEYS)
+            or o.key_or_group.startswith("~") or (isinstance(value, str) and "${" in value)):
+        return
+    try:
+        with warnings.catch_warnings():  # whether a mechanism is on depends on the scenario: said later
+            warnings.simplefilter("ignore")
+            config_mod.build_section(schema, config_mod.apply_overrides({}, {key: value}, schema))
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 def is_multirun(argv: list[str]) -> bool:

@@ -51,7 +51,7 @@ from omegaconf import DictConfig, OmegaConf
 import scenarios
 from experiments import cli, io, jobs, objective, options
 from experiments.simulate import headline_table, simulate, summarise
-from model.config import check_size
+from model.config import ModelConfig, check_size
 from model.params import ConfigError
 
 # Our launcher configs (scenarios/hydra/launcher/*.yaml) carry the plugins' names so that
@@ -139,14 +139,12 @@ def _main(cfg: DictConfig):
 def main() -> None:
     argv = sys.argv[1:]
     if any(a in ("-h", "--help") for a in argv):
-        from model.config import ModelConfig
-
         cli.hydra_help(argv, "experiments.run", scenarios.compose_dict(), ModelConfig,
                        {g: scenarios.available(g) for g in ("scenario", "community")},
                        [ln.strip() for ln in __doc__.split("Usage::")[1].split("\n\n")[1].splitlines() if ln.strip()])
     global ALLOW_LARGE
     ALLOW_LARGE, argv = options.hydra_app_argv(argv)
-    cli.precheck(argv, {"scenario": "", "community": ""})
+    cli.precheck(argv, {"scenario": "", "community": ""}, ModelConfig)
     objective.check_argv(argv)
     jobs.check_hydra_dirs(argv)
     if cli.is_multirun(argv):
