@@ -485,13 +485,23 @@ def check_size(cfg, *, max_resident_months: float = MAX_RESIDENT_MONTHS, memory_
         raise ConfigError(f"{keys} × steps = {c.buildings} × {c.households_per_building} × "
                           f"{show(c.adults_per_household)} × {cfg.steps} ≈ {months:,.0f} resident-months is more "
                           f"than {max_resident_months:,.0f}; set allow_large=true to run it on purpose")
+    check_memory(f"{keys} = {c.buildings} × {c.households_per_building} × {show(c.adults_per_household)}"
+                 f" ≈ {residents:,.0f} residents", memory, memory_bytes)
+    return residents, memory
+
+
+def check_memory(what: str, memory: float, memory_bytes: float | None = None) -> None:
+    """Refuse a job whose estimated ``memory`` (bytes) is above :data:`MEMORY_SHARE` of the machine's
+    physical memory (or of ``memory_bytes``), with one line starting with ``what``.
+
+    Raises:
+        ConfigError: ``<what> need about … GiB, more than … GiB (80% of this machine's memory); set
+            allow_large=true to run it on purpose``.
+    """
     limit = MEMORY_SHARE * (physical_memory() if memory_bytes is None else memory_bytes)
     if limit and memory > limit:
-        raise ConfigError(f"{keys} = {c.buildings} × {c.households_per_building} × {show(c.adults_per_household)}"
-                          f" ≈ {residents:,.0f} residents need about {memory / 2**30:,.1f} GiB, more than "
-                          f"{limit / 2**30:,.1f} GiB ({MEMORY_SHARE:.0%} of this machine's memory); "
-                          "set allow_large=true to run it on purpose")
-    return residents, memory
+        raise ConfigError(f"{what} need about {memory / 2**30:,.1f} GiB, more than {limit / 2**30:,.1f} GiB "
+                          f"({MEMORY_SHARE:.0%} of this machine's memory); set allow_large=true to run it on purpose")
 
 
 def _build(cls: type, data: dict, path: str, inherited: dict | None = None):

@@ -49,15 +49,7 @@ import numpy as np
 import pandas as pd
 
 from model import decisions
-from model.config import (
-    BASE_BYTES,
-    MEMORY_SHARE,
-    DispositionShares,
-    build_section,
-    physical_memory,
-    set_dotted,
-    to_dict,
-)
+from model.config import BASE_BYTES, DispositionShares, build_section, check_memory, set_dotted, to_dict
 from model.params import DISPOSITIONS, ConfigError, Dist, param, share
 from model.population import categorical, sample_dist
 from model.streams import Streams, resolve_seed
@@ -193,12 +185,8 @@ def check_size(cfg: LabConfig, *, max_player_rounds: float = MAX_PLAYER_ROUNDS, 
         raise ConfigError(f"groups × group_size × rounds = {cfg.groups} × {cfg.group_size} × {cfg.rounds} = "
                           f"{players * cfg.rounds:,} player-rounds is more than {max_player_rounds:,.0f}; "
                           "set allow_large=true to run it on purpose")
-    limit = MEMORY_SHARE * (physical_memory() if memory_bytes is None else memory_bytes)
-    if limit and memory > limit:
-        raise ConfigError(f"groups × group_size = {cfg.groups} × {cfg.group_size} = {players:,} players"
-                          f"{' with punishment' if cfg.punishment.enabled else ''} need about "
-                          f"{memory / 2**30:,.1f} GiB, more than {limit / 2**30:,.1f} GiB ({MEMORY_SHARE:.0%} of "
-                          "this machine's memory); set allow_large=true to run it on purpose")
+    check_memory(f"groups × group_size = {cfg.groups} × {cfg.group_size} = {players:,} players"
+                 f"{' with punishment' if cfg.punishment.enabled else ''}", memory, memory_bytes)
     return players, memory
 
 
