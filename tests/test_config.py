@@ -57,7 +57,7 @@ def test_unknown_scenario_and_community_list_the_allowed_names():
      "resident.age_shares.youth + resident.age_shares.elderly = 1.1: shares set together must not sum above 1"),
     (["resident.age_shares.elderly=0.9", "resident.age_shares.youth=0.2", "resident.age_shares.middle=0"],
      "resident.age_shares shares must sum to 1"),
-    (["steps=abc"], "steps=abc"),
+    (["steps=abc"], "steps = 'abc' is not a number; allowed: whole numbers 0 to 100000"),
     (["-m", "scenario=top_down,utopia"], "scenario = 'utopia' is unknown"),
 ])
 def test_cli_rejects_bad_config_with_exit_code_2_and_one_line(args, fragment, tmp_path):
