@@ -122,7 +122,12 @@ def test_trainer_watches_free_riding_then_switches_sanctions_on(live):
 
     page.get_by_role("button", name="▶ Play").click()
     page.wait_for_function(f"Number(document.querySelector('#month').dataset.step) >= {paused + 6}")
-    page.get_by_label("Disclosure (open ledger)").check()  # while playing: restarts and plays on
+    # While playing: restarts and plays on. Click, then wait for the state: a frame rendered before the
+    # click reached the server may show the switch unchecked for a moment (Playwright's check() fails on
+    # that); a click that was lost fails the two expectations below.
+    disclosure = page.get_by_label("Disclosure (open ledger)")
+    disclosure.click()
+    expect(disclosure).to_be_checked()
     expect(page.locator("#run-caption")).to_contain_text("open ledger on")
     assert B.month(page) < 12
     page.wait_for_function("Number(document.querySelector('#month').dataset.step) >= 15", timeout=30_000)
