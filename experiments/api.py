@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
-from model.params import ConfigError
+from model.params import ConfigError, plain
 
 ID_COLUMNS = ["scenario", "community", "seed", "steps", "window"]
 """The identifying columns of :attr:`Result.summary`, before one column per metric."""
@@ -97,17 +97,12 @@ def check_metrics(metrics: Iterable[str] | None, key: str = "metrics") -> list[s
     return chosen
 
 
-def _plain(value):
-    """numpy scalars (as EMA Workbench and most samplers give them) as Python values."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def check_seeds(seeds) -> list[int]:
     """Seeds as a list of distinct Python ints >= 0 (one int is a list of one), or a one-line ConfigError."""
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, (bool, np.bool_)):
         seeds = [seeds]
     try:
-        out = [_plain(s) for s in seeds]
+        out = [plain(s) for s in seeds]
     except TypeError:
         raise ConfigError(f"seeds = {seeds!r} must be a list of integers >= 0") from None
     if not out or any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in out):
@@ -119,7 +114,7 @@ def check_seeds(seeds) -> list[int]:
 
 def check_window(window) -> int:
     """A window of months as a Python int >= 1, or a one-line ConfigError."""
-    window = _plain(window)
+    window = plain(window)
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         raise ConfigError(f"window = {window!r} must be an integer >= 1 (months)")
     return window
@@ -133,9 +128,9 @@ def resolve(scenario: str | None = None, community: str | None = None, overrides
     from model import config as config_mod
     from model.community import resolve_config
 
-    changes = {str(k): _plain(v) for k, v in (overrides or {}).items()}
+    changes = {str(k): plain(v) for k, v in (overrides or {}).items()}
     if steps is not None:
-        changes["steps"] = _plain(steps)
+        changes["steps"] = plain(steps)
     return config_mod.to_dict(resolve_config(scenario, community, None, changes))
 
 
