@@ -14,12 +14,17 @@ from model.community import CommunityModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SLOW_MODULES = {"test_docking", "test_app_browser", "test_benchmark", "test_mechanisms", "test_free_rider_demo"}
+SLOW_MODULES = {"test_docking", "test_app_browser", "test_benchmark", "test_mechanisms", "test_free_rider_demo",
+                "test_streams", "test_hardening", "test_store_hardening", "test_api", "test_ema", "test_objective"}
 """Test modules that are slow as a whole: docking against the reference model, the browser, the
-benchmark, the mechanisms' and the free-rider demo's replicated runs."""
+benchmark, the mechanisms' and the free-rider demo's replicated runs, the paired-stream replications,
+the hardening fuzz over every numeric key and the store's subprocess jobs, the API's, EMA's and the Optuna sweeper's runs."""
 SLOW_TESTS = {
     # more than ~2 s each on this machine (pytest --durations): subprocesses (Python + Hydra start-up), many runs
     "test_config::test_every_scenario_and_community_file_composes_and_validates",
+    "test_config::test_cli_shows_the_warning_as_one_line",
+    "test_config::test_numpy_scalars_give_the_same_config_as_python_values",
+    "test_config::test_the_three_override_paths_rescale_the_same_way",
     "test_config::test_cli_rejects_bad_config_with_exit_code_2_and_one_line",
     "test_config::test_python_api_composes_the_same_config_as_the_cli",
     "test_invariants::test_state_and_metrics_stay_in_range",
