@@ -146,6 +146,7 @@ class CommunityModel(mesa.Model):
         self._service_fit: tuple[np.ndarray, np.ndarray] | None = None
         self._volunteer_counts: list[int] = [int(self.state.volunteer.sum())]
         self.record: StepRecord | None = None
+        self._chosen: tuple[np.ndarray, np.ndarray] | None = None
         self.coverage = coverage(self)
         self.latest: dict[str, float] = metrics.compute(self, None)
         self.datacollector = mesa.DataCollector(
@@ -189,6 +190,25 @@ class CommunityModel(mesa.Model):
             served = np.einsum("ij,ij->i", self.coverage.take(self.structure.grid, axis=0), self.state.fit)
             self._service_fit = (self.coverage, served)
         return self._service_fit[1]
+
+    def choose_contributions(self, residents, shares) -> None:
+        """Set next month's contribution shares (0–1) of some residents from outside the model
+        (players of the classroom mode): they replace the decision rule's ``c_i`` for those
+        residents in the next :meth:`step` only; every random draw is made as usual, so the other
+        residents' streams are unchanged.
+
+        Raises:
+            ConfigError: an index out of range or a share outside 0–1.
+        """
+        idx = np.asarray(residents, dtype=np.intp).ravel()
+        val = np.asarray(shares, dtype=float).ravel()
+        if idx.shape != val.shape:
+            raise ConfigError(f"choose_contributions: {len(idx)} residents but {len(val)} shares")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n_residents):
+            raise ConfigError(f"choose_contributions: resident index out of range; allowed: 0 to {self.n_residents - 1}")
+        if not np.all(np.isfinite(val)) or (val.size and (val.min() < 0 or val.max() > 1)):
+            raise ConfigError("choose_contributions: a share is outside 0–1; allowed: numbers 0 to 1")
+        self._chosen = (idx, val)
 
     def _call(self, hook: str, *args) -> None:
         for m in self.active_mechanisms:
@@ -297,6 +317,10 @@ class CommunityModel(mesa.Model):
         c = decisions.contribution_share(
             preferred, motivation=motivation, net_cost=net_cost, cost_sensitivity=d.cost_sensitivity,
             norm_pull=np.clip(terms.norm_pull, 0, 1), norm=terms.norm, floor=terms.floor, noise=noise)
+        if self._chosen is not None:  # shares chosen from outside (classroom players) replace the rule's
+            idx, shares = self._chosen
+            c[idx] = np.clip(shares, 0.0, 1.0)
+            self._chosen = None
         s.contribution = c
         s.participated = c >= d.participation_threshold
         s.contributed_to_project |= s.participated & project_on
