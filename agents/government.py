@@ -1,53 +1,263 @@
-"""The government agent: the street office with the residents' committee as its arm."""
+"""The street office (街道办): judged by a KPI, it learns residents' needs through channels and decides."""
 
 from __future__ import annotations
+
+import functools
 
 import mesa
 import numpy as np
 
+from model.params import DOMAINS
+
+KPI_TERMS = ("projects_completed", "satisfaction", "participation", "complaints")
+SHAM_BELOW = 0.2
+"""Adoption below which consultation meetings count as sham (views heard, not taken up) on the cards."""
+
 
 class Government(mesa.Agent):
-    """Funds and picks projects, answers (or ignores) residents, and is judged by a KPI.
+    """The street office: holds the budget, approves and funds projects, and decides its practice.
 
-    Attributes:
-        budget_per_resident: yuan per adult resident per month paid into the community fund.
-        priorities: its own weights over project domains (sum to 1).
-        responsiveness: share of residents' suggestions it answers (0–1).
-        kpi: ``"projects_completed"`` (priorities fixed: visible works) or ``"satisfaction"``
-            (priorities drift towards residents' revealed needs).
+    **What it sees** (never residents' true state): each month, through channels with their own
+    reach and bias,
+
+    - grid workers' visits (:class:`agents.committee.ResidentsCommittee`: everyone can be visited,
+      the offline elderly too, but visits are few when the committee is loaded with tasks handed down),
+    - complaints (the dissatisfied who believe it helps: biased towards the unhappy),
+    - the online platform (residents with digital access who took part: biased towards the young),
+    - consultation votes (attendees: biased towards the active), and
+    - needs surveys it commissions (a random sample) when its attention is high.
+
+    Each report is a resident's most pressing unmet need and satisfaction. The office's picture of
+    grid ``g``'s needs is a Dirichlet mean with forgetting:
+
+        R_gd ← m · R_gd + r_gd,        n̂_g = (π₀ · own + R_g) / (π₀ + Σ_d R_gd)
+
+    (``r_gd`` reports this month, ``m`` = ``needs_memory``, ``π₀`` = ``prior_strength``, ``own`` its
+    own priorities: with no reports it believes residents need what it thinks). It observes
+    satisfaction ``Ŝ`` as the mean over this month's reports (kept when there are none), participation
+    ``P̂`` exactly (attendance is counted), complaints ``Ĉ = complaints / (p_c · n)`` (0–1).
+
+    **What it is judged on**: KPI weights ``w`` (the scenario's rule) over projects completed,
+    satisfaction, participation and (few) complaints. Its *attention* to residents is the part of
+    its KPI residents can still improve:
+
+        h = w_S (1 − Ŝ) + w_P (1 − P̂) + w_C Ĉ            (0–1; 0 under a projects-completed KPI)
+
+    **What it decides** each month, moving its practice a share ``η`` (``adaptation_rate``) of the way
+    towards what its KPI asks for (aspiration adaptation; Simon 1955, Selten 1998):
+
+    - adoption of residents' views in choosing projects: ``a ← a + η (a* − a)``,
+      ``a* = max(a_rule, a₀ + (1 − a₀) h)`` (``a₀`` the leader's ``adoption``; ``a_rule`` the share
+      consultation rules require, ``consultation.adoption_rate`` when consultation is held). A new
+      project's domain weights are ``(1 − a) own + a · views`` (views: consultation votes when held,
+      else ``n̂_g``); meetings with ``a < 0.2`` are *sham* on the cards;
+    - share of complaints and suggestions answered: ``r ← r + η (r* − r)``, ``r* = ρ + (1 − ρ) h``
+      (``ρ`` = ``responsiveness``), each answer paid (``answer_cost``);
+    - disclosure on the open ledger (when one exists): ``d = max(d_rule, h)``;
+    - a quarterly needs survey when ``h ≥ survey_above`` (paid);
+    - upkeep by contractors: an envelope ``U = u · (1 − w_J) · B`` a month (``u`` = ``upkeep_share``:
+      upkeep counts for every KPI term but projects completed);
+    - project approval: a proposal is approved while ``balance + H · B − committed ≥ cost``
+      (``H`` = ``planning_horizon``; ``committed`` the money projects under way still need);
+    - purchased-service contracts, each year, by the contract rule (``social_orgs.contract_rule``).
+
+    **Leader's tenure**: at ``tenure_months`` a new leader takes office with the successor's KPI,
+    baseline responsiveness and adoption, and stops the practices in ``successor_drops``; the
+    office's picture of needs and residents' memories stay.
+
+    Sources: seed [004] (越位/缺位; 形式共谋: meetings held, plans drafted in advance; 一阵风; KPI =
+    projects completed → cosmetic works; under 40% of views adopted, needs surveys in 28% of
+    projects); seed [002] (权随责走、费随事转).
     """
 
     def __init__(self, model, params) -> None:
         super().__init__(model)
         self.params = params
         self.budget_per_resident = params.budget_per_resident
-        self.priorities = np.asarray(params.priorities.as_tuple(), dtype=float)
-        self.priorities /= self.priorities.sum()
+        self.priorities = _normalised(params.priorities.as_tuple())
+        """Its own weights over project domains (sum to 1)."""
+        self.kpi = _weights(params.kpi)
+        """KPI weights over ``KPI_TERMS`` (sum to 1)."""
+        self.baseline_adoption = params.adoption
         self.responsiveness = params.responsiveness
-        self.kpi = params.kpi
+        self.adoption = params.adoption
+        """Share of residents' views adopted in choosing projects this month (0–1)."""
+        self.answer_rate = params.responsiveness
+        """Share of complaints and suggestions answered this month (0–1)."""
+        self.disclosure = 0.0
+        """Share of spending disclosed on the open ledger this month (0–1; 0 without a ledger)."""
+        self.attention = 0.0
+        """KPI pressure residents can relieve (0–1)."""
+        self.surveyed = False
+        self.upkeep_budget = 0.0
+        self.months_in_office = 0
+        self.leaders = 1
+        n_grids = model.n_grids
+        self.reports = np.zeros((n_grids, len(DOMAINS)))
+        """Residents' reports of their most pressing unmet need, by grid and domain (with forgetting)."""
+        self.observed = {"satisfaction": float("nan"), "participation": 0.0, "complaints": 0.0}
+
+    @functools.cached_property
+    def rng(self) -> np.random.Generator:
+        """The office's own stream ``agent.government.<unique_id>`` (surveys, the online channel)."""
+        return self.model.streams.get(f"agent.government.{self.unique_id}")
+
+    # ------------------------------------------------------------------ views
+    @property
+    def perceived_needs(self) -> np.ndarray:
+        """The office's picture of each grid's needs (grids × domains, rows sum to 1)."""
+        prior = self.params.prior_strength * self.priorities
+        counts = prior[None, :] + self.reports
+        total = counts.sum(axis=1, keepdims=True)
+        return np.where(total > 0, counts / np.where(total > 0, total, 1.0), self.priorities[None, :])
 
     @property
     def consultation_policy(self) -> str:
-        """'none', 'sham' or 'real' (read from the consultation mechanism)."""
-        m = self.model.mechanisms.get("consultation")
-        return m.params.mode if m is not None else "none"
-
-    @property
-    def disclosure(self) -> float:
-        """Share of spending disclosed on an open ledger (0–1; from the disclosure mechanism)."""
-        m = self.model.mechanisms.get("disclosure")
-        return m.params.level if m is not None else 0.0
+        """'none' (no meetings), 'sham' (meetings, views hardly adopted) or 'real'."""
+        if "consultation" not in self.model.mechanisms:
+            return "none"
+        return "sham" if self.adoption < SHAM_BELOW else "real"
 
     def monthly_budget(self) -> float:
-        """Yuan paid into the community fund this month."""
+        """Yuan the street office pays into the purse this month."""
         return self.budget_per_resident * self.model.n_residents
 
-    def step(self) -> None:
-        """Under a satisfaction KPI, shift priorities towards the needs of the dissatisfied."""
-        if self.kpi != "satisfaction":
+    def kpi_score(self) -> float:
+        """The KPI as the office sees it (0–1): projects completed per grid in the last year (one a
+        year counts in full), observed satisfaction, participation and 1 − complaints, weighted."""
+        m = self.model
+        recent = sum(m._completed_by_month[-12:]) / max(m.n_grids, 1)
+        s = self.observed
+        sat = s["satisfaction"] if np.isfinite(s["satisfaction"]) else 0.0
+        terms = np.array([min(recent, 1.0), sat, s["participation"], 1.0 - s["complaints"]])
+        return float(self.kpi @ terms)
+
+    # ------------------------------------------------------------------ the month
+    def observe(self) -> None:
+        """This month's reports through every channel (see the class docstring)."""
+        m, p = self.model, self.params
+        s, grid = m.state, m.structure.grid
+        n = m.n_residents
+        u = self.rng.random((2, n))  # fixed-size draws: the stream stays aligned month by month
+        reporters = m.committee.visited.copy()
+        reporters |= m.complainants
+        channels = m.mechanisms.get("channels")
+        if channels is not None and channels.params.online:
+            reporters |= s.digital_access & s.participated & (u[0] < channels.params.online_reporting)
+        self.surveyed = (self.attention >= p.survey_above and m.steps % 3 == 1 and p.survey_size > 0
+                         and m.purse.pay("survey", p.survey_cost) >= p.survey_cost)
+        if self.surveyed:
+            reporters |= u[1] < p.survey_size / n
+        self.hear(reporters)
+        self.observed["participation"] = float(s.participated.mean()) if m.steps > 1 else 0.0
+        self.observed["complaints"] = min(1.0, float(m.complainants.sum()) / max(p.complaint_probability * n, 1e-9))
+
+    def hear(self, who: np.ndarray) -> None:
+        """Add the reports of residents ``who`` (bool mask): their most pressing unmet need, by grid,
+        and their satisfaction to the office's picture."""
+        m = self.model
+        idx = np.flatnonzero(who)
+        if len(idx) == 0:
             return
-        s = self.model.state
-        weight = 1.0 - s.satisfaction
-        revealed = weight @ s.needs
-        revealed /= revealed.sum()
-        self.priorities += self.params.kpi_learning_rate * (revealed - self.priorities)
+        grid = m.structure.grid[idx]
+        unmet = m.state.needs[idx] * (1.0 - m.coverage[grid])
+        k = len(DOMAINS)
+        self.reports += np.bincount(grid * k + unmet.argmax(axis=1), minlength=m.n_grids * k).reshape(m.n_grids, k)
+        self.observed["satisfaction"] = float(m.state.satisfaction[idx].mean())
+
+    def step(self) -> None:
+        """Plan the month: observe, weigh the KPI, move the practice; a new leader at the end of tenure."""
+        m, p = self.model, self.params
+        self.months_in_office += 1
+        if p.tenure_months and m.steps == p.tenure_months:
+            self.new_leader()
+        self.reports *= p.needs_memory
+        self.observe()
+        sat = self.observed["satisfaction"]
+        sat = sat if np.isfinite(sat) else 0.5
+        w = self.kpi
+        self.attention = float(np.clip(w[1] * (1 - sat) + w[2] * (1 - self.observed["participation"])
+                                       + w[3] * self.observed["complaints"], 0.0, 1.0))
+        h, eta = self.attention, p.adaptation_rate
+        consultation = m.mechanisms.get("consultation")
+        rule = consultation.params.adoption_rate if consultation is not None else 0.0
+        a_target = max(rule, self.baseline_adoption + (1 - self.baseline_adoption) * h)
+        self.adoption += eta * (a_target - self.adoption)
+        self.adoption = max(self.adoption, rule)
+        self.answer_rate += eta * (self.responsiveness + (1 - self.responsiveness) * h - self.answer_rate)
+        ledger = m.mechanisms.get("disclosure")
+        self.disclosure = max(ledger.params.level, h) if ledger is not None else 0.0
+        self.upkeep_budget = p.upkeep_share * (1 - w[0]) * self.monthly_budget()
+        if m.steps % 12 == 1:
+            self.award_contracts()
+
+    def award_contracts(self) -> None:
+        """Each year: organisations bid; contracts go by the contract rule (``social_orgs.contract_rule``):
+        'incumbent' renews each bidder with probability ``contract_stability``, 'rated' awards every bidder
+        whose last rating is at least ``rating_threshold`` (an unrated one by the incumbent rule)."""
+        so = self.model.config.social_orgs
+        for org in self.model.social_orgs:
+            if not org.bid():
+                org.contracted = False
+            elif so.contract_rule == "rated" and org.rating is not None:
+                org.contracted = org.rating >= so.rating_threshold
+            else:
+                org.contracted = bool(org.rng.random() < org.contract_stability) or self.model.steps == 1
+        self.model.record.awarded = sum(o.contracted for o in self.model.social_orgs)
+
+    def approve(self, cost: np.ndarray) -> np.ndarray:
+        """Which proposals (in grid order) it approves: while ``balance + H·B − committed ≥ cost``."""
+        m = self.model
+        pb = m.projects
+        committed = float(np.clip(pb.cost - pb.funded, 0, None)[pb.active].sum())
+        room = m.purse.balance + self.params.planning_horizon * self.monthly_budget() - committed
+        approved = np.zeros(len(cost), dtype=bool)
+        for i, c in enumerate(cost):
+            if room >= c:
+                approved[i] = True
+                room -= c
+        return approved
+
+    def answer(self, complaints: np.ndarray) -> np.ndarray:
+        """Which complaints (bool mask over residents) it answers: each with probability ``answer_rate``,
+        paid at ``answer_cost`` each while the purse lasts."""
+        idx = np.flatnonzero(complaints)
+        draws = self.model.streams.get("complaints.answered").random(self.model.n_residents)
+        answered = np.zeros_like(complaints)
+        want = idx[draws[idx] < self.answer_rate]
+        if len(want):
+            cost = self.params.answer_cost
+            paid = self.model.purse.pay("answers", cost * len(want))
+            k = len(want) if cost <= 0 else int(paid // cost + 1e-9)
+            answered[want[:k]] = True
+        return answered
+
+    def new_leader(self) -> None:
+        """A new leader: the successor's KPI, baseline responsiveness and adoption; dropped practices stop
+        (unless consultation's adoption rule still binds it)."""
+        p = self.params
+        self.kpi = _weights(p.successor_kpi)
+        self.responsiveness = p.successor_responsiveness
+        self.baseline_adoption = p.successor_adoption
+        self.adoption = p.successor_adoption
+        self.answer_rate = p.successor_responsiveness
+        self.months_in_office = 0
+        self.leaders += 1
+        for name in p.successor_drops:
+            self.model.deactivate(name)
+
+    def card(self) -> dict[str, str]:
+        """What it decided this month, for the live page's institution card."""
+        return {"KPI attention": f"{self.attention:.2f}", "consultation": self.consultation_policy,
+                "views adopted": f"{self.adoption:.0%}", "answers": f"{self.answer_rate:.0%}",
+                "ledger": f"{self.disclosure:.0%}" if "disclosure" in self.model.mechanisms else "closed",
+                "survey": "yes" if self.surveyed else "no", "leader": f"no. {self.leaders}"}
+
+
+def _normalised(values) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    return arr / arr.sum() if arr.sum() > 0 else np.full(len(arr), 1.0 / len(arr))
+
+
+def _weights(kpi) -> np.ndarray:
+    return _normalised([getattr(kpi, t) for t in KPI_TERMS])

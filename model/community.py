@@ -31,9 +31,12 @@ from typing import Any
 import mesa
 import numpy as np
 
+from agents.committee import ResidentsCommittee
 from agents.government import Government
+from agents.party import PartyOrganisation
 from agents.resident import Resident
 from agents.social_org import SocialOrganisation
+from agents.unit import AreaUnit
 from model import config as config_mod
 from model import decisions, metrics, streams
 from model.arrays import select
@@ -43,6 +46,7 @@ from model.network import SocialGraph
 from model.params import AGE_GROUPS, DISPOSITIONS, DOMAINS, ConfigError
 from model.population import FREE_RIDER, ResidentState, build_structure, sample_dist
 from model.projects import FacilityStock, ProjectBoard
+from model.purse import Purse
 
 HISTORY = 12
 """Months of participation and volunteer history kept (retention, 'rarely take part')."""
@@ -120,15 +124,27 @@ class CommunityModel(mesa.Model):
         self.grid_fit = self._mean_by_grid(self.state.fit)
         self.projects = ProjectBoard(self.n_grids)
         self.facilities = FacilityStock()
-        self.fund = 0.0
+        self.purse = Purse()
+        """The one purse every yuan comes into and goes out of (:mod:`model.purse`)."""
         self.totals = {"projects_completed": 0, "projects_abandoned": 0, "government_spending": 0.0}
+        self._completed_by_month: list[int] = []
+        self.complainants = np.zeros(structure.n, dtype=bool)
+        """Residents who complained this month (the street office hears them next month)."""
+        self.heard = np.full(structure.n, 0.5)
+        """Each resident's memory of complaints answered (0–1; 0.5: no experience)."""
+        self.unit_hours = 0.0
+        self.capture = np.zeros(len(DOMAINS))
 
         self.government = Government(self, cfg.government)
+        self.committee = ResidentsCommittee(self, cfg.committee)
+        self.party = PartyOrganisation(self, cfg.party)
         n_orgs = cfg.social_orgs.count
         org_rng = self.streams.get("social_orgs")
         self.social_orgs = SocialOrganisation.create_agents(
             self, n_orgs, domain=list(org_rng.integers(0, len(DOMAINS), n_orgs)),
-            capacity=list(sample_dist(org_rng, cfg.social_orgs.capacity, n_orgs)))
+            capacity=list(sample_dist(org_rng, cfg.social_orgs.capacity, n_orgs)),
+            quality=list(sample_dist(self.streams.get("social_orgs.quality"), cfg.social_orgs.quality, n_orgs)))
+        self.units = AreaUnit.create_agents(self, cfg.units.count, params=cfg.units)
         self.residents = _create_residents(self, self.n_residents)
         self.resident_list: list[Resident] = self.residents.to_list()
         """Residents by index (``resident_list[i]`` is row ``i`` of ``state``)."""
@@ -154,6 +170,11 @@ class CommunityModel(mesa.Model):
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ helpers
+    @property
+    def institutions(self) -> list[mesa.Agent]:
+        """The institutions in the order they act each month (each a Mesa agent of its own type)."""
+        return [self.committee, self.party, *self.units, self.government, *self.social_orgs]
+
     @property
     def active_mechanisms(self):
         """Enabled mechanisms in the order they run."""
@@ -219,8 +240,14 @@ class CommunityModel(mesa.Model):
         """Advance one month through the participation cycle."""
         rec = StepRecord(self.n_residents)
         self.record = rec
-        self.fund += self.government.monthly_budget()
+        self.purse.new_month()
+        self.purse.receive("street_office", self.government.monthly_budget())
+        self.unit_hours = 0.0
         self._call("begin_step", rec)
+        self.committee.step()
+        self.party.step()
+        self.units.do("step")
+        self.government.step()
         self.social_orgs.do("step")
         self._choose_projects(rec)
         self._decide(rec)
@@ -229,38 +256,61 @@ class CommunityModel(mesa.Model):
         self._deliver_benefits(rec)
         self._evaluate(rec)
         self._reward_and_update_ties(rec)
-        self.government.step()
+        self._completed_by_month.append(len(rec.completed_grids))
         self.latest = metrics.compute(self, rec)
         self.totals["government_spending"] += self.latest["government_spending"]
         self.datacollector.collect(self)
 
     def _choose_projects(self, rec: StepRecord) -> None:
+        """Grids propose projects; mechanisms (consultation, co-building) shape them; the street office
+        approves what its money allows and weighs residents' views by its adoption ``a``:
+
+            weights_g = (1 − c) [(1 − a) own + a · views_g] + c · interest,   c = min(1, Σ capture)
+
+        (``views_g``: consultation votes where held, else the office's picture of the grid's needs;
+        ``interest``: what contributing units in the area want, pulled with their ``capture``)."""
         cfg = self.config.projects
+        gov = self.government
         rec.consulted = np.zeros(self.n_residents, dtype=bool)
         rec.views_adopted = np.zeros(self.n_residents)
         # One number per grid and stream every month, used or not: the streams stay aligned.
-        starting = ~self.projects.active & (self.streams.get("projects.start").random(self.n_grids)
-                                            < cfg.start_probability)
+        proposing = ~self.projects.active & (self.streams.get("projects.start").random(self.n_grids)
+                                             < cfg.start_probability)
         u_domain = self.streams.get("projects.domain").random(self.n_grids)
         u_dispute = self.streams.get("projects.dispute").random(self.n_grids)
-        grids = np.flatnonzero(starting)
+        grids = np.flatnonzero(proposing)
         if len(grids) == 0:
             return
         k = len(grids)
         choice = ProjectChoice(
             grids=grids,
-            weights=np.tile(self.government.priorities, (k, 1)),
+            weights=np.tile(gov.priorities, (k, 1)),
             cost=np.full(k, cfg.cost),
             hours=np.full(k, cfg.resident_hours),
             dispute_probability=np.full(k, cfg.dispute_probability),
             consulted=np.zeros(k, dtype=bool),
+            views=gov.perceived_needs[grids],
         )
         self._call("choose_projects", rec, choice)
-        domains = _draw_domains(np.clip(choice.weights, 0, None) + 1e-12, u_domain[grids])
-        disputed = u_dispute[grids] < np.clip(choice.dispute_probability, 0, 1)
-        self.projects.start(grids, domains, choice.cost, choice.hours, self.grid_fit[grids, domains],
-                            choice.consulted, disputed, self.steps)
-        self.state.contributed_to_project[starting[self.structure.grid]] = False
+        approved = gov.approve(choice.cost)
+        if not approved.any():
+            return
+        a = gov.adoption
+        weights = (1 - a) * choice.weights + a * choice.views
+        pull = self.capture.sum()
+        if pull > 0:
+            c = min(pull, 1.0)
+            weights = (1 - c) * weights + c * (self.capture / pull)[None, :]
+            self.capture[:] = 0.0
+        ok = np.flatnonzero(approved)
+        grids = grids[ok]
+        domains = _draw_domains(np.clip(weights[ok], 0, None) + 1e-12, u_domain[grids])
+        disputed = u_dispute[grids] < np.clip(choice.dispute_probability[ok], 0, 1)
+        self.projects.start(grids, domains, choice.cost[ok], choice.hours[ok], self.grid_fit[grids, domains],
+                            choice.consulted[ok], disputed, self.steps)
+        started = np.zeros(self.n_grids, dtype=bool)
+        started[grids] = True
+        self.state.contributed_to_project[started[self.structure.grid]] = False
 
     def _decide(self, rec: StepRecord) -> None:
         """Every resident chooses this month's contribution share (:mod:`model.decisions`).
@@ -299,6 +349,10 @@ class CommunityModel(mesa.Model):
             floor=s.volunteer * self.config.social_orgs.volunteer_commitment,
         )
         rec.terms = terms
+        terms.add_opportunity(self.config.committee.visit_opportunity * self.committee.visited)
+        activity = self._activity_occasions()
+        if activity is not None:
+            terms.add_opportunity(activity)
         self._call("contribution_terms", rec, terms)
         z = (d.engagement_intercept + d.engagement_trust_in_government * s.trust_in_government
              + d.engagement_trust_in_neighbours * s.trust_in_neighbours + d.engagement_efficacy * s.efficacy
@@ -329,6 +383,16 @@ class CommunityModel(mesa.Model):
         rec.contribution, rec.participated = c, s.participated
         rec.hours = c * s.time_budget
 
+    def _activity_occasions(self) -> np.ndarray | None:
+        """Occasions social organisations' activities bring each resident: ``Σ_o activity_o · fit_i[domain_o]``."""
+        orgs = [o for o in self.social_orgs if o.capacity > 0]
+        if not orgs:
+            return None
+        extra = np.zeros(self.n_residents)
+        for org in orgs:
+            extra += org.activity() * self.state.fit[:, org.domain]
+        return extra
+
     def _progress(self, rec: StepRecord) -> None:
         cfg, pb = self.config.projects, self.projects
         grid = self.structure.grid
@@ -338,6 +402,8 @@ class CommunityModel(mesa.Model):
         rec.rework_probability = cfg.rework_probability
         rec.dispute_resolution = np.full(self.n_grids, cfg.dispute_resolution)
         self._call("progress", rec)
+        found = self.committee.dispute_settling()  # grid workers' visits bring disputes to light
+        rec.dispute_resolution = 1 - (1 - rec.dispute_resolution) * (1 - found)
 
         # Disputes settle, escalate, or kill the project.
         u = self.streams.get("disputes").random((2, self.n_grids))
@@ -353,11 +419,13 @@ class CommunityModel(mesa.Model):
         working = pb.active & (pb.dispute_level == 0)
         need = np.where(working, np.clip(pb.cost - pb.funded, 0, cfg.monthly_funding), 0.0)
         total = need.sum()
-        release = need * min(1.0, self.fund / total) if total > 0 else need
-        pb.funded += release
-        self.fund -= release.sum()
-        rec.spend("projects", release.sum())
+        if total > 0:
+            paid = self.purse.pay("projects", total)
+            pb.funded += need * (paid / total)
         pb.hours_done += np.where(working, hours_by_grid * (1 - cfg.upkeep_share), 0.0)
+        n_working = int(working.sum())
+        if self.unit_hours > 0 and n_working:  # units' staff volunteers work on the projects under way
+            pb.hours_done += np.where(working, self.unit_hours / n_working, 0.0)
         rec.working_grids = working
 
         done = working & (pb.funded >= pb.cost - 1e-6) & (pb.hours_done >= pb.hours_needed - 1e-9)
@@ -370,12 +438,20 @@ class CommunityModel(mesa.Model):
         rec.completed_grids = completed
         self.totals["projects_completed"] += len(completed)
 
-        # Facilities decay unless residents keep them up.
+        # Facilities decay unless residents or contractors keep them up; without a settled division of
+        # responsibility part of the upkeep is lost (party.coordination_loss).
         fac = self.facilities
         if fac.n:
-            need_hours = cfg.upkeep_hours * fac.count_by_grid(self.n_grids)
+            count = fac.count_by_grid(self.n_grids)
+            need_hours = cfg.upkeep_hours * count
+            factor = self.party.upkeep_factor()
             with np.errstate(divide="ignore", invalid="ignore"):
-                coverage = np.where(need_hours > 0, rec.upkeep_efficiency * rec.upkeep_hours / need_hours, 1.0)
+                coverage = np.where(need_hours > 0, factor * rec.upkeep_efficiency * rec.upkeep_hours / need_hours,
+                                    1.0)
+            gov = self.government
+            if gov.upkeep_budget > 0 and gov.params.upkeep_cost > 0:  # contractors, paid out of the purse
+                paid = self.purse.pay("upkeep", min(gov.upkeep_budget, gov.params.upkeep_cost * fac.n))
+                coverage = coverage + factor * paid / (gov.params.upkeep_cost * fac.n)
             coverage = np.clip(coverage, 0, 1)
             cond = fac.condition[: fac.n]
             cond -= cfg.facility_decay * (1 - coverage[fac.grid[: fac.n]])
@@ -405,6 +481,8 @@ class CommunityModel(mesa.Model):
                       * np.minimum(1.0, s.benefit / L.benefit_reference) + fb.satisfaction - dispute)
         s.satisfaction += L.satisfaction_rate * (np.clip(sat_target, 0, 1) - s.satisfaction)
 
+        self._complain()
+        fb.trust_in_government += self.config.government.complaint_trust_weight * (self.heard - 0.5)
         trust_target = L.trust_baseline + L.trust_satisfaction_weight * (s.satisfaction - 0.5) + fb.trust_in_government
         s.trust_in_government += L.trust_in_government_rate * (np.clip(trust_target, 0, 1) - s.trust_in_government)
 
@@ -415,6 +493,19 @@ class CommunityModel(mesa.Model):
         progressed = rec.participated & rec.working_grids[grid]
         eff_target = L.efficacy_baseline + L.efficacy_progress_weight * progressed + fb.efficacy
         s.efficacy += L.efficacy_rate * (np.clip(eff_target, 0, 1) - s.efficacy)
+
+    def _complain(self) -> None:
+        """Dissatisfied residents complain (hotline, petitions): resident ``i`` with satisfaction below
+        ``complaint_threshold`` complains with probability ``complaint_probability · efficacy_i``; the
+        street office answers a share (:meth:`agents.government.Government.answer`), and complainants
+        remember: ``heard_i ← heard_i + μ (1[answered] − heard_i)`` (``μ`` = ``complaint_memory``)."""
+        g, s = self.config.government, self.state
+        u = self.streams.get("complaints").random(self.n_residents)
+        self.complainants = (s.satisfaction < g.complaint_threshold) & (u < g.complaint_probability * s.efficacy)
+        if self.complainants.any():
+            answered = self.government.answer(self.complainants)
+            c = self.complainants
+            self.heard[c] += g.complaint_memory * (answered[c] - self.heard[c])
 
     def _reward_and_update_ties(self, rec: StepRecord) -> None:
         s, so = self.state, self.config.social_orgs

@@ -285,34 +285,141 @@ class LearningConfig:
     )
 
 
+SEED_004_KPI = "seed [004]: KPI = projects completed leads to cosmetic works (越位/缺位, 形式共谋)"
+
+
+@dataclass
+@shares_sum_to_one
+class KpiWeights:
+    """What the street office is judged on: weights of its KPI terms (sum to 1)."""
+
+    projects_completed: float = share(1.0, "weight of projects completed (visible works)", source=SEED_004_KPI)
+    satisfaction: float = share(0.0, "weight of residents' satisfaction (as the office observes it)")
+    participation: float = share(0.0, "weight of residents' participation (attendance it counts)")
+    complaints: float = share(0.0, "weight of (few) complaints and petitions")
+
+
 @dataclass
 class GovernmentConfig:
-    """The street office and the residents' committee acting as its arm."""
+    """The street office (街道办): its budget, KPI, leader and decision rule (``agents/government.py``)."""
 
     budget_per_resident: float = param(
-        6.0, "community project budget per adult resident per month", unit="yuan/month",
+        8.0, "street-office budget for the community per adult resident per month, paid into the one purse "
+        "(projects, purchased services, meetings, coins, upkeep all come out of it)", unit="yuan/month",
         range=(0.0, 10_000.0), source="assumption (seed [004]: government holds 80–90% of community funds)",
     )
     priorities: ByDomain = param(
-        ByDomain(0.55, 0.10, 0.10, 0.25), "government's own priorities over project domains (visible works first)",
+        ByDomain(0.55, 0.10, 0.10, 0.25), "the office's own priorities over project domains (visible works first)",
         source="seed [004]: 'government builds, residents don't use'",
     )
-    responsiveness: float = share(0.2, "share of residents' suggestions the government answers")
-    kpi: str = param(
-        "projects_completed", "what the office is judged on", choices=("projects_completed", "satisfaction"),
-        source="seed [004]: KPI = projects completed leads to cosmetic work",
-    )
-    kpi_learning_rate: float = share(
-        0.1, "monthly shift of priorities towards residents' revealed needs under a satisfaction KPI"
-    )
+    kpi: KpiWeights = param(KpiWeights(), "what the office is judged on (the scenario's rule)", source=SEED_004_KPI)
+    adoption: float = share(
+        0.3, "the leader's baseline share of residents' views (as the office perceives them) adopted in choosing "
+        "projects", source="seed [004]: under 40% of residents' views adopted under top-down")
+    responsiveness: float = share(
+        0.2, "the leader's baseline share of complaints and suggestions answered",
+        source="seed [004]: suggestions ignored → trust falls")
+    adaptation_rate: float = share(
+        0.1, "monthly share of the way the office moves its practice towards what its KPI asks for")
+    planning_horizon: float = param(
+        3.0, "months of budget the office counts on when it approves a new project", unit="months",
+        range=(0.0, 120.0))
+    upkeep_share: float = share(
+        0.15, "share of the monthly budget set aside for contractors' upkeep of facilities under a KPI that "
+        "counts nothing but upkeep's effects (scaled by 1 − the projects-completed weight)",
+        source="seed [004]: 'maintenance vacuum' after construction under a projects KPI")
+    upkeep_cost: float = param(
+        400.0, "contractors' cost of keeping one facility in condition for a month", unit="yuan/month",
+        range=(0.0, 1e7))
+    answer_cost: float = param(20.0, "staff cost of answering one complaint or suggestion", unit="yuan",
+                               range=(0.0, 1e6))
+    complaint_threshold: float = share(0.35, "satisfaction below which a resident may complain (12345 hotline, petitions)")
+    complaint_probability: float = share(0.1, "monthly probability a dissatisfied resident complains, at full efficacy")
+    complaint_trust_weight: float = param(
+        0.2, "trust-in-government target shift per unit of (complaints answered − 0.5) in a complainant's memory",
+        range=(0.0, 2.0), source="seed [004]: suggestions ignored → trust falls")
+    complaint_memory: float = share(0.3, "weight of a new complaint's answer in a complainant's memory")
+    survey_above: float = share(
+        0.35, "the office's attention (KPI pressure, 0–1) above which it commissions a quarterly needs survey")
+    survey_size: int = param(200, "residents sampled by a needs survey", unit="residents", range=(0, 10_000_000))
+    survey_cost: float = param(2_000.0, "cost of one needs survey", unit="yuan", range=(0.0, 1e7))
+    needs_memory: float = share(
+        0.9, "monthly retention of the office's picture of residents' needs (Dirichlet counts forgotten at 1 − this)")
+    prior_strength: float = param(
+        20.0, "weight of the office's own priorities in its picture of a grid's needs, in residents' reports",
+        unit="reports", range=(0.0, 1e6))
+    tenure_months: int = param(
+        0, "month a new leader takes office (0: none in the run)", unit="month", range=(0, 100_000),
+        source="seed [004]: a co-creation pilot stopped when the leadership changed (一阵风)")
+    successor_kpi: KpiWeights = param(KpiWeights(), "what the new leader is judged on")
+    successor_responsiveness: float = share(0.2, "the new leader's baseline share of complaints answered")
+    successor_adoption: float = share(0.3, "the new leader's baseline share of residents' views adopted")
+    successor_drops: list = param(
+        [], "practices (mechanisms) the new leader stops, where the rules do not require them")
+
+
+@dataclass
+class CommitteeConfig:
+    """The residents' committee (居委会) and its grid workers (``agents/committee.py``)."""
+
+    grid_workers_per_grid: float = param(
+        2.0, "grid workers (and social workers) serving each micro-grid", unit="workers", range=(0.0, 1_000.0),
+        source="seeds [001], [003]: 1 secretary + 3 social workers + N grid workers per community")
+    hours_per_worker: float = param(160.0, "working hours of a grid worker a month", unit="hours/month",
+                                    range=(0.0, 744.0))
+    administrative_load: float = share(
+        0.6, "share of grid workers' hours spent on tasks handed down from above (行政化), not with residents",
+        source="seeds [001], [004]: the committee is 'administrativised', tasks handed down crowd out residents")
+    visit_hours: float = param(0.5, "hours one household visit takes", unit="hours", range=(0.01, 100.0))
+    visit_opportunity: float = share(0.3, "occasion to take part a visit brings the resident visited (an invitation)")
+    dispute_settling: float = share(
+        0.3, "monthly probability grid workers settle a dispute they visit, at full coverage of the grid")
+
+
+@dataclass
+class PartyConfig:
+    """The community Party organisation (社区党组织) (``agents/party.py``)."""
+
+    joint_meeting: bool = param(
+        False, "the Party organisation convenes a joint meeting (联席会议) of committee, organisations and units",
+        source="seed [003]: '1+4+32+96' joint meetings; seed [001]: Party building leads")
+    meeting_interval: int = param(3, "months between joint meetings", unit="months", range=(1, 120))
+    settlement_months: int = param(
+        6, "months a joint meeting's division of responsibility holds", unit="months", range=(1, 120))
+    coordination_loss: float = share(
+        0.5, "share of upkeep (residents' and contractors') lost when no settled division of responsibility "
+        "exists (actors push it onto each other)", source="seed [003]: 相互推诿 — shared facilities decay")
+    registered_share: float = share(
+        0.6, "share of Party members registered in the community (报到) whom the organisation can mobilise",
+        source="seed [002]: in-service members register in their community")
+
+
+@dataclass
+class UnitsConfig:
+    """Units in the area (驻区单位: enterprises, schools, offices) (``agents/unit.py``)."""
+
+    count: int = param(3, "number of units in the area", range=(0, 1_000))
+    money: float = param(1_500.0, "yuan a unit gives in a month when it contributes", unit="yuan",
+                         range=(0.0, 1e7), source="seed [004]: co-building units, PPP")
+    staff_hours: float = param(30.0, "staff volunteer hours a unit gives to a project in a month when it contributes",
+                               unit="hours", range=(0.0, 1e6))
+    willingness: float = share(0.1, "probability a unit gives when the office asks it alone (little standing in it)")
+    recognition: float = share(
+        0.5, "extra probability a unit gives when asked at a joint meeting (its standing is recognised there)")
+    capture: float = share(
+        0.3, "weight a contributing unit pulls the next project's domain towards its own interest with",
+        source="stakeholders sketch: strong groups pull project choice towards their needs")
+    interest: ByDomain = param(ByDomain(0.2, 0.0, 0.2, 0.6), "what units want projects to be about (visible, "
+                               "parking and safety near their premises)")
 
 
 @dataclass
 class SocialOrgConfig:
-    """Social organisations (NGOs, social-work agencies, volunteer teams)."""
+    """Social organisations (NGOs, social-work agencies, volunteer teams) (``agents/social_org.py``)."""
 
     count: int = param(2, "number of social organisations serving the community", range=(0, 1_000))
     capacity: Dist = param(Dist(0.3, 0.1), "professional capacity (0–1)", source="domain brief: 'small, scattered, weak'")
+    quality: Dist = param(Dist(0.6, 0.1), "initial quality of the service delivered (0–1)")
     recruitment_rate: float = share(
         0.05, "monthly probability that an organisation at full capacity recruits a willing contributor"
     )
@@ -322,16 +429,29 @@ class SocialOrgConfig:
         0.074, "monthly probability a volunteer drifts away with no reward (1 - 0.4^(1/12))",
         source="seed [004]: 60% of volunteers gone after a year without incentives",
     )
+    contract_rule: str = param(
+        "incumbent", "how purchased-service contracts are awarded each year: 'incumbent' (renewed by habit with "
+        "probability contract_stability) or 'rated' (to bidders rated at least rating_threshold)",
+        choices=("incumbent", "rated"), source="seed [004]: only ~35% of contracts stable; 小散弱")
     contract_stability: float = share(
-        0.35, "probability a purchased-service contract is renewed at the end of a year",
+        0.35, "probability a purchased-service contract is renewed at the end of a year (incumbent rule)",
         source="domain brief: only ~35% of purchased-service contracts are stable",
     )
+    rating_threshold: float = share(0.5, "quality rating a bidder needs for a contract under the 'rated' rule")
     contract_value: float = param(
-        2.0, "purchased-service funding per adult resident per month when contracted", unit="yuan/month",
-        range=(0.0, 1_000.0),
+        2.0, "purchased-service funding per adult resident per month, shared among contracted organisations",
+        unit="yuan/month", range=(0.0, 1_000.0),
     )
     capacity_growth: float = share(0.05, "monthly growth of capacity towards 1 while funded")
     capacity_loss: float = share(0.08, "monthly loss of capacity while unfunded")
+    activity_opportunity: float = share(
+        0.1, "occasion to take part an organisation's activities bring a resident whose top need is its domain, "
+        "at full capacity and quality")
+    quality_decay: float = share(
+        0.04, "monthly loss of quality without oversight (no ratings, no third-party evaluation)",
+        source="seed [004]: complaints +80% where purchased services had no oversight")
+    quality_recovery: float = share(0.05, "monthly gain of quality towards 1 under oversight")
+    quality_floor: float = share(0.3, "quality an organisation without oversight falls towards (it still shows up)")
 
 
 @dataclass
@@ -377,8 +497,11 @@ _CORE_FIELDS = [
     ("resident", ResidentConfig, param(ResidentConfig(), "resident traits")),
     ("decision", DecisionConfig, param(DecisionConfig(), "contribution decision")),
     ("learning", LearningConfig, param(LearningConfig(), "attitude and tie dynamics")),
-    ("government", GovernmentConfig, param(GovernmentConfig(), "government")),
+    ("government", GovernmentConfig, param(GovernmentConfig(), "the street office")),
+    ("committee", CommitteeConfig, param(CommitteeConfig(), "the residents' committee and grid workers")),
     ("social_orgs", SocialOrgConfig, param(SocialOrgConfig(), "social organisations")),
+    ("party", PartyConfig, param(PartyConfig(), "the community Party organisation")),
+    ("units", UnitsConfig, param(UnitsConfig(), "units in the area")),
     ("projects", ProjectConfig, param(ProjectConfig(), "projects and facilities")),
 ]
 

@@ -28,7 +28,22 @@ need_fit                       mean over residents of the need fit of the servic
 facility_use                   mean use of facilities (condition × mean fit in their grid)
 projects_completed             projects completed this month
 projects_completed_total       cumulative
-government_spending            yuan spent this month; government_spending_total cumulative
+government_spending            yuan spent out of the one purse this month (every source, every use);
+                               government_spending_total cumulative
+spending_<use>                 yuan spent this month on each use (``model.purse.USES``)
+income_<source>                yuan received this month from each source (``model.purse.SOURCES``);
+                               income_total cumulative; purse_balance what is left
+cost_per_completed_project     government_spending_total / projects_completed_total (yuan)
+cost_per_participant           this month's spending / residents who took part (yuan)
+kpi_attention                  the street office's KPI pressure residents can relieve (0–1)
+views_adopted, answer_rate     the office's adoption of residents' views and share of complaints
+                               answered this month (0–1); disclosure: share disclosed (0–1)
+consultation_real              1 when consultation is held and real (adoption ≥ 0.2), else 0
+complaints                     residents who complained this month
+residents_visited              share of residents grid workers visited this month
+social_org_quality, _capacity  mean over social organisations (0–1); contracts: how many hold one
+responsibility_settled         1 while a joint meeting's division of responsibility holds
+units_giving                   units in the area that gave this month
 volunteer_share                share of residents enrolled as volunteers
 volunteer_retention            share of volunteers of 12 months ago still volunteering
                                (NaN before month 12)
@@ -41,6 +56,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.params import AGE_GROUPS, DISPOSITIONS
+from model.purse import SOURCES, USES
 
 HEADLINE = (
     "participation_rate", "mean_contribution", "free_riding_rate", "trust_in_government",
@@ -112,9 +128,34 @@ def compute(model, rec) -> dict[str, float]:
     row["facilities"] = float(fac.n)
     row["projects_completed"] = float(len(rec.completed_grids)) if rec is not None else 0.0
     row["projects_completed_total"] = float(model.totals["projects_completed"])
-    spent = float(sum(rec.spending.values())) if rec is not None else 0.0
+    purse = model.purse
+    spent = purse.spent_this_month() if rec is not None else 0.0
     row["government_spending"] = spent
     row["government_spending_total"] = model.totals["government_spending"] + spent
+    for use in USES:
+        row[f"spending_{use}"] = purse.spending[use] if rec is not None else 0.0
+    for source in SOURCES:
+        row[f"income_{source}"] = purse.income[source] if rec is not None else 0.0
+    row["income_total"] = purse.received_in_all()
+    row["purse_balance"] = purse.balance
+    done = model.totals["projects_completed"]
+    row["cost_per_completed_project"] = row["government_spending_total"] / done if done else float("nan")
+    n_part = int(np.count_nonzero(participated))
+    row["cost_per_participant"] = spent / n_part if rec is not None and n_part else float("nan")
+    gov = model.government
+    row["kpi_attention"] = gov.attention
+    row["views_adopted"] = gov.adoption
+    row["answer_rate"] = gov.answer_rate
+    row["disclosure"] = gov.disclosure
+    row["consultation_real"] = float(gov.consultation_policy == "real")
+    row["complaints"] = float(np.count_nonzero(model.complainants))
+    row["residents_visited"] = float(model.committee.visited.mean())
+    orgs = list(model.social_orgs)
+    row["social_org_quality"] = float(np.mean([o.quality for o in orgs])) if orgs else float("nan")
+    row["social_org_capacity"] = float(np.mean([o.capacity for o in orgs])) if orgs else float("nan")
+    row["contracts"] = float(sum(o.contracted for o in orgs))
+    row["responsibility_settled"] = float(model.party.responsibility_settled)
+    row["units_giving"] = float(sum(u.gave for u in model.units))
     row["volunteer_share"] = _share(s.volunteer)
     row["volunteer_retention"] = _retention(model, step)
     row["active_disputes"] = float((model.projects.active & (model.projects.dispute_level > 0)).sum())

@@ -34,6 +34,9 @@ STREAMS: dict[str, str] = {
     "network.<kind>": "ties started within a building, within a grid and as shortcuts, and tie strengths (setup): "
                       "network.building, network.grid, network.shortcut, network.strength",
     "social_orgs": "social organisations' domains and capacities (setup)",
+    "social_orgs.quality": "social organisations' initial quality (setup)",
+    "complaints": "dissatisfied residents complaining (one number per resident)",
+    "complaints.answered": "the street office answering complaints (one number per resident)",
     "facilities.legacy": "domains and condition of the facilities a community starts with (setup)",
     "projects.start": "which idle grids start a project this month (one number per grid)",
     "projects.domain": "the domain of each project started (one number per grid)",
@@ -46,7 +49,9 @@ STREAMS: dict[str, str] = {
     "lab.players": "laboratory game (model.lab): players' types and traits",
     "lab.groups": "laboratory game: stranger matching's regrouping each round",
     "lab.noise": "laboratory game: decision noise (one number per player a round)",
-    "agent.<type>.<id>": "each institution agent's own draws, e.g. ``agent.social_org.2`` (contract renewals)",
+    "agent.<type>.<id>": "each institution agent's own draws, e.g. ``agent.social_org.2`` (contract renewals), "
+                         "``agent.government.<id>`` (surveys, online reports), ``agent.committee.<id>`` (visits), "
+                         "``agent.party.<id>`` (members registered), ``agent.unit.<id>`` (giving when asked)",
 }
 """Every stream name and what draws from it (documented in ``docs/ODD.md``, *Stochasticity*)."""
 

@@ -47,7 +47,7 @@ class ProjectChoice:
     grids: np.ndarray
     """Indices of grids starting a project."""
     weights: np.ndarray
-    """(grids × domains) probability of each domain being chosen; rows sum to 1."""
+    """(grids × domains) the street office's own priorities for each grid; rows sum to 1."""
     cost: np.ndarray
     """Money the government must fund (yuan)."""
     hours: np.ndarray
@@ -56,6 +56,9 @@ class ProjectChoice:
     """Probability the project starts a dispute between groups (0–1)."""
     consulted: np.ndarray
     """Whether residents were consulted on it (bool)."""
+    views: np.ndarray
+    """(grids × domains) residents' views as the street office has them: its picture of the grid's needs,
+    or consultation votes where held; weighed by the office's adoption (rows sum to 1)."""
 
 
 @dataclass
@@ -105,8 +108,8 @@ class StepRecord:
     """What happened this month: filled phase by phase, read by mechanisms and metrics."""
 
     n: int
-    spending: dict[str, float] = field(default_factory=dict)
-    """Government spending this month by item (yuan)."""
+    awarded: int | None = None
+    """Purchased-service contracts awarded this month (None: no tender)."""
     consulted: np.ndarray | None = None
     """Residents who took part in a consultation this month."""
     views_adopted: np.ndarray | None = None
@@ -135,9 +138,6 @@ class StepRecord:
     """Per resident cost paid (sanctioners) or suffered (sanctioned) this month, in payoff units."""
     rewards: np.ndarray | None = None
     """Per resident reward received this month (points), in payoff units."""
-
-    def spend(self, item: str, yuan: float) -> None:
-        self.spending[item] = self.spending.get(item, 0.0) + float(yuan)
 
 
 @dataclass

@@ -40,6 +40,9 @@ class ChannelParams(MechanismParams):
     excluded_access: float = share(
         0.3, "share of access (occasions and private returns) kept by a resident with no usable channel",
         source="assumption (seed [004]: 'platform dependence' left the elderly facing clear barriers)")
+    online_reporting: float = share(
+        0.2, "monthly probability a resident with digital access who took part posts a need on the platform "
+        "(a channel of the street office's picture of needs)")
     platform_cost: float = param(300.0, "monthly cost of the online platform", unit="yuan/month", range=(0.0, 1e7))
 
 
@@ -66,4 +69,4 @@ class Channels(Mechanism):
 
     def begin_step(self, model, record) -> None:
         if self.params.online:
-            record.spend("online_platform", self.params.platform_cost)
+            model.purse.pay("online_platform", self.params.platform_cost)

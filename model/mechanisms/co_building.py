@@ -55,4 +55,6 @@ class CoBuilding(Mechanism):
         payers = record.participated & pb.active[model.structure.grid]
         raised = self.params.co_funding * model.count_by_grid(payers).astype(float)
         working = pb.active & (pb.dispute_level == 0)
-        pb.funded += np.where(working, np.minimum(raised, np.maximum(pb.cost - pb.funded, 0)), 0.0)
+        given = np.where(working, np.minimum(raised, np.maximum(pb.cost - pb.funded, 0)), 0.0)
+        pb.funded += given
+        model.purse.pass_through("residents", "projects", given.sum())

@@ -1,14 +1,15 @@
 """Co-evaluation (效果共评): residents and a third party rate results; the government responds.
 
 Each month the residents who took part rate results and make suggestions; each suggestion is
-answered with probability ``r`` = the government's ``responsiveness`` (core government
-parameter; shocks can lower it). A rater's memory of being answered moves towards the new
+answered with probability ``r``, the street office's answer rate this month (its decision:
+:class:`agents.government.Government`). A rater's memory of being answered moves towards the new
 experience, ``answered_i ← answered_i + μ (reply_i − answered_i)`` (``reply_i`` ∈ {0, 1},
 ``μ`` = ``memory_rate``; ``answered`` starts neutral at ½), and shifts every month's targets of
 trust in government by ``trust_weight · (answered_i − ½)`` and of satisfaction by
 ``satisfaction_weight · (answered_i − ½)``: responses raise trust, ignored suggestions lower
 it. Rating adds occasions to take part, ``o_i ← 1 − (1 − o_i)(1 − opportunity)``; the third
-party costs ``third_party_cost`` a month.
+party costs ``third_party_cost`` a month out of the purse, and in a month it is paid the social
+organisations are overseen (rated; their quality recovers instead of falling).
 
 Sources: seed [004] (third-party evaluation plus residents' satisfaction survey: project
 satisfaction from 65% to 90%); domain brief ("suggestions ignored → trust in the channel
@@ -46,6 +47,12 @@ class CoEvaluation(Mechanism):
 
     def setup(self, model) -> None:
         self.answered = np.full(model.n_residents, 0.5)
+        self.evaluated = False
+        """Whether the third-party evaluation was paid this month (social organisations are overseen)."""
+
+    def begin_step(self, model, record) -> None:
+        cost = self.params.third_party_cost
+        self.evaluated = model.purse.pay("evaluation", cost) >= cost
 
     def contribution_terms(self, model, record, terms) -> None:
         terms.add_opportunity(self.params.opportunity)
@@ -53,8 +60,7 @@ class CoEvaluation(Mechanism):
     def evaluate(self, model, record, feedback) -> None:
         p = self.params
         raters = record.participated
-        reply = (self.rng.random(model.n_residents) < model.government.responsiveness).astype(float)
+        reply = (self.rng.random(model.n_residents) < model.government.answer_rate).astype(float)
         self.answered = select(raters, self.answered + p.memory_rate * (reply - self.answered), self.answered)
         feedback.trust_in_government += p.trust_weight * (self.answered - 0.5)
         feedback.satisfaction += p.satisfaction_weight * (self.answered - 0.5)
-        record.spend("evaluation", p.third_party_cost)

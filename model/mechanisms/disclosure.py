@@ -1,9 +1,11 @@
 """Disclosure (open ledger, 阳光账本): spending is published; trust in government follows.
 
-With disclosure on, every month's trust-in-government target rises by
-``trust_weight · level``, where ``level`` (0–1) is the share of spending disclosed. Opacity is
-the default: without the ledger the trust target carries no such term, and trust drifts to
-the core baseline set by satisfaction. Keeping the ledger costs ``monthly_cost``.
+With disclosure on (the rule "the ledger is open"), every month's trust-in-government target rises
+by ``trust_weight · d``, where ``d`` (0–1) is the share of spending the street office discloses:
+at least the rule's ``level``, more when its KPI presses it (:class:`agents.government.Government`).
+Opacity is the default: without the ledger the trust target carries no such term, and trust
+drifts to the core baseline set by satisfaction. Keeping the ledger costs ``monthly_cost`` a month
+out of the purse; a month it cannot be paid, nothing is published.
 
 Sources: seed [004] ("72% of residents don't know where the maintenance fund went"; the
 "sunshine ledger" publishing fund flows on notice boards and online; a Wuhan community's
@@ -20,7 +22,8 @@ from model.params import param, share
 
 @dataclass
 class DisclosureParams(MechanismParams):
-    level: float = share(0.9, "share of spending disclosed on the open ledger")
+    level: float = share(0.9, "share of spending the rules require disclosed on the open ledger (the street office "
+                         "may disclose more under pressure)")
     trust_weight: float = param(0.15, "trust target shift at full disclosure", range=(0.0, 2.0),
                                 source="seed [004]: opacity → distrust; disclosure → trust")
     monthly_cost: float = param(500.0, "cost of keeping the ledger", unit="yuan/month", range=(0.0, 1e7))
@@ -34,5 +37,6 @@ class Disclosure(Mechanism):
     Params = DisclosureParams
 
     def evaluate(self, model, record, feedback) -> None:
-        feedback.trust_in_government += self.params.trust_weight * self.params.level
-        record.spend("disclosure", self.params.monthly_cost)
+        p = self.params
+        if model.purse.pay("disclosure", p.monthly_cost) >= p.monthly_cost:  # the ledger is kept this month
+            feedback.trust_in_government += p.trust_weight * model.government.disclosure

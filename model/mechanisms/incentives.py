@@ -1,8 +1,11 @@
 """Co-sharing and incentives (成果共享): points or community coins for contributions, and honours.
 
 Residents earn ``points_per_hour`` points per hour given; a point redeems for ``coin_value``
-yuan of goods or services (paid from the government's budget). Points lower the net private
-cost of taking part, by what residents trust they will get: ``k_i ← k_i − o · T_i``, where
+yuan of goods or services, paid out of the purse within the street office's envelope for coins,
+``budget_share`` of its monthly budget: when the points earned are worth more, only part is
+redeemed, and residents' confidence that points will be honoured, ``h ← h + ½ (paid / owed − h)``
+(starting at 1), scales the offset below. Points lower the net private
+cost of taking part, by what residents trust they will get: ``k_i ← k_i − o · h · T_i``, where
 ``o`` = ``cost_offset`` and ``T_i`` is the resident's trust in government (the credibility of
 the promise to redeem), so the scheme pays off more as trust grows. Honours for the active
 add ``honour_boost`` to the engagement logit of residents who took part last month. Rewarded
@@ -39,6 +42,7 @@ class IncentiveParams(MechanismParams):
         source="seed [004]: volunteer attrition 60% without incentives, 20% with community coins")
     honour_boost: float = param(0.1, "engagement logit gain for residents who took part last month",
                                 range=(0.0, 10.0))
+    budget_share: float = share(0.2, "share of the street office's monthly budget it sets aside to redeem points")
 
 
 class Incentives(Mechanism):
@@ -48,18 +52,26 @@ class Incentives(Mechanism):
     order = 50
     Params = IncentiveParams
 
+    def setup(self, model) -> None:
+        self.honoured = 1.0
+        """Residents' confidence that points will be redeemed (0–1): the share paid of what was owed, smoothed."""
+
     def contribution_terms(self, model, record, terms) -> None:
         p = self.params
-        terms.net_cost -= p.cost_offset * model.state.trust_in_government
+        terms.net_cost -= p.cost_offset * self.honoured * model.state.trust_in_government
         terms.engagement_logit += p.honour_boost * model.state.participated
 
     def after_decisions(self, model, record) -> None:
         # What the points are worth to residents, in payoff units: the cost offset they expect.
-        record.rewards = self.params.cost_offset * model.state.trust_in_government * record.contribution
+        record.rewards = self.params.cost_offset * self.honoured * model.state.trust_in_government * record.contribution
 
     def reward(self, model, record) -> None:
         p, s = self.params, model.state
         earned = p.points_per_hour * record.hours
         s.points += earned
-        record.spend("incentives", p.coin_value * earned.sum())
+        owed = p.coin_value * earned.sum()
+        if owed > 0:
+            envelope = p.budget_share * model.government.monthly_budget()
+            paid = model.purse.pay("incentives", min(owed, envelope))
+            self.honoured += 0.5 * (paid / owed - self.honoured)
         record.dropout_multiplier *= select(s.volunteer, p.dropout_multiplier, 1.0)

@@ -44,6 +44,8 @@ class Mediation(Mechanism):
         if p.by_social_orgs:
             orgs = list(model.social_orgs)
             rate *= sum(o.capacity for o in orgs) / len(orgs) if orgs else 0.0
-        record.dispute_resolution = 1 - (1 - record.dispute_resolution) * (1 - rate)
         disputed = model.projects.active & (model.projects.dispute_level > 0)
-        record.spend("mediation", p.cost * disputed.sum())
+        due = p.cost * disputed.sum()
+        if due > 0:  # mediators are paid out of the purse; what it cannot pay is not mediated
+            rate *= model.purse.pay("mediation", due) / due
+        record.dispute_resolution = 1 - (1 - record.dispute_resolution) * (1 - rate)

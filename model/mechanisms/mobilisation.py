@@ -1,7 +1,8 @@
 """Party-member and capable-resident mobilisation (党员带头, 能人): seeds who lead by example.
 
-Mobilised Party members and capable residents (``resident.party_member``, elderly-biased)
-commit to at least ``leader_floor`` of their time budget (the decision's floor ``f_i``). Their
+The Party organisation mobilises the Party members and capable residents registered in the
+community (``resident.party_member``, elderly-biased; a share ``party.registered_share`` registered,
+:class:`agents.party.PartyOrganisation`). Mobilised members commit to at least ``leader_floor`` of their time budget (the decision's floor ``f_i``). Their
 example travels along ties: a resident's engagement logit rises by ``example_weight · e_i``,
 where ``e_i = Σ_j w_ij 1[j is a leader who took part last month] / Σ_j w_ij`` is the
 tie-strength-weighted share of their neighbours who are active leaders.
@@ -35,7 +36,7 @@ class Mobilisation(Mechanism):
 
     def contribution_terms(self, model, record, terms) -> None:
         s, p = model.state, self.params
-        leaders = s.party_member
+        leaders = model.party.mobilised  # Party members registered in the community (agents/party.py)
         terms.floor[leaders] = max(p.leader_floor, 0.0)
         active_leaders = (leaders & s.participated).astype(float)
         terms.engagement_logit += p.example_weight * model.graph.neighbour_mean(active_leaders, default=0.0)
