@@ -22,7 +22,8 @@ class Government(mesa.Agent):
 
     - grid workers' visits (:class:`agents.committee.ResidentsCommittee`: everyone can be visited,
       the offline elderly too, but visits are few when the committee is loaded with tasks handed down),
-    - complaints (the dissatisfied who believe it helps: biased towards the unhappy),
+    - complaints (the dissatisfied who believe it helps: biased towards the unhappy; they tell how
+      unhappy residents are, not what is missing — a hotline call is about what exists),
     - the online platform (residents with digital access who took part: biased towards the young),
     - consultation votes (attendees: biased towards the active), and
     - needs surveys it commissions (a random sample) when its attention is high.
@@ -140,7 +141,6 @@ class Government(mesa.Agent):
         n = m.n_residents
         u = self.rng.random((2, n))  # fixed-size draws: the stream stays aligned month by month
         reporters = m.committee.visited.copy()
-        reporters |= m.complainants
         channels = m.mechanisms.get("channels")
         if channels is not None and channels.params.online:
             reporters |= s.digital_access & s.participated & (u[0] < channels.params.online_reporting)
@@ -149,6 +149,9 @@ class Government(mesa.Agent):
         if self.surveyed:
             reporters |= u[1] < p.survey_size / n
         self.hear(reporters)
+        if m.complainants.any():  # complaints tell how unhappy residents are, not what is missing
+            heard = reporters | m.complainants
+            self.observed["satisfaction"] = float(s.satisfaction[heard].mean())
         self.observed["participation"] = float(s.participated.mean()) if m.steps > 1 else 0.0
         self.observed["complaints"] = min(1.0, float(m.complainants.sum()) / max(p.complaint_probability * n, 1e-9))
 

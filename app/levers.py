@@ -8,7 +8,7 @@ rng=seed, **overrides)`` and nothing on the page branches on a scenario's name.
 =================  =====================================  ===============================
 lever              values                                 config keys it sets
 =================  =====================================  ===============================
-consultation       none / sham / real                     consultation.enabled, .mode
+consultation       none / sham / real                     consultation.enabled, .adoption_rate, government.adoption
 incentives         on / off                               incentives.enabled
 sanctions          on / off (peer sanctions)              sanctions.enabled
 disclosure         on / off (open ledger)                 disclosure.enabled
@@ -38,11 +38,14 @@ from typing import Any
 import yaml
 
 from model.config import apply_overrides
+from agents.government import SHAM_BELOW
 from model.params import ConfigError, show
 
 PRESETS_FILE = Path(__file__).resolve().parent / "presets.yaml"
 
 CONSULTATION_MODES: tuple[str, ...] = ("none", "sham", "real")
+REAL_ADOPTION = 0.6
+"""Share of residents' views the 'real' consultation lever makes the rules require adopted (co-creation's)."""
 SWITCHES: tuple[str, ...] = ("incentives", "sanctions", "disclosure", "online")
 
 FREE_RIDER_SHARE_RANGE = (0.0, 0.95)
@@ -184,7 +187,12 @@ def base_config(preset: Preset, scenario: str | None = None) -> dict:
 
 def levers_from_config(cfg: dict) -> Levers:
     """The lever positions a composed config corresponds to."""
-    consultation = cfg["consultation"]["mode"] if cfg["consultation"]["enabled"] else "none"
+    c = cfg["consultation"]
+    if not c["enabled"]:
+        consultation = "none"
+    else:
+        real = max(c["adoption_rate"], cfg["government"]["adoption"]) >= SHAM_BELOW
+        consultation = "real" if real else "sham"
     channels = cfg["channels"]
     return Levers(
         consultation=consultation,
@@ -206,8 +214,10 @@ def overrides(levers: Levers, cfg: dict) -> dict[str, Any]:
         "disclosure.enabled": levers.disclosure,
         "community.buildings": int(levers.buildings),
     }
-    if levers.consultation != "none":
-        out["consultation.mode"] = levers.consultation
+    if levers.consultation == "sham":  # meetings required; the plan drafted in advance, nothing adopted
+        out.update({"consultation.adoption_rate": 0.0, "government.adoption": 0.0})
+    elif levers.consultation == "real" and levers_from_config(cfg).consultation != "real":
+        out["consultation.adoption_rate"] = REAL_ADOPTION
     channels = cfg["channels"]
     if levers.online:
         out.update({"channels.enabled": True, "channels.online": True})

@@ -482,7 +482,8 @@ class CommunityModel(mesa.Model):
         s.satisfaction += L.satisfaction_rate * (np.clip(sat_target, 0, 1) - s.satisfaction)
 
         self._complain()
-        fb.trust_in_government += self.config.government.complaint_trust_weight * (self.heard - 0.5)
+        told = 0.5 * self.heard + 0.5 * self.graph.neighbour_mean(self.heard, default=self.heard)  # word spreads
+        fb.trust_in_government += self.config.government.complaint_trust_weight * (told - 0.5)
         trust_target = L.trust_baseline + L.trust_satisfaction_weight * (s.satisfaction - 0.5) + fb.trust_in_government
         s.trust_in_government += L.trust_in_government_rate * (np.clip(trust_target, 0, 1) - s.trust_in_government)
 
@@ -498,7 +499,9 @@ class CommunityModel(mesa.Model):
         """Dissatisfied residents complain (hotline, petitions): resident ``i`` with satisfaction below
         ``complaint_threshold`` complains with probability ``complaint_probability · efficacy_i``; the
         street office answers a share (:meth:`agents.government.Government.answer`), and complainants
-        remember: ``heard_i ← heard_i + μ (1[answered] − heard_i)`` (``μ`` = ``complaint_memory``)."""
+        remember: ``heard_i ← heard_i + μ (1[answered] − heard_i)`` (``μ`` = ``complaint_memory``). Word
+        spreads along ties: every resident's trust-in-government target shifts by
+        ``complaint_trust_weight · (½ heard_i + ½ Σ_j w_ij heard_j / Σ_j w_ij − ½)``."""
         g, s = self.config.government, self.state
         u = self.streams.get("complaints").random(self.n_residents)
         self.complainants = (s.satisfaction < g.complaint_threshold) & (u < g.complaint_probability * s.efficacy)

@@ -407,7 +407,7 @@ class UnitsConfig:
     recognition: float = share(
         0.5, "extra probability a unit gives when asked at a joint meeting (its standing is recognised there)")
     capture: float = share(
-        0.3, "weight a contributing unit pulls the next project's domain towards its own interest with",
+        0.1, "weight a contributing unit pulls the next project's domain towards its own interest with",
         source="stakeholders sketch: strong groups pull project choice towards their needs")
     interest: ByDomain = param(ByDomain(0.2, 0.0, 0.2, 0.6), "what units want projects to be about (visible, "
                                "parking and safety near their premises)")

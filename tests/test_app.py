@@ -70,7 +70,7 @@ def test_each_lever_sets_its_config_keys(presets):
     on = L.Levers(consultation="sham", incentives=True, sanctions=True, disclosure=True, online=True,
                   free_rider_share=0.6, buildings=5)
     o = L.overrides(on, cfg)
-    assert o["consultation.enabled"] is True and o["consultation.mode"] == "sham"
+    assert o["consultation.enabled"] is True and o["consultation.adoption_rate"] == 0 and o["government.adoption"] == 0
     assert o["incentives.enabled"] and o["sanctions.enabled"] and o["disclosure.enabled"]
     assert o["channels.enabled"] is True  # channels.online is already on by default
     assert o["community.buildings"] == 5
@@ -79,7 +79,7 @@ def test_each_lever_sets_its_config_keys(presets):
     m = CommunityModel(scenario_name="free_rider_demo", community="demo", rng=1, **o)
     assert {"consultation", "incentives", "sanctions", "disclosure", "channels"} <= set(m.mechanisms)
     assert m.config.resident.dispositions.free_rider == 0.6
-    assert m.config.channels.online and m.config.consultation.mode == "sham" and m.structure.n_buildings == 5
+    assert m.config.channels.online and m.government.consultation_policy == "sham" and m.structure.n_buildings == 5
 
 
 def test_switching_the_online_channel_off_keeps_meetings_open(presets):

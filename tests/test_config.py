@@ -28,8 +28,8 @@ from tests.conftest import ROOT, run_cli
     ({"resident.age_shares.youth": 0.7, "resident.age_shares.middle": 0.4}, "resident.age_shares.middle"),
     ({"resident.dispositions.free_rider": -0.1}, "resident.dispositions.free_rider"),
     ({"resident.dispositions." + k: 0.3 for k in DISPOSITIONS}, "resident.dispositions"),
-    ({"consultation.mode": "fake"}, "consultation.mode"),
-    ({"government.kpi": "votes"}, "government.kpi"),
+    ({"consultation.voice": "fake"}, "consultation.voice"),
+    ({"social_orgs.contract_rule": "votes"}, "social_orgs.contract_rule"),
     ({"no_such.key": 1}, "no_such"),
     ({"steps": "many"}, "steps"),
 ])
@@ -178,14 +178,14 @@ def test_numpy_scalars_in_overrides_nested_sections_and_lists():
     m = CommunityModel(scenario_name="top_down", rng=1, **{
         "community.buildings": np.int64(1), "community.households_per_building": np.int32(10),
         "resident.trust_in_government.mean": np.float32(0.5), "resident.time_budget.youth": np.float64(9),
-        "sanctions.enabled": np.True_, "shocks.enabled": np.True_, "shocks.revert": np.array(["consultation"]),
+        "sanctions.enabled": np.True_, "shocks.enabled": np.True_, "government.successor_drops": np.array(["consultation"]),
         "resident.satisfaction": Dist(np.float64(0.45), np.float32(0.125)),  # a section given as its dataclass
     })
     cfg = config_mod.to_dict(m.config)
     assert cfg["community"]["buildings"] == 1 and type(cfg["community"]["buildings"]) is int
     assert type(cfg["resident"]["trust_in_government"]["mean"]) is float
-    assert cfg["sanctions"]["enabled"] is True and cfg["shocks"]["revert"] == ["consultation"]
-    assert type(cfg["shocks"]["revert"][0]) is str and m.config.seed == 1
+    assert cfg["sanctions"]["enabled"] is True and cfg["government"]["successor_drops"] == ["consultation"]
+    assert type(cfg["government"]["successor_drops"][0]) is str and m.config.seed == 1
     assert cfg["resident"]["satisfaction"] == {"mean": 0.45, "sd": 0.125}
     json.dumps(cfg)  # serialisable as is
 

@@ -104,7 +104,7 @@ def test_the_default_design_loads():
     ({"seeds": [0, 0]}, "seeds = [0, 0] lists a seed twice"),
     ({"uncertainties": {"community.households_per_building": [30.5, 70]}},
      "uncertainties.community.households_per_building = 30.5 is not a whole number"),
-    ({"levers": {"consultation.mode": ["sham", "nope"]}}, "levers.consultation.mode = 'nope' is not allowed"),
+    ({"levers": {"consultation.voice": ["all", "nope"]}}, "levers.consultation.voice = 'nope' is not allowed"),
     ({"steps": -1}, "steps = -1 is out of range"),
     ({"replications": 3}, "replications is not a key; allowed: "),
 ])

@@ -96,7 +96,7 @@ def test_running_again_takes_every_run_from_the_store(jobs, capsys):
     ({"parameters": {"resident.trust_in_gov.mean": [0.1, 0.2]}},
      "parameters.resident.trust_in_gov.mean is not a config key"),
     ({"parameters": {"consultation.adoption_rate": [0.5, 1.5]}}, "leaves the declared range [0.0, 1.0]"),
-    ({"parameters": {"government.kpi": [0, 1]}}, "parameters.government.kpi is not numeric"),
+    ({"parameters": {"social_orgs.contract_rule": [0, 1]}}, "parameters.social_orgs.contract_rule is not numeric"),
     ({"parameters": {"disclosure.level": [0.8, 0.2]}}, "must be [low, high] with low < high"),
     ({"metrics": ["happiness"]}, "metrics: 'happiness' is not a metric"),
 ])

@@ -71,7 +71,7 @@ def test_free_riders_take_no_warm_glow_from_belonging():
 
 # ----------------------------------------------------------------- consultation, evaluation, disclosure
 def test_adopting_residents_views_raises_trust_and_efficacy():
-    on = {"consultation.enabled": True, "consultation.mode": "real"}
+    on = {"consultation.enabled": True}
     for metric, effect in (("trust_in_government", 0.05), ("efficacy", 0.08)):
         heard = final("top_down", metric, 48, **on, **{"consultation.adoption_rate": 0.9})
         ignored = final("top_down", metric, 48, **on, **{"consultation.adoption_rate": 0.1})

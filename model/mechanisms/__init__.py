@@ -3,7 +3,7 @@
 A mechanism is a subclass of :class:`model.mechanisms.base.Mechanism` in its own module in
 this package. It declares
 
-- ``name``: its config section (``consultation`` → ``consultation.mode`` etc.),
+- ``name``: its config section (``consultation`` → ``consultation.adoption_rate`` etc.),
 - ``Params``: a dataclass of its parameters (always with ``enabled``),
 - ``order``: where it runs relative to other mechanisms within a phase,
 
