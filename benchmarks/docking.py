@@ -24,7 +24,8 @@ from joblib import Parallel, delayed
 OUTCOMES = (
     "participation_rate", "mean_contribution", "free_riding_rate", "trust_in_government",
     "trust_in_neighbours", "satisfaction", "efficacy", "social_capital", "volunteer_share",
-    "projects_completed_total",
+    "projects_completed_total", "government_spending_total", "purse_balance", "complaints", "views_adopted",
+    "answer_rate",
 )
 REFERENCE_SEEDS = 50_000
 """First seed of the reference's replications (the vectorised model's start at 0)."""

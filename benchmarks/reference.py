@@ -3,26 +3,46 @@
 ``ReferenceModel`` implements the rules of :class:`model.community.CommunityModel` — the same
 monthly phases, the same equations, the mechanisms of the ``top_down`` and ``co_creation``
 scenarios (consultation, co-building, co-management, co-evaluation, incentives, disclosure,
-mediation, channels, mobilisation, funding; the government's two KPIs) — the way a Mesa model
-is usually written:
+mediation, channels, mobilisation, funding), the one purse — the way a Mesa model is usually
+written:
 
 - every resident is a Mesa agent (``FixedAgent`` on a cell of
   ``mesa.discrete_space.Network``) holding its own attributes as Python floats;
-- residents act one at a time in Python: ``Resident.step()`` is the contribution decision,
-  then ``observe()``, ``evaluate()`` and ``reward()`` for the later phases of the month, each
-  run over the agents with ``AgentSet.do``;
+- residents act one at a time in Python: ``Resident.step()`` is the contribution decision
+  (with the occasions a grid worker's visit and social organisations' activities bring), then
+  ``observe()``, ``publish()``, ``receive_benefits()``, ``judge()`` (satisfaction, and whether to
+  complain), ``remember_answer()``, ``evaluate()`` (trust, with word of mouth about complaints
+  answered) and ``reward()`` (points, volunteering) for the later phases of the month, each run
+  over the agents with ``AgentSet.do``;
 - neighbours are found through the network space (``self.cell.neighborhood``) and tie
   strengths are attributes of the networkx graph's edges (``G.edges[i, j]["weight"]``);
-- random numbers are drawn one at a time from the model's one generator (Mesa's ``rng``),
-  resident by resident, not from the vectorised model's named streams (:mod:`model.streams`)
-  (so runs are not bit-identical to the vectorised model's, only equal in distribution: the
-  docking test, ``tests/test_docking.py``, checks that);
+- residents' random numbers are drawn one at a time from the model's one generator (Mesa's
+  ``rng``), resident by resident, not from the vectorised model's named streams
+  (:mod:`model.streams`) (so runs are not bit-identical to the vectorised model's, only equal in
+  distribution: the docking test, ``tests/test_docking.py``, checks that);
+- projects and facilities are per-grid Python objects (:class:`Grid`);
 - the model-level outcomes are ``DataCollector`` reporters that loop over the agents.
 
-The initial community (who lives where, their traits, the initial ties) is built by the
-same functions from the same named streams as the vectorised model's (:mod:`model.population`,
-:mod:`model.network`, :mod:`model.streams`; the same seed gives the same community): the
-reference re-implements the dynamics, not the sampling of a population.
+**The institutions are the model's own classes.** The street office, the residents' committee,
+the Party organisation, units in the area and social organisations
+(:class:`agents.government.Government`, :class:`agents.committee.ResidentsCommittee`,
+:class:`agents.party.PartyOrganisation`, :class:`agents.unit.AreaUnit`,
+:class:`agents.social_org.SocialOrganisation`) are reused, not re-implemented: they are a handful
+of Mesa agents already written one agent at a time, so a second copy of their rules would double
+the code without testing anything the idiomatic style changes, and the docking's question is
+whether the *residents'* rules written per agent give the distributions of the vectorised ones.
+The reference shows them what they read: ``state`` (residents' satisfaction and participation
+assembled from the agents at the start of each month, :class:`ResidentArrays`), ``projects`` and
+``coverage`` (assembled from the grids), ``purse`` (the same :class:`model.purse.Purse`),
+``complainants``, ``mechanisms`` (the enabled mechanisms' parameters, :class:`Practice`),
+``structure``, ``streams`` (their own named streams, as in the vectorised model) and a month's
+``record``. Everything residents do with them — a visit's invitation, an activity's occasion, a
+complaint and its memory, the word of mouth, points honoured or not — is per agent here.
+
+The initial community (who lives where, their traits, the initial ties, the organisations) is
+built by the same functions from the same named streams as the vectorised model's
+(:mod:`model.population`, :mod:`model.network`, :mod:`model.streams`; the same seed gives the same
+community): the reference re-implements the dynamics, not the sampling of a population.
 
 Its cost per resident-month is the yardstick of ``python -m experiments.benchmark``.
 Mechanisms it does not implement (sanctions, reputation, shocks) raise a ConfigError.
@@ -31,14 +51,22 @@ Mechanisms it does not implement (sanctions, reputation, shocks) raise a ConfigE
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
+from agents.committee import ResidentsCommittee
+from agents.government import Government
+from agents.party import PartyOrganisation
+from agents.social_org import SocialOrganisation
+from agents.unit import AreaUnit
 from model.community import resolve_config
+from model.network import SocialGraph
 from model.params import DOMAINS, ConfigError
 from model.population import FREE_RIDER, ResidentState, build_structure, sample_dist
+from model.purse import Purse
 from model.streams import Streams, resolve_seed
 
 SUPPORTED = {"consultation", "co_building", "co_management", "co_evaluation", "incentives", "disclosure",
@@ -50,7 +78,8 @@ N_DOMAINS = len(DOMAINS)
 
 
 def _add_opportunity(o: float, extra: float) -> float:
-    return 1.0 - (1.0 - o) * (1.0 - min(max(extra, 0.0), 1.0))
+    """Occasions combined as independent chances: ``1 − (1 − o)(1 − extra)``."""
+    return o + (1.0 - o) * min(max(extra, 0.0), 1.0)
 
 
 def _clip01(x: float) -> float:
@@ -75,6 +104,9 @@ class Resident(FixedAgent):
         self.points = 0.0
         self.voice = 0.0
         self.answered = 0.5
+        self.heard = 0.5
+        self.complained = False
+        self.feedback_trust = self.feedback_efficacy = 0.0
 
     # ------------------------------------------------------------- neighbours
     def ties(self):
@@ -103,26 +135,30 @@ class Resident(FixedAgent):
         opportunity, net_cost, logit = d.base_opportunity, self.time_cost, 0.0
         floor = m.config.social_orgs.volunteer_commitment if self.volunteer else 0.0
         access = 1.0
+        if m.committee.visited[self.index]:  # a grid worker's visit is an invitation
+            opportunity = _add_opportunity(opportunity, m.config.committee.visit_opportunity)
+        if m.activities:  # social organisations' activities in their domains
+            opportunity = _add_opportunity(opportunity, sum(a * self.fit[k] for a, k in m.activities))
         if "channels" in mech:
             net_cost *= self.channel_cost_factor
             if self.excluded:
-                access *= mech["channels"].excluded_access
-        if "consultation" in mech and mech["consultation"].mode != "none":
-            opportunity = _add_opportunity(opportunity, mech["consultation"].opportunity)
+                access *= mech["channels"].params.excluded_access
+        if "consultation" in mech:
+            opportunity = _add_opportunity(opportunity, mech["consultation"].params.opportunity)
         if "mobilisation" in mech:
-            p = mech["mobilisation"]
-            if self.party_member:
+            p = mech["mobilisation"].params
+            if self.mobilised:
                 floor = max(p.leader_floor, 0.0)
             logit += p.example_weight * self.neighbour_mean("active_leader", 0.0)
         if "co_building" in mech:
-            opportunity = _add_opportunity(opportunity, mech["co_building"].opportunity * project_on)
+            opportunity = _add_opportunity(opportunity, mech["co_building"].params.opportunity * project_on)
         if "co_management" in mech:
-            opportunity = _add_opportunity(opportunity, mech["co_management"].opportunity)
+            opportunity = _add_opportunity(opportunity, mech["co_management"].params.opportunity)
         if "co_evaluation" in mech:
-            opportunity = _add_opportunity(opportunity, mech["co_evaluation"].opportunity)
+            opportunity = _add_opportunity(opportunity, mech["co_evaluation"].params.opportunity)
         if "incentives" in mech:
-            p = mech["incentives"]
-            net_cost -= p.cost_offset * self.trust_in_government
+            p = mech["incentives"].params
+            net_cost -= p.cost_offset * m.honoured * self.trust_in_government
             logit += p.honour_boost * self.participated
         z = (d.engagement_intercept + d.engagement_trust_in_government * self.trust_in_government
              + d.engagement_trust_in_neighbours * self.trust_in_neighbours + d.engagement_efficacy * self.efficacy
@@ -150,16 +186,18 @@ class Resident(FixedAgent):
         self.hours = c * self.time_budget
 
     def observe(self) -> None:
-        """Beliefs move towards neighbours' contributions; this month's participation becomes visible."""
+        """Beliefs move towards neighbours' contributions."""
         rate = self.model.config.decision.belief_learning_rate
         self.belief += rate * (self.neighbour_mean("contribution", self.belief) - self.belief)
 
     def publish(self) -> None:
+        """This month's participation becomes visible; the points earned are worth what one trusts."""
+        m = self.model
         self.participated = self.took_part
-        self.active_leader = self.party_member and self.took_part
-        if "incentives" in self.model.mechanisms:
-            offset = self.model.mechanisms["incentives"].cost_offset
-            self.reward_value = offset * self.trust_in_government * self.contribution
+        self.active_leader = self.mobilised and self.took_part
+        if "incentives" in m.mechanisms:
+            offset = m.mechanisms["incentives"].params.cost_offset
+            self.reward_value = offset * m.honoured * self.trust_in_government * self.contribution
 
     def receive_benefits(self) -> None:
         m = self.model
@@ -169,48 +207,66 @@ class Resident(FixedAgent):
         self.benefit = m.config.projects.facility_value * served
         self.payoff = self.benefit - self.time_cost * self.contribution + self.reward_value
 
-    def evaluate(self) -> None:
-        """Satisfaction, trust in government and neighbours, and efficacy (CommunityModel._evaluate)."""
+    def judge(self) -> None:
+        """Satisfaction moves (CommunityModel._evaluate); a dissatisfied resident may complain
+        (CommunityModel._complain): below ``complaint_threshold``, with probability
+        ``complaint_probability · efficacy``."""
         m, L, mech = self.model, self.model.config.learning, self.model.mechanisms
-        fb_trust = fb_nbr = fb_sat = fb_eff = 0.0
+        fb_trust = fb_sat = fb_eff = 0.0
         if "consultation" in mech:
-            p = mech["consultation"]
+            p = mech["consultation"].params
             perceived = 0.5 * self.voice + 0.5 * self.neighbour_mean("voice", self.voice)
             fb_trust += p.trust_weight * perceived
             fb_eff += p.efficacy_weight * perceived
             fb_sat += p.satisfaction_weight * perceived
         if "co_evaluation" in mech:
-            p = mech["co_evaluation"]
+            p = mech["co_evaluation"].params
             if self.participated:
-                reply = 1.0 if m.rng.random() < m.government.responsiveness else 0.0
+                reply = 1.0 if m.rng.random() < m.government.answer_rate else 0.0
                 self.answered += p.memory_rate * (reply - self.answered)
             fb_trust += p.trust_weight * (self.answered - 0.5)
             fb_sat += p.satisfaction_weight * (self.answered - 0.5)
-        if "disclosure" in mech:
-            fb_trust += mech["disclosure"].trust_weight * mech["disclosure"].level
+        if m.ledger_kept:
+            fb_trust += mech["disclosure"].params.trust_weight * m.government.disclosure
+        self.feedback_trust, self.feedback_efficacy = fb_trust, fb_eff
         grid = m.grids[self.grid]
-        dispute = L.dispute_penalty * grid.dispute_level * grid.active
         benefit = min(1.0, self.benefit / L.benefit_reference)
-        sat_target = L.satisfaction_baseline + L.satisfaction_benefit_weight * benefit + fb_sat - dispute
+        sat_target = L.satisfaction_baseline + L.satisfaction_benefit_weight * benefit + fb_sat - grid.penalty
         self.satisfaction += L.satisfaction_rate * (_clip01(sat_target) - self.satisfaction)
+        g = m.config.government
+        self.complained = (self.satisfaction < g.complaint_threshold
+                           and m.rng.random() < g.complaint_probability * self.efficacy)
+
+    def remember_answer(self) -> None:
+        """A complainant remembers whether the office answered: ``heard ← heard + μ (1[answered] − heard)``."""
+        if self.complained:
+            answered = 1.0 if self.model.answered[self.index] else 0.0
+            self.heard += self.model.config.government.complaint_memory * (answered - self.heard)
+
+    def evaluate(self) -> None:
+        """Trust in government (with word of mouth about complaints answered), in neighbours, and efficacy."""
+        m, L = self.model, self.model.config.learning
+        told = 0.5 * self.heard + 0.5 * self.neighbour_mean("heard", self.heard)
+        fb_trust = self.feedback_trust + m.config.government.complaint_trust_weight * (told - 0.5)
         trust_target = L.trust_baseline + L.trust_satisfaction_weight * (self.satisfaction - 0.5) + fb_trust
         self.trust_in_government += L.trust_in_government_rate * (_clip01(trust_target) - self.trust_in_government)
+        grid = m.grids[self.grid]
         nbr_target = (L.neighbour_trust_baseline + L.neighbour_trust_weight * self.neighbour_mean("participated", 0.0)
-                      + fb_nbr - dispute)
+                      - grid.penalty)
         self.trust_in_neighbours += L.trust_in_neighbours_rate * (_clip01(nbr_target) - self.trust_in_neighbours)
         progressed = self.participated and grid.working
-        eff_target = L.efficacy_baseline + L.efficacy_progress_weight * progressed + fb_eff
+        eff_target = L.efficacy_baseline + L.efficacy_progress_weight * progressed + self.feedback_efficacy
         self.efficacy += L.efficacy_rate * (_clip01(eff_target) - self.efficacy)
 
     def reward(self) -> None:
-        """Points; volunteers drop out or are recruited (CommunityModel._reward_and_update_ties)."""
+        """Points owed; volunteers drop out or are recruited (CommunityModel._reward_and_update_ties)."""
         m, so = self.model, self.model.config.social_orgs
         dropout = so.volunteer_dropout
         if "incentives" in m.mechanisms:
-            p = m.mechanisms["incentives"]
+            p = m.mechanisms["incentives"].params
             earned = p.points_per_hour * self.hours
             self.points += earned
-            m.spend("incentives", p.coin_value * earned)
+            m.points_owed += p.coin_value * earned
             if self.volunteer:
                 dropout *= p.dropout_multiplier
         if self.volunteer and m.rng.random() < dropout:
@@ -220,45 +276,51 @@ class Resident(FixedAgent):
             self.volunteer = True  # (one who just left may be recruited again, as in the vectorised model)
 
 
-class Organisation(mesa.Agent):
-    """A social organisation: capacity grows while its purchased-service contract runs."""
+class Practice:
+    """An enabled mechanism as the institutions see it: its parameters (``params``) and, for
+    co-evaluation, whether the third party was paid this month (``evaluated``)."""
 
-    def __init__(self, model, capacity: float, stability: float, value: float) -> None:
-        super().__init__(model)
-        self.capacity, self.contract_stability, self.contract_value = capacity, stability, value
-        self.contracted = True
-
-    def step(self) -> None:
-        m, p = self.model, self.model.config.social_orgs
-        if m.steps % 12 == 0:
-            self.contracted = bool(m.rng.random() < self.contract_stability)
-        if self.contracted:
-            self.capacity += p.capacity_growth * (1 - self.capacity)
-            m.spend("purchased_services", self.contract_value * m.n_residents / len(m.organisations))
-        else:
-            self.capacity -= p.capacity_loss * self.capacity
-
-
-class Government(mesa.Agent):
-    """Funds projects; under a satisfaction KPI its priorities drift towards residents' needs."""
-
-    def __init__(self, model, params) -> None:
-        super().__init__(model)
+    def __init__(self, params) -> None:
         self.params = params
-        pr = list(params.priorities.as_tuple())
-        self.priorities = [x / sum(pr) for x in pr]
-        self.responsiveness = params.responsiveness
+        self.evaluated = False
 
-    def step(self) -> None:
-        if self.params.kpi != "satisfaction":
-            return
-        revealed = [0.0] * N_DOMAINS
-        for r in self.model.residents:
-            for k in range(N_DOMAINS):
-                revealed[k] += (1.0 - r.satisfaction) * r.needs[k]
-        total = sum(revealed)
-        rate = self.params.kpi_learning_rate
-        self.priorities = [p + rate * (v / total - p) for p, v in zip(self.priorities, revealed)]
+
+class ResidentArrays:
+    """What the institutions read of residents, assembled from the agents (``refresh`` each month)."""
+
+    def __init__(self, sampled: ResidentState) -> None:
+        self.needs = sampled.needs
+        self.digital_access = sampled.digital_access
+        self.party_member = sampled.party_member
+        self.satisfaction = sampled.satisfaction.copy()
+        self.participated = np.zeros(sampled.n, dtype=bool)
+
+    def refresh(self, residents: list[Resident]) -> None:
+        self.satisfaction = np.array([r.satisfaction for r in residents])
+        self.participated = np.array([r.participated for r in residents], dtype=bool)
+
+
+class ProjectsView:
+    """The grids' current projects as the arrays the institutions read (assembled on each read)."""
+
+    def __init__(self, grids: list["Grid"]) -> None:
+        self.grids = grids
+
+    @property
+    def active(self) -> np.ndarray:
+        return np.array([g.active for g in self.grids], dtype=bool)
+
+    @property
+    def dispute_level(self) -> np.ndarray:
+        return np.array([g.dispute_level for g in self.grids])
+
+    @property
+    def cost(self) -> np.ndarray:
+        return np.array([g.cost for g in self.grids])
+
+    @property
+    def funded(self) -> np.ndarray:
+        return np.array([g.funded for g in self.grids])
 
 
 class Grid:
@@ -269,9 +331,10 @@ class Grid:
         self.residents: list[Resident] = []
         self.active = False
         self.domain = 0
-        self.cost = self.funded = self.hours_needed = self.hours_done = self.fit = 0.0
+        self.cost = self.funded = self.hours_needed = self.hours_done = self.fit = self.hours = 0.0
         self.dispute_level = 0
         self.working = False
+        self.penalty = 0.0
         self.facilities: list[dict] = []
         self.cover = [0.0] * N_DOMAINS
         self.mean_fit = [0.0] * N_DOMAINS
@@ -296,17 +359,17 @@ class ReferenceModel(mesa.Model):
         if unsupported:
             raise ConfigError(f"{unsupported[0]}.enabled: the reference implementation has no {unsupported[0]}; "
                               f"it implements {', '.join(sorted(SUPPORTED))}")
-        self.mechanisms = {name: getattr(cfg, name) for name in enabled}
+        self.mechanisms = {name: Practice(getattr(cfg, name)) for name in enabled}
 
         # The initial community, sampled as the vectorised model samples it, from the same named
-        # streams (the same seed gives the same community); the dynamics draw from Mesa's rng.
-        streams = Streams(seed)
-        structure = build_structure(streams.get("structure"), cfg.community)
-        state = ResidentState(streams, cfg, structure)
-        from model.network import SocialGraph
-
-        graph = SocialGraph(streams, cfg.community, structure, state.age_group, cfg.learning.tie_floor)
+        # streams (the same seed gives the same community); residents' dynamics draw from Mesa's rng.
+        self.streams = streams = Streams(seed)
+        self.structure = structure = build_structure(streams.get("structure"), cfg.community)
+        sampled = ResidentState(streams, cfg, structure)
+        graph = SocialGraph(streams, cfg.community, structure, sampled.age_group, cfg.learning.tie_floor)
         self.n_residents = n = structure.n
+        self.n_grids = structure.n_grids
+        self._grid_size = np.bincount(structure.grid, minlength=self.n_grids).astype(float)
         self.G = graph.to_networkx()
         for u, v, data in self.G.edges(data=True):
             household = data["kind"] == "household"
@@ -314,19 +377,40 @@ class ReferenceModel(mesa.Model):
         self.network = Network(self.G, layout=None, random=self.random)
 
         self.grids = [Grid(g) for g in range(structure.n_grids)]
-        self.government = Government(self, cfg.government)
-        so = cfg.social_orgs
-        stability, value = so.contract_stability, so.contract_value
-        if "funding" in self.mechanisms:
-            stability, value = self.mechanisms["funding"].contract_stability, self.mechanisms["funding"].contract_value
-        n_orgs = so.count
-        org_rng = streams.get("social_orgs")
-        org_rng.integers(0, N_DOMAINS, n_orgs)  # organisations' domains (unused by the rules)
-        capacities = sample_dist(org_rng, so.capacity, n_orgs)
-        self.organisations = [Organisation(self, float(c), stability, value) for c in capacities]
+        self.projects = ProjectsView(self.grids)
+        self.state = ResidentArrays(sampled)
+        self.purse = Purse()
+        self.totals = {"projects_completed": 0, "projects_abandoned": 0}
+        self._completed_by_month: list[int] = []
+        self.complainants = np.zeros(n, dtype=bool)
+        self.answered = np.zeros(n, dtype=bool)
+        self.unit_hours = 0.0
+        self.capture = np.zeros(N_DOMAINS)
+        self.record = SimpleNamespace(awarded=None)
+        self.honoured = 1.0  # residents' confidence that points will be redeemed (incentives)
+        self.points_owed = 0.0
+        self.ledger_kept = False
+        self.activities: list[tuple[float, int]] = []
+        self.recruit_probability = 0.0
 
-        cost_factor, excluded = self._channel_factors(state)
-        s = state
+        # The institutions, created in the vectorised model's order (the same agent ids and streams).
+        self.government = Government(self, cfg.government)
+        self.committee = ResidentsCommittee(self, cfg.committee)
+        self.party = PartyOrganisation(self, cfg.party)
+        n_orgs = cfg.social_orgs.count
+        org_rng = streams.get("social_orgs")
+        self.social_orgs = SocialOrganisation.create_agents(
+            self, n_orgs, domain=list(org_rng.integers(0, N_DOMAINS, n_orgs)),
+            capacity=list(sample_dist(org_rng, cfg.social_orgs.capacity, n_orgs)),
+            quality=list(sample_dist(streams.get("social_orgs.quality"), cfg.social_orgs.quality, n_orgs)))
+        if "funding" in self.mechanisms:
+            for org in self.social_orgs:
+                org.contract_stability = cfg.funding.contract_stability
+                org.contract_value = cfg.funding.contract_value
+        self.units = AreaUnit.create_agents(self, cfg.units.count, params=cfg.units)
+
+        cost_factor, excluded = self._channel_factors(sampled)
+        s = sampled
         for i in range(n):
             traits = {
                 "grid": int(structure.grid[i]), "age_group": int(s.age_group[i]), "disposition": int(s.disposition[i]),
@@ -335,13 +419,14 @@ class ReferenceModel(mesa.Model):
                 "trust_in_neighbours": float(s.trust_in_neighbours[i]), "satisfaction": float(s.satisfaction[i]),
                 "efficacy": float(s.efficacy[i]), "belief": float(s.belief[i]), "time_budget": float(s.time_budget[i]),
                 "time_cost": float(s.time_cost[i]), "needs": s.needs[i].tolist(), "fit": s.fit[i].tolist(),
-                "party_member": bool(s.party_member[i]), "volunteer": bool(s.volunteer[i]),
+                "mobilised": bool(self.party.mobilised[i]), "volunteer": bool(s.volunteer[i]),
                 "participated": False, "active_leader": False, "contributed_to_project": False,
                 "channel_cost_factor": float(cost_factor[i]), "excluded": bool(excluded[i]),
             }
             r = Resident(self, i, self.network[i], traits)
             self.grids[r.grid].residents.append(r)
         self.residents = self.agents_by_type[Resident]
+        self.resident_list = list(self.residents)
         for g in self.grids:
             g.mean_fit = [sum(r.fit[k] for r in g.residents) / len(g.residents) for k in range(N_DOMAINS)]
         # Legacy facilities: built top-down before the model starts.
@@ -358,10 +443,6 @@ class ReferenceModel(mesa.Model):
             cover = self.grids[r.grid].cover
             r.served = sum(cover[k] * r.fit[k] for k in range(N_DOMAINS))
 
-        self.fund = 0.0
-        self.spending: dict[str, float] = {}
-        self.totals = {"projects_completed": 0, "government_spending": 0.0}
-        self.recruit_probability = 0.0
         self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
         self.datacollector.collect(self)
 
@@ -369,17 +450,24 @@ class ReferenceModel(mesa.Model):
         n = self.n_residents
         if "channels" not in self.mechanisms:
             return np.ones(n), np.zeros(n, bool)
-        p = self.mechanisms["channels"]
+        p = self.mechanisms["channels"].params
         off = np.asarray(p.offline_cost.as_tuple())[s.age_group] if p.offline else np.full(n, np.inf)
         on = np.asarray(p.online_cost.as_tuple())[s.age_group] if p.online else np.full(n, np.inf)
         factor = np.minimum(off, np.where(s.digital_access, on, np.inf))
         excluded = ~np.isfinite(factor)
         return np.where(excluded, 1.0, factor), excluded
 
-    # ------------------------------------------------------------- helpers
-    def spend(self, item: str, yuan: float) -> None:
-        self.spending[item] = self.spending.get(item, 0.0) + float(yuan)
+    # ------------------------------------------------------------- what the institutions read
+    @property
+    def coverage(self) -> np.ndarray:
+        """How well each grid is served in each domain (grids × domains, 0–1)."""
+        return np.array([g.cover for g in self.grids])
 
+    def deactivate(self, name: str) -> None:
+        """A practice stops from now on (a new leader's ``successor_drops``)."""
+        self.mechanisms.pop(name, None)
+
+    # ------------------------------------------------------------- helpers
     def _draw_domain(self, weights) -> int:
         total = sum(weights)
         cum, acc = [], 0.0
@@ -397,131 +485,226 @@ class ReferenceModel(mesa.Model):
                 condition[f["domain"]] += f["condition"]
             g.cover = [1.0 - math.exp(-condition[k] * served / max(len(g.residents), 1)) for k in range(N_DOMAINS)]
 
+    def _mask(self, residents) -> np.ndarray:
+        mask = np.zeros(self.n_residents, dtype=bool)
+        mask[[r.index for r in residents]] = True
+        return mask
+
     # ------------------------------------------------------------- the month
     def step(self) -> None:
-        self.spending = {}
-        self.fund += self.government.params.budget_per_resident * self.n_residents
-        channels = self.mechanisms.get("channels")
-        if channels is not None and channels.online:
-            self.spend("online_platform", channels.platform_cost)
-        for org in self.organisations:
-            org.step()
+        self.record = SimpleNamespace(awarded=None)
+        self.purse.new_month()
+        self.purse.receive("street_office", self.government.monthly_budget())
+        self.unit_hours = 0.0
+        mech = self.mechanisms
+        if "channels" in mech and mech["channels"].params.online:
+            self.purse.pay("online_platform", mech["channels"].params.platform_cost)
+        if "co_evaluation" in mech:
+            cost = mech["co_evaluation"].params.third_party_cost
+            mech["co_evaluation"].evaluated = self.purse.pay("evaluation", cost) >= cost
+        self.state.refresh(self.resident_list)  # what the institutions see of last month
+        self.committee.step()
+        self.party.step()
+        self.units.do("step")
+        self.government.step()
+        self.social_orgs.do("step")
+        self.activities = [(o.activity(), o.domain) for o in self.social_orgs if o.capacity > 0]
         self._choose_projects()
         self.residents.do("step")
         self.residents.do("observe")
         self.residents.do("publish")
-        self._progress()
+        completed = self._progress()
         self._update_cover()
         self.residents.do("receive_benefits")
+        L = self.config.learning
+        for g in self.grids:
+            g.penalty = L.dispute_penalty * g.dispute_level * g.active
+        self.ledger_kept = False
+        if "disclosure" in self.mechanisms:
+            cost = self.mechanisms["disclosure"].params.monthly_cost
+            self.ledger_kept = self.purse.pay("disclosure", cost) >= cost
+        self.residents.do("judge")
+        self.complainants = self._mask(r for r in self.residents if r.complained)
+        self.answered = self.government.answer(self.complainants) if self.complainants.any() else self.complainants
+        self.residents.do("remember_answer")
         self.residents.do("evaluate")
-        for item, key in (("co_evaluation", "third_party_cost"), ("disclosure", "monthly_cost")):
-            if item in self.mechanisms:
-                self.spend("evaluation" if item == "co_evaluation" else item, getattr(self.mechanisms[item], key))
-        capacity = sum(o.capacity for o in self.organisations)
+        capacity = sum(o.capacity for o in self.social_orgs)
         self.recruit_probability = self.config.social_orgs.recruitment_rate * capacity
+        self.points_owed = 0.0
         self.residents.do("reward")
+        self._redeem_points()
         self._update_ties()
-        self.government.step()
-        self.totals["government_spending"] += sum(self.spending.values())
+        self._completed_by_month.append(completed)
         self.datacollector.collect(self)
 
+    def _redeem_points(self) -> None:
+        """Points redeemed within the office's envelope; confidence follows: ``h ← h + ½ (paid / owed − h)``."""
+        if "incentives" not in self.mechanisms or self.points_owed <= 0:
+            return
+        p = self.mechanisms["incentives"].params
+        envelope = p.budget_share * self.government.monthly_budget()
+        paid = self.purse.pay("incentives", min(self.points_owed, envelope))
+        self.honoured += 0.5 * (paid / self.points_owed - self.honoured)
+
     def _choose_projects(self) -> None:
-        cfg = self.config.projects
+        """Grids propose; meetings, co-building and approval by money; the office weighs views by its adoption
+        (CommunityModel._choose_projects)."""
+        cfg, gov = self.config.projects, self.government
         consultation = self.mechanisms.get("consultation")
         co_building = self.mechanisms.get("co_building")
         starting = [g for g in self.grids if not g.active and self.rng.random() < cfg.start_probability]
-        for g in starting:
-            weights = list(self.government.priorities)
-            cost, hours, dispute_p = cfg.cost, cfg.resident_hours, cfg.dispute_probability
-            if consultation is not None and consultation.mode != "none":
-                p = consultation
-                self.spend("consultation", p.meeting_cost)
-                attendees = [r for r in g.residents if r.participated or r.volunteer]
-                if p.mode == "real":
-                    voters = attendees if p.voice == "participants" else g.residents
-                    voters = voters or g.residents
-                    counts = [0] * N_DOMAINS
-                    for r in voters:
-                        unmet = [r.needs[k] * (1.0 - g.cover[k]) for k in range(N_DOMAINS)]
-                        counts[unmet.index(max(unmet))] += 1
-                    votes = [float(c) ** p.sharpness for c in counts]
-                    total = sum(votes)
-                    if total > 0:
-                        votes = [v / total for v in votes]
-                    else:
-                        votes = weights
-                    weights = [(1 - p.adoption_rate) * w + p.adoption_rate * v for w, v in zip(weights, votes)]
-                    dispute_p *= 1 - p.dispute_prevention
-                    for r in attendees:
-                        signal = 1.0 if self.rng.random() < p.adoption_rate else -1.0
-                        r.voice += p.memory_rate * (signal - r.voice)
-                else:  # sham
-                    for r in attendees:
-                        r.voice += p.memory_rate * (-1.0 - r.voice)
-            if co_building is not None:
-                hours += co_building.hours_per_project
-                cost *= 1 - co_building.cost_saving
+        if not starting:
+            return
+        perceived = gov.perceived_needs
+        plans = [{"grid": g, "weights": list(gov.priorities), "views": list(perceived[g.index]), "cost": cfg.cost,
+                  "hours": cfg.resident_hours, "dispute_p": cfg.dispute_probability} for g in starting]
+        if consultation is not None:
+            self._consult(plans, consultation.params)
+        if co_building is not None:
+            for plan in plans:
+                plan["hours"] += co_building.params.hours_per_project
+                plan["cost"] *= 1 - co_building.params.cost_saving
+        approved = gov.approve(np.array([plan["cost"] for plan in plans]))
+        if not approved.any():
+            return
+        a = gov.adoption
+        pull = float(self.capture.sum())
+        interest = [c / pull for c in self.capture] if pull > 0 else None
+        if pull > 0:  # units that paid have had their say
+            self.capture[:] = 0.0
+        for plan, ok in zip(plans, approved):
+            if not ok:
+                continue
+            weights = [(1 - a) * w + a * v for w, v in zip(plan["weights"], plan["views"])]
+            if interest is not None:
+                c = min(pull, 1.0)
+                weights = [(1 - c) * w + c * x for w, x in zip(weights, interest)]
+            g = plan["grid"]
             domain = self._draw_domain([max(w, 0.0) + 1e-12 for w in weights])
-            disputed = self.rng.random() < _clip01(dispute_p)
-            g.active, g.domain, g.cost, g.funded = True, domain, cost, 0.0
-            g.hours_needed, g.hours_done, g.fit = hours, 0.0, g.mean_fit[domain]
+            disputed = self.rng.random() < _clip01(plan["dispute_p"])
+            g.active, g.domain, g.cost, g.funded = True, domain, plan["cost"], 0.0
+            g.hours_needed, g.hours_done, g.fit = plan["hours"], 0.0, g.mean_fit[domain]
             g.dispute_level = int(disputed)
             for r in g.residents:
                 r.contributed_to_project = False
 
-    def _progress(self) -> None:
+    def _consult(self, plans: list[dict], p) -> None:
+        """Meetings as the purse pays for them; attendees vote for their most pressing unmet need; each
+        attendee's view is adopted with the office's adoption ``a`` and remembered (voice)."""
+        held = len(plans) if p.meeting_cost <= 0 else int(
+            self.purse.pay("consultation", p.meeting_cost * len(plans)) // p.meeting_cost + 1e-9)
+        held = plans[:held]
+        if not held:
+            return
+        attendees = {plan["grid"].index: [r for r in plan["grid"].residents if r.participated or r.volunteer]
+                     for plan in held}
+        anyone = any(attendees.values())
+        for plan in held:
+            g = plan["grid"]
+            voters = attendees[g.index] if p.voice == "participants" else g.residents
+            voters = voters if anyone or p.voice != "participants" else g.residents
+            counts = [0] * N_DOMAINS
+            for r in voters:
+                unmet = [r.needs[k] * (1.0 - g.cover[k]) for k in range(N_DOMAINS)]
+                counts[unmet.index(max(unmet))] += 1
+            votes = [float(c) ** p.sharpness for c in counts]
+            total = sum(votes)
+            if total > 0:
+                plan["views"] = [v / total for v in votes]
+        everyone = [r for group in attendees.values() for r in group]
+        self.government.hear(self._mask(everyone))  # the meetings are a channel of the office's picture
+        a = self.government.adoption
+        for plan in held:
+            plan["dispute_p"] *= 1 - p.dispute_prevention * a
+        for r in everyone:
+            signal = 1.0 if self.rng.random() < a else -1.0
+            r.voice += p.memory_rate * (signal - r.voice)
+
+    def _progress(self) -> int:
+        """Co-funding, disputes, money from the purse, hours, completion, upkeep (CommunityModel._progress).
+        Returns the projects completed this month."""
         cfg, mech = self.config.projects, self.mechanisms
         upkeep_efficiency, rework_p = cfg.unorganised_upkeep_efficiency, cfg.rework_probability
-        if "co_management" in mech:
-            upkeep_efficiency = mech["co_management"].upkeep_efficiency
-            rework_p *= 1 - mech["co_management"].rework_reduction
-        resolution = cfg.dispute_resolution
-        if "mediation" in mech:
-            p = mech["mediation"]
-            rate = p.resolution_rate
-            if p.by_social_orgs:
-                orgs = self.organisations
-                rate *= sum(o.capacity for o in orgs) / len(orgs) if orgs else 0.0
-            resolution = 1 - (1 - resolution) * (1 - rate)
-        need = {}
         for g in self.grids:
             g.hours = sum(r.hours for r in g.residents)
-            if "co_building" in mech and g.active:
-                payers = sum(1 for r in g.residents if r.participated)
-                if g.dispute_level == 0:
-                    g.funded += min(mech["co_building"].co_funding * payers, max(g.cost - g.funded, 0.0))
-            if "mediation" in mech and g.active and g.dispute_level > 0:
-                self.spend("mediation", mech["mediation"].cost)
+        if "co_building" in mech:  # participants co-fund their grid's project (passes through the purse)
+            given = 0.0
+            for g in self.grids:
+                if g.active and g.dispute_level == 0:
+                    payers = sum(1 for r in g.residents if r.participated)
+                    gift = min(mech["co_building"].params.co_funding * payers, max(g.cost - g.funded, 0.0))
+                    g.funded += gift
+                    given += gift
+            self.purse.pass_through("residents", "projects", given)
+        if "co_management" in mech:
+            upkeep_efficiency = mech["co_management"].params.upkeep_efficiency
+            rework_p *= 1 - mech["co_management"].params.rework_reduction
+        mediation = 0.0
+        if "mediation" in mech:
+            p = mech["mediation"].params
+            mediation = p.resolution_rate
+            if p.by_social_orgs:
+                orgs = list(self.social_orgs)
+                mediation *= sum(o.capacity for o in orgs) / len(orgs) if orgs else 0.0
+            due = p.cost * sum(1 for g in self.grids if g.active and g.dispute_level > 0)
+            if due > 0:  # what the purse cannot pay is not mediated
+                mediation *= self.purse.pay("mediation", due) / due
+        settling = self.committee.dispute_settling()
+        need = {}
+        for g in self.grids:
             if g.active and g.dispute_level > 0:
+                resolution = 1 - (1 - cfg.dispute_resolution) * (1 - mediation) * (1 - settling[g.index])
                 if self.rng.random() < resolution:
                     g.dispute_level = 0
                 elif self.rng.random() < cfg.dispute_escalation:
                     g.dispute_level += 1
                 if g.dispute_level >= cfg.dispute_abandon_level:
                     g.active, g.dispute_level = False, 0
+                    self.totals["projects_abandoned"] += 1
             g.working = g.active and g.dispute_level == 0
             need[g.index] = min(max(g.cost - g.funded, 0.0), cfg.monthly_funding) if g.working else 0.0
         total = sum(need.values())
-        share = min(1.0, self.fund / total) if total > 0 else 1.0
+        share = self.purse.pay("projects", total) / total if total > 0 else 0.0
+        n_working = sum(g.working for g in self.grids)
+        completed = 0
         for g in self.grids:
-            release = need[g.index] * share
-            g.funded += release
-            self.fund -= release
-            self.spend("projects", release)
-            if g.working:
-                g.hours_done += g.hours * (1 - cfg.upkeep_share)
-                if g.funded >= g.cost - 1e-6 and g.hours_done >= g.hours_needed - 1e-9:
-                    if self.rng.random() < rework_p:
-                        g.cost = g.funded + cfg.rework_cost_share * cfg.cost
-                    else:
-                        g.facilities.append({"domain": g.domain, "fit": g.fit, "condition": 1.0})
-                        g.active = False
-                        self.totals["projects_completed"] += 1
-            if g.facilities:  # facilities decay unless residents keep them up
-                need_hours = cfg.upkeep_hours * len(g.facilities)
-                coverage = _clip01(upkeep_efficiency * g.hours * cfg.upkeep_share / need_hours)
-                for f in g.facilities:
-                    f["condition"] = _clip01(f["condition"] - cfg.facility_decay * (1 - coverage))
+            if not g.working:
+                continue
+            g.funded += need[g.index] * share
+            g.hours_done += g.hours * (1 - cfg.upkeep_share)
+            if self.unit_hours > 0:  # units' staff volunteers work on the projects under way
+                g.hours_done += self.unit_hours / n_working
+            if g.funded >= g.cost - 1e-6 and g.hours_done >= g.hours_needed - 1e-9:
+                if self.rng.random() < rework_p:
+                    g.cost = g.funded + cfg.rework_cost_share * cfg.cost
+                else:
+                    g.facilities.append({"domain": g.domain, "fit": g.fit, "condition": 1.0})
+                    g.active = False
+                    completed += 1
+        self.totals["projects_completed"] += completed
+        self._upkeep(upkeep_efficiency)
+        return completed
+
+    def _upkeep(self, efficiency: float) -> None:
+        """Facilities decay unless residents or contractors keep them up; without a settled division of
+        responsibility part of the upkeep is lost (the Party organisation's upkeep factor)."""
+        cfg, gov = self.config.projects, self.government
+        n_facilities = sum(len(g.facilities) for g in self.grids)
+        if n_facilities == 0:
+            return
+        factor = self.party.upkeep_factor()
+        contractors = 0.0
+        if gov.upkeep_budget > 0 and gov.params.upkeep_cost > 0:  # paid out of the purse
+            full = gov.params.upkeep_cost * n_facilities
+            contractors = factor * self.purse.pay("upkeep", min(gov.upkeep_budget, full)) / full
+        for g in self.grids:
+            if not g.facilities:
+                continue
+            need_hours = cfg.upkeep_hours * len(g.facilities)
+            by_residents = factor * efficiency * g.hours * cfg.upkeep_share / need_hours if need_hours > 0 else 1.0
+            coverage = _clip01(by_residents + contractors)
+            for f in g.facilities:
+                f["condition"] = _clip01(f["condition"] - cfg.facility_decay * (1 - coverage))
 
     def _update_ties(self) -> None:
         """Ties grow when both residents took part this month and decay towards their floor otherwise."""
@@ -580,7 +763,11 @@ REPORTERS = {
     "efficacy": lambda m: _mean(m, "efficacy"),
     "need_fit": _need_fit,
     "projects_completed_total": lambda m: float(m.totals["projects_completed"]),
-    "government_spending_total": lambda m: m.totals["government_spending"],
+    "government_spending_total": lambda m: m.purse.spent_in_all(),
+    "complaints": lambda m: float(m.complainants.sum()),
+    "views_adopted": lambda m: m.government.adoption,
+    "answer_rate": lambda m: m.government.answer_rate,
+    "purse_balance": lambda m: m.purse.balance,
     "volunteer_share": lambda m: _mean(m, "volunteer"),
 }
 """Model-level outcomes, the same definitions as :mod:`model.metrics` (a subset of them)."""

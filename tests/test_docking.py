@@ -84,9 +84,20 @@ def test_mean_trajectories_agree(docked, scenario):
                                        f"in month {int(gap.argmax())} (tolerance {tolerance})"
 
 
+SEPARATED = ("participation_rate", "trust_in_government")
+"""Outcomes on which top-down and co-creation differ by more than three times the docking tolerance.
+
+Satisfaction was one of them before the institutional core (issue 13); now it is not: the reference's
+last-12-month means are 0.409 (top-down) and 0.443 (co-creation), 24 replications each, a difference of
+0.034, below its tolerance of 0.04. The tolerance stays: the standard error of the difference between
+the two implementations is 0.015 with 24 replications (Welch t = 1.3 at a difference of 0.020 under
+top-down), so a tolerance near the scenarios' difference would fail on noise; ``benchmarks/docking.py``
+(z-scores with hundreds of replications) is the sharp check on satisfaction."""
+
+
 def test_the_comparison_tells_the_scenarios_apart(docked):
     """The tolerances are small against real differences: top-down and co-creation differ by far more."""
-    for name in ("participation_rate", "trust_in_government", "satisfaction"):
+    for name in SEPARATED:
         a = docked["top_down"]["reference"][name][:, -WINDOW:].mean()
         b = docked["co_creation"]["reference"][name][:, -WINDOW:].mean()
         assert abs(b - a) > 3 * OUTCOMES[name], name
@@ -100,3 +111,18 @@ def test_reference_refuses_mechanisms_it_does_not_implement():
 
     with pytest.raises(ConfigError, match="sanctions"):
         ReferenceModel(scenario_name="co_creation", community="demo", rng=1, **{"sanctions.enabled": True})
+
+
+def test_reference_pays_out_of_the_one_purse_and_follows_the_new_leader():
+    """The reference spends out of the one purse (every month: balance ≥ 0 and Σ spending + balance = Σ income,
+    to 1e-9 of the income) and its street office is the model's: under ``leader_turnover`` with a tenure of
+    3 months the practices the successor drops stop from month 3, the others go on."""
+    m = ReferenceModel(scenario_name="leader_turnover", community="demo", rng=5, **{"government.tenure_months": 3})
+    dropped = set(m.config.government.successor_drops)
+    for month in range(1, 6):
+        m.step()
+        purse = m.purse
+        assert purse.balance >= 0
+        assert abs(purse.spent_in_all() + purse.balance - purse.received_in_all()) <= 1e-9 * purse.received_in_all()
+        assert dropped.isdisjoint(m.mechanisms) == (month >= 3), month
+    assert {"co_building", "channels"} <= set(m.mechanisms) and m.government.leaders == 2
