@@ -13,9 +13,10 @@ resident by resident), so runs differ; their outcome distributions must not:
 - month by month, the mean trajectories of participation and trust in government stay within
   a stated tolerance of each other.
 
-The tolerances are a small fraction of the differences between the two scenarios (which the
-same comparison tells apart), so the test would catch a rule that differs. About 20 s on
-2 cores (the reference is the slow part). ``benchmarks/docking.py`` asks the sharper question
+The tolerances are a small fraction of the differences between the two scenarios in
+participation and trust in government (``SEPARATED``; the same comparison tells them apart),
+so the test would catch a rule that differs. About 4 minutes on 2 busy cores (the reference is
+the slow part). ``benchmarks/docking.py`` asks the sharper question
 with hundreds of replications (z-scores of the differences; ``docs/performance.md``).
 """
 
