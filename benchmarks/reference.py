@@ -125,6 +125,16 @@ class Resident(FixedAgent):
         return weighted / total if total > 0 else default
 
     # ------------------------------------------------------------- the month
+    def drift_needs(self) -> None:
+        """Needs drift (children grow up, parents age): ``needs ← normalise(needs · exp(σ ε))``, ``ε ~ N(0, 1)``
+        per domain (``σ`` = ``projects.needs_drift``); fit follows (CommunityModel._drift_needs)."""
+        sigma = self.model.config.projects.needs_drift
+        drifted = [w * math.exp(sigma * self.model.rng.standard_normal()) for w in self.needs]
+        total = sum(drifted)
+        self.needs = [w / total for w in drifted]
+        top = max(self.needs)
+        self.fit = [w / top for w in self.needs]
+
     def step(self) -> None:
         """Decide this month's contribution share (model.community.CommunityModel._decide)."""
         m = self.model
@@ -427,8 +437,7 @@ class ReferenceModel(mesa.Model):
             self.grids[r.grid].residents.append(r)
         self.residents = self.agents_by_type[Resident]
         self.resident_list = list(self.residents)
-        for g in self.grids:
-            g.mean_fit = [sum(r.fit[k] for r in g.residents) / len(g.residents) for k in range(N_DOMAINS)]
+        self._grid_fit()
         # Legacy facilities: built top-down before the model starts.
         k = cfg.projects.legacy_facilities_per_grid
         for g in self.grids:
@@ -477,6 +486,10 @@ class ReferenceModel(mesa.Model):
         u = self.rng.random()
         return min(sum(u > c for c in cum), N_DOMAINS - 1)
 
+    def _grid_fit(self) -> None:
+        for g in self.grids:
+            g.mean_fit = [sum(r.fit[k] for r in g.residents) / len(g.residents) for k in range(N_DOMAINS)]
+
     def _update_cover(self) -> None:
         served = self.config.projects.residents_served
         for g in self.grids:
@@ -496,11 +509,15 @@ class ReferenceModel(mesa.Model):
         self.purse.new_month()
         self.purse.receive("street_office", self.government.monthly_budget())
         self.unit_hours = 0.0
+        if self.config.projects.needs_drift > 0:
+            self.residents.do("drift_needs")
+            self.state.needs = np.array([r.needs for r in self.resident_list])
+            self._grid_fit()
         mech = self.mechanisms
         if "channels" in mech and mech["channels"].params.online:
-            self.purse.pay("online_platform", mech["channels"].params.platform_cost)
+            self.purse.pay("online_platform", mech["channels"].params.platform_cost * self.n_residents)
         if "co_evaluation" in mech:
-            cost = mech["co_evaluation"].params.third_party_cost
+            cost = mech["co_evaluation"].params.third_party_cost * self.n_residents
             mech["co_evaluation"].evaluated = self.purse.pay("evaluation", cost) >= cost
         self.state.refresh(self.resident_list)  # what the institutions see of last month
         self.committee.step()
@@ -521,7 +538,7 @@ class ReferenceModel(mesa.Model):
             g.penalty = L.dispute_penalty * g.dispute_level * g.active
         self.ledger_kept = False
         if "disclosure" in self.mechanisms:
-            cost = self.mechanisms["disclosure"].params.monthly_cost
+            cost = self.mechanisms["disclosure"].params.monthly_cost * self.n_residents
             self.ledger_kept = self.purse.pay("disclosure", cost) >= cost
         self.residents.do("judge")
         self.complainants = self._mask(r for r in self.residents if r.complained)
@@ -547,8 +564,8 @@ class ReferenceModel(mesa.Model):
         self.honoured += 0.5 * (paid / self.points_owed - self.honoured)
 
     def _choose_projects(self) -> None:
-        """Grids propose; meetings, co-building and approval by money; the office weighs views by its adoption
-        (CommunityModel._choose_projects)."""
+        """Grids propose; co-building sets the terms; the office approves by money; the approved projects are
+        consulted on; the office weighs views by its adoption (CommunityModel._choose_projects)."""
         cfg, gov = self.config.projects, self.government
         consultation = self.mechanisms.get("consultation")
         co_building = self.mechanisms.get("co_building")
@@ -558,23 +575,22 @@ class ReferenceModel(mesa.Model):
         perceived = gov.perceived_needs
         plans = [{"grid": g, "weights": list(gov.priorities), "views": list(perceived[g.index]), "cost": cfg.cost,
                   "hours": cfg.resident_hours, "dispute_p": cfg.dispute_probability} for g in starting]
-        if consultation is not None:
-            self._consult(plans, consultation.params)
-        if co_building is not None:
+        if co_building is not None:  # residents' labour: more hours, less money
             for plan in plans:
                 plan["hours"] += co_building.params.hours_per_project
                 plan["cost"] *= 1 - co_building.params.cost_saving
         approved = gov.approve(np.array([plan["cost"] for plan in plans]))
-        if not approved.any():
+        plans = [plan for plan, ok in zip(plans, approved) if ok]
+        if not plans:
             return
+        if consultation is not None:  # the approved projects are consulted on
+            self._consult(plans, consultation.params)
         a = gov.adoption
         pull = float(self.capture.sum())
         interest = [c / pull for c in self.capture] if pull > 0 else None
         if pull > 0:  # units that paid have had their say
             self.capture[:] = 0.0
-        for plan, ok in zip(plans, approved):
-            if not ok:
-                continue
+        for plan in plans:
             weights = [(1 - a) * w + a * v for w, v in zip(plan["weights"], plan["views"])]
             if interest is not None:
                 c = min(pull, 1.0)
