@@ -506,7 +506,7 @@ class Session:
                 decided, why, hours = "person", "answered", p.answer.hours
             else:
                 decided = "agent"
-                why = "time ran out" if self.connected(p) else "disconnected"
+                why = "no answer" if self.connected(p) else "disconnected"
                 hours = float(s.contribution[i] * s.time_budget[i])
             p.payoff_so_far += float(s.payoff[i])
             p.outcome = {"round": self.round, "decided_by": decided, "reason": why, "hours": hours,

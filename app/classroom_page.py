@@ -56,12 +56,12 @@ CSS = """
 .players td, .players th { border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: left; }
 .dot-on { color: #009E73; font-weight: 700; } .dot-off { color: #D55E00; font-weight: 700; }
 .timebar { height: 10px; background: #E69F00; border-radius: 5px; transform-origin: left; }
-@property --secs { syntax: '<integer>'; initial-value: 0; inherits: false; }
+@property --secs { syntax: '<integer>'; initial-value: 0; inherits: true; }
 .countdown::after { counter-reset: secs var(--secs); content: counter(secs); }
 .panel { border: 1px solid #ddd; border-radius: 8px; padding: 6px 10px; background: #fff; margin-bottom: 10px; }
 .debrief { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px; }
-.debrief table { font-size: 20px; border-collapse: collapse; }
-.debrief td, .debrief th { padding: 4px 10px; border-bottom: 1px solid #ddd; }
+.debrief-panel table { font-size: 20px; border-collapse: collapse; }
+.debrief-panel td, .debrief-panel th { padding: 4px 10px; border-bottom: 1px solid #ddd; }
 .legend { display: flex; gap: 16px; font-size: 18px; flex-wrap: wrap; }
 .phone { max-width: 480px; margin: 0 auto; font-size: 18px; }
 .phone .big { font-size: 24px; font-weight: 700; }
@@ -250,8 +250,8 @@ def Play(s: C.Session, token: str):
 
 
 def outcome_text(o: dict) -> str:
-    who = ("You decided" if o["decided_by"] == "person" else
-           f"<b>An agent decided for you</b> ({html.escape(o['reason'])})")
+    why = "you were disconnected" if o["reason"] == "disconnected" else "you did not answer before the round closed"
+    who = "You decided" if o["decided_by"] == "person" else f"<b>An agent decided for you</b> ({why})"
     text = (f"Round {o['round']}: {who}: {o['hours']:.1f} hours "
             f"({'took part' if o['took_part'] else 'did not take part'}). "
             f"You received {o['benefit']:.2f}; payoff this month {o['payoff']:.2f}.")
@@ -333,12 +333,12 @@ def Console(s: C.Session):
                 with solara.Div(classes=["panel"]):
                     solara.HTML(tag="h2", unsafe_innerHTML="Rounds")
                     with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
-                        solara.Button("Start round 1", on_click=s.start, color="primary",
-                                      disabled=s.round > 0 or s.ended, classes=["start-button"])
-                        solara.Button("Close round now", on_click=s.close_round, color="secondary",
-                                      disabled=s.round == 0 or s.ended, classes=["close-button"])
-                        solara.Button("End, debrief", on_click=s.end, color="error", outlined=True,
-                                      disabled=s.ended, classes=["end-button"])
+                        if s.round == 0 and not s.ended:
+                            solara.Button("Start round 1", on_click=s.start, color="primary")
+                        if s.round > 0 and not s.ended:
+                            solara.Button("Close round now", on_click=s.close_round, color="secondary")
+                        if not s.ended:
+                            solara.Button("End, debrief", on_click=s.end, color="error", outlined=True)
                     solara.InputText("Seconds per round", value=seconds_text, on_value=set_seconds,
                                      classes=["round-seconds"])
                 with solara.Div(classes=["panel", "levers"]):
@@ -357,7 +357,7 @@ def Console(s: C.Session):
                             unsafe_innerHTML=players_table(roster))
                 solara.HTML(tag="div", classes=["panel"], attributes={"id": "community"},
                             unsafe_innerHTML=community_svg(s, picture))
-                Debrief(s)
+                debrief(s)
 
 
 def status_html(s: C.Session, roster: list[dict]) -> str:
@@ -417,8 +417,8 @@ def community_svg(s: C.Session, picture: draw.NetworkPicture) -> str:
             + svg.replace("</svg>", marks + "</svg>") + draw.network_legend(counts))
 
 
-@solara.component
-def Debrief(s: C.Session):
+def debrief(s: C.Session) -> None:
+    """The debrief's charts, table and CSV button (a plain function: drawn with the console at every change)."""
     rounds = s.debrief()
     if not rounds:
         return
@@ -499,7 +499,7 @@ def Layout(children=[]):  # noqa: B006 - Solara's signature
 
 
 routes = [
-    solara.Route(path="/", component=JoinPage, label="Join"),
+    solara.Route(path="/", component=JoinPage, label="Join", layout=Layout),  # the root's layout: every page
     solara.Route(path="play", component=PlayPage, label="Play"),
     solara.Route(path="console", component=ConsolePage, label="Console"),
 ]

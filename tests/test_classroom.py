@@ -166,7 +166,7 @@ def test_a_round_closes_when_every_connected_player_answered_or_the_timer_runs_o
     s.tick()
     assert s.round == 2 and s.model.steps == 1
     row_c = [r for r in s.rows if r["player"] == c.number][0]
-    assert row_c["decided_by"] == "agent" and row_c["reason"] == "time ran out"
+    assert row_c["decided_by"] == "agent" and row_c["reason"] == "no answer"
     assert s.view(c.token)["outcome"]["decided_by"] == "agent"
     assert s.view(a.token)["outcome"]["decided_by"] == "person"
     assert s.seconds_left() == pytest.approx(30)
