@@ -314,7 +314,7 @@ class Session:
             name = check_nickname(nickname)
             if self.ended:
                 raise Refused("The session has ended.")
-            if len(self.players) >= self.settings.max_players:
+            if len(self.players) >= self.settings.max_players or not self._free:
                 raise Refused(f"The session is full ({self.settings.max_players} players).")
             resident = self._free.pop(0)
             player = Player(number=len(self.players) + 1, nickname=name, token=secrets.token_urlsafe(18),

@@ -156,8 +156,8 @@ def JoinPage():
 
     with solara.Div(classes=["cr", "phone"]):
         solara.HTML(tag="h1", unsafe_innerHTML="Join the classroom")
-        solara.InputText("Join code", value=code, classes=["join-code"])
-        solara.InputText("Nickname", value=nickname, classes=["nickname"])
+        solara.InputText("Join code", value=code, continuous_update=True, classes=["join-code"])
+        solara.InputText("Nickname", value=nickname, continuous_update=True, classes=["nickname"])
         solara.Button("Join", on_click=join, color="primary", classes=["join-button"])
         if message.value:
             solara.HTML(tag="div", classes=["refused"], attributes={"id": "join-message"},
@@ -229,7 +229,10 @@ def Play(s: C.Session, token: str):
             f"Your payoff so far: <b>{v['payoff_so_far']:.2f}</b> points"))
         if v["round"] and not v["ended"]:
             solara.HTML(tag="h2", unsafe_innerHTML=f"Your time this month: {v['time_budget']:g} hours")
-            solara.InputText(f"Hours you give (0–{v['time_budget']:g})", value=hours, classes=["hours"])
+            # continuous_update: a text not yet sent to the server would be wiped by the next re-render
+            # (another player's answer), as Solara then resets the field to its value
+            solara.InputText(f"Hours you give (0–{v['time_budget']:g})", value=hours, continuous_update=True,
+                             classes=["hours"])
             if v["levers"]["sanctions"]:
                 solara.HTML(tag="div", unsafe_innerHTML="<b>Peer sanctions are on.</b> Sanction a neighbour "
                             f"(costs you {s.model.config.sanctions.cost:g}, costs them "
@@ -278,7 +281,8 @@ def project_text(v: dict) -> str:
         project = "No project is under way in your micro-grid."
     else:
         project = (f"Under way: a <b>{html.escape(p['domain'])}</b> project, {p['funded']:.0%} funded"
-                   + (f", {p['hours_done']:.0f} of {p['hours_needed']:.0f} volunteer hours" if p["hours_needed"] else "")
+                   + (f", {p['hours_done']:.0f} of {p['hours_needed']:.0f} volunteer hours"
+                      if p["hours_needed"] else "")
                    + (" — <b>halted by a dispute</b>" if p["disputed"] else "") + ".")
     took, did_not = v["benefit_took_part"], v["benefit_did_not"]
     received = (f"Everyone's facilities serve everyone: last month you received <b>{v['benefit']:.2f}</b>, "
@@ -309,6 +313,7 @@ def Console(s: C.Session):
     notice = solara.use_reactive(None)
     seconds_text = solara.use_reactive(str(s.round_seconds))
     picture = solara.use_memo(lambda: community_picture(s.model), [])
+    qr = solara.use_memo(lambda: qr_svg(f"{s.join_url or '/'}?code={s.join_code}"), [s.join_url, s.join_code])
     roster = s.roster()
     lev = s.levers
 
@@ -328,7 +333,7 @@ def Console(s: C.Session):
                 url = s.join_url or "/"
                 solara.HTML(tag="div", classes=["joinbox"], attributes={"id": "join"}, unsafe_innerHTML=(
                     f"<div>Join at</div><div class='url' id='join-url'>{html.escape(url)}</div>"
-                    + qr_svg(f"{url}?code={s.join_code}")
+                    + qr
                     + f"<div>with the code</div><div class='code' id='join-code'>{s.join_code}</div>"))
                 with solara.Div(classes=["panel"]):
                     solara.HTML(tag="h2", unsafe_innerHTML="Rounds")
@@ -339,8 +344,10 @@ def Console(s: C.Session):
                             solara.Button("Close round now", on_click=s.close_round, color="secondary")
                         if not s.ended:
                             solara.Button("End, debrief", on_click=s.end, color="error", outlined=True)
-                    solara.InputText("Seconds per round", value=seconds_text, on_value=set_seconds,
-                                     classes=["round-seconds"])
+                    with solara.Row(style={"align-items": "center"}):
+                        solara.InputText("Seconds per round", value=seconds_text, continuous_update=True,
+                                         classes=["round-seconds"])
+                        solara.Button("Set", on_click=lambda: set_seconds(seconds_text.value), outlined=True)
                 with solara.Div(classes=["panel", "levers"]):
                     solara.HTML(tag="h2", unsafe_innerHTML="Levers (from the next month on)")
                     for name in ("sanctions", "incentives", "disclosure"):
@@ -375,12 +382,15 @@ def status_html(s: C.Session, roster: list[dict]) -> str:
     return head + countdown(s.seconds_left(), f"console{s.round}")
 
 
+ON, OFF = "<span class=dot-on>● connected</span>", "<span class=dot-off>○ away</span>"
+
+
 def players_table(roster: list[dict]) -> str:
     rows = "".join(
         f"<tr data-player='{p['number']}' data-connected='{str(p['connected']).lower()}' "
         f"data-answered='{str(p['answered']).lower()}'><td>{p['number']}</td><td>{html.escape(p['nickname'])}</td>"
         f"<td>{html.escape(p['label'])}</td>"
-        f"<td>{'<span class=dot-on>● connected</span>' if p['connected'] else '<span class=dot-off>○ away</span>'}</td>"
+        f"<td>{ON if p['connected'] else OFF}</td>"
         f"<td>{'✓ answered' if p['answered'] else ''}</td><td>{p['payoff_so_far']:.2f}</td></tr>"
         for p in roster)
     return ("<h2>Players</h2><table class='players'><tr><th>#</th><th>Nickname</th><th>Resident</th>"
@@ -403,7 +413,8 @@ def community_picture(model) -> draw.NetworkPicture:
 def community_svg(s: C.Session, picture: draw.NetworkPicture) -> str:
     """The live page's graph (what each resident did last month) with people ringed and numbered."""
     m = s.model
-    svg = picture.svg(m.graph.strength, categories(m), int(m.steps))
+    cat = categories(m)
+    svg = picture.svg(m.graph.strength, cat, int(m.steps))
     lay = picture.layout
     r = lay.radius
     by_resident = {p["resident"]: p["number"] for p in s.roster()}
@@ -412,7 +423,7 @@ def community_svg(s: C.Session, picture: draw.NetworkPicture) -> str:
         f"stroke-width='{0.9 * r:.1f}' class='person'/><text x='{lay.x[i]:.1f}' y='{lay.y[i] - 2.6 * r:.1f}' "
         f"text-anchor='middle' font-size='{5 * r:.0f}' font-weight='700'>P{n}</text>"
         for i, n in by_resident.items())
-    counts = np.bincount(categories(m), minlength=3)
+    counts = np.bincount(cat, minlength=3)
     return ("<h2>The community: <b>ringed = people</b> (P = player number), dots without a ring = model residents</h2>"
             + svg.replace("</svg>", marks + "</svg>") + draw.network_legend(counts))
 
@@ -467,7 +478,8 @@ def rounds_chart(rounds: list[C.RoundSummary], key: str, chart_id: str, width: f
     every = max(1, n // 10)
     for k, r in enumerate(rounds):
         if k % every == 0 or k == n - 1:
-            parts.append(f"<text x='{sx(k):.1f}' y='{height - 18}' text-anchor='middle' font-size='20'>{r.round}</text>")
+            parts.append(f"<text x='{sx(k):.1f}' y='{height - 18}' text-anchor='middle' "
+                         f"font-size='20'>{r.round}</text>")
     parts.append(f"<text x='{width - right}' y='{height - 1}' text-anchor='end' font-size='17'>round</text>")
     for values, colour, dash, cls in ((agents, draw.BLUE, "10 6", "agents"), (people, draw.ORANGE, "", "people")):
         points = [(sx(k), sy(v)) for k, v in enumerate(values) if math.isfinite(v)]

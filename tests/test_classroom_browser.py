@@ -51,7 +51,8 @@ def classroom_server(log: Path, timeout: float = 120.0):
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the classroom server exited with code {proc.returncode}: {log.read_text()[-2000:]}")
+                raise RuntimeError(f"the classroom server exited with code {proc.returncode}: "
+                                   f"{log.read_text()[-2000:]}")
             with contextlib.suppress(OSError):
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
                     if r.status == 200:
