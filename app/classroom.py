@@ -574,6 +574,13 @@ class Session:
                 "participation": float(took_part.mean()),
             }
 
+    def player_key(self, token: Any) -> tuple:
+        """What a player's page shows that others change: the round, the levers, the end, the timer
+        and their own answer and outcome (the page re-renders when it changes)."""
+        with self._lock:
+            p = self._player(token)
+            return (self.round, self.ended, self.levers, self.deadline, p.answer, p.outcome and p.outcome["round"])
+
     def seconds_left(self) -> float | None:
         with self._lock:
             if self.round == 0 or self.ended or self.deadline is None:

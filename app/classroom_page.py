@@ -85,14 +85,22 @@ def query(name: str) -> str | None:
     return values[0] if values else None
 
 
-def use_session_version(s: C.Session, token: str | None = None) -> int:
-    """The session's version, re-rendering the component when it changes; with ``token``, also tell
-    the session this player's page is alive while its browser is connected."""
-    version = solara.use_reactive(s.version)
+def use_session_version(s: C.Session, token: str | None = None) -> None:
+    """Re-render the component when the session changes what it shows; with ``token``, also tell
+    the session this player's page is alive while its browser is connected.
+
+    The console re-renders at every change of the session (``version``); a player's page only
+    when :meth:`Session.player_key` changes (a new round, a lever, their own answer), not at
+    every other player's answer: 30 players would otherwise cost 30 × 30 re-renders a round.
+    """
+    def key():
+        return s.version if token is None else s.player_key(token)
+
+    shown = solara.use_reactive(key())
     context = kernel_context.get_current_context()
 
     def follow(cancel: threading.Event):
-        seen = -math.inf
+        seen, version = -math.inf, s.version
         while not cancel.is_set() and not context.closed_event.is_set():
             if token is not None and kernel_context.PageStatus.CONNECTED in context.page_status.values():
                 now = s.clock()
@@ -102,9 +110,10 @@ def use_session_version(s: C.Session, token: str | None = None) -> int:
                     except C.Refused:
                         return
                     seen = now
-            v = s.wait(version.value, SEEN_INTERVAL if token is not None else 5.0)
-            if v != version.value:
-                version.value = v
+            version = s.wait(version, SEEN_INTERVAL if token is not None else 5.0)
+            now_key = key()
+            if now_key != shown.value:
+                shown.value = now_key
 
     solara.use_thread(follow, dependencies=[token], intrusive_cancel=False)
 
@@ -116,7 +125,7 @@ def use_session_version(s: C.Session, token: str | None = None) -> int:
         context.on_close(on_close)
 
     solara.use_effect(register, [token])
-    return version.value
+    shown.value  # noqa: B018 - read while rendering: a change of it re-renders the component
 
 
 def countdown(seconds: float | None, key: str) -> str:

@@ -7,7 +7,7 @@ Prints, for the demo community (299 adults):
 
 1. **simulated clients** (``--clients``, default 30): one thread per player does what a
    player's page does (:mod:`app.classroom_page`): waits on :meth:`Session.wait`, builds its view
-   (:meth:`Session.view`) when the session changes, and answers. Per round, the time from the
+   (:meth:`Session.view`) when what it shows changes (:meth:`Session.player_key`), and answers. Per round, the time from the
    last answer (which closes the round: the model steps a month) to every client holding a view
    of the next round; then the process's memory (RSS) after ``--rounds`` (default 100) rounds.
 2. **browsers** (``--browsers N``): a real ``python -m app.classroom`` server and N players, each
@@ -58,12 +58,14 @@ def simulated(clients: int, rounds: int) -> None:
     stop = threading.Event()
 
     def client(k: int) -> None:
-        token, version = players[k].token, -1
+        token, version, key = players[k].token, -1, None
         while not stop.is_set():
             version = s.wait(version, 1.0)
             s.seen(token)
-            view = s.view(token)
-            r = view["round"]
+            if s.player_key(token) == key:  # as the page: re-rendered only when what it shows changed
+                continue
+            key = s.player_key(token)
+            r = s.view(token)["round"]
             if r and not shown[k][r]:
                 shown[k][r] = time.perf_counter()
 
