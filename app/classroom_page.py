@@ -247,7 +247,8 @@ def Play(s: C.Session, token: str):
                             f"(costs you {s.model.config.sanctions.cost:g}, costs them "
                             f"{s.model.config.sanctions.impact:g}):")
                 for n in v["neighbours"]:
-                    solara.Checkbox(label=f"Sanction {n['label']}", value=n["resident"] in targets.value,
+                    gave = "" if n["hours"] is None else f" (gave {n['hours']:.1f} h)"
+                    solara.Checkbox(label=f"Sanction {n['label']}{gave}", value=n["resident"] in targets.value,
                                     on_value=lambda on, r=n["resident"]: toggle(r, on))
             solara.Button("Send", on_click=send, color="primary", classes=["send-button"])
             if message.value:

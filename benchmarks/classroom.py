@@ -149,6 +149,7 @@ def browsers(n: int, rounds: int) -> None:
                 page.wait_for_selector("#me")
                 pages.append(page)
             joined = rss_mb(server.pid)
+            print(f"  {n} players joined", file=sys.stderr, flush=True)
             trainer.get_by_role("button", name="Start round 1").click()
             latencies = []
             rng = np.random.default_rng(0)
@@ -165,6 +166,7 @@ def browsers(n: int, rounds: int) -> None:
                 pages[-1].get_by_role("button", name="Send").click()
                 shown = [page.wait_for_function(f"window.__shown['{r + 1}']").json_value() for page in pages]
                 latencies.append((max(shown) - t0) / 1000)
+                print(f"  round {r}: {1000 * latencies[-1]:.0f} ms", file=sys.stderr, flush=True)
             after = rss_mb(server.pid)
             print(f"Browsers: {n} players in Chromium (one phone context each) + the trainer's console, "
                   f"{rounds} rounds")
