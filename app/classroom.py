@@ -16,10 +16,11 @@ only door from the players to it. A **round** is one month of the model:
    players' shares go to :meth:`CommunityModel.choose_contributions`; for a player who did not
    answer (or was disconnected) the model's decision rule decides (an agent takes over, and
    their page says so); the model steps one month;
-4. players' sanctions are applied: for ``k`` sanctions a player's resident pays ``k · cost``
-   and each target loses ``impact`` per sanction (``model.config.sanctions``), subtracted from
-   this month's ``state.payoff``. Residents not played keep the sanctions mechanism's own rule
-   (which also acts along the ties of players' residents, like any neighbour's pressure).
+4. players' sanctions are applied by the model (:meth:`model.community.CommunityModel.choose_sanctions`,
+   in place of the sanctions rule for the players who answered): for ``k`` sanctions a player's
+   resident pays ``k · cost`` and each target loses ``impact`` per sanction (``model.config.sanctions``),
+   in this month's ``state.payoff``. Residents not played keep the sanctions mechanism's own rule
+   (model residents still sanction players who give little, as they would any neighbour).
 
 Between rounds the trainer switches levers (peer sanctions, incentives, open ledger,
 consultation) with :func:`switch_levers`, which adds or removes the mechanism instance in
@@ -486,14 +487,12 @@ class Session:
         budget = s.time_budget
         m.choose_contributions([p.resident for p in people],
                                [min(p.answer.hours / budget[p.resident], 1.0) for p in people])
+        pairs = [(p.resident, t) for p in people for t in p.answer.sanctioned]
+        m.choose_sanctions([p.resident for p in people], pairs)  # in place of the rule, in this month's payoffs
         m.step()
-        cfg = m.config.sanctions
         received = np.zeros(m.n_residents, dtype=np.int64)
-        for p in people:  # the players' own sanctions, on this month's payoffs
-            for t in p.answer.sanctioned:
-                received[t] += 1
-                s.payoff[t] -= cfg.impact
-                s.payoff[p.resident] -= cfg.cost
+        for _, t in pairs:
+            received[t] += 1
         self._record(players, people, received, reason)
         self.last_close_reason = reason
         self._open(self.round + 1)

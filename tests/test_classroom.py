@@ -13,6 +13,7 @@ import pytest
 
 from app import classroom as C
 from model.community import CommunityModel
+from model.params import ConfigError
 
 
 class Clock:
@@ -313,3 +314,30 @@ def test_wait_returns_when_the_session_changes():
     threading.Timer(0.05, lambda: s.join(s.join_code, "Ann")).start()
     assert s.wait(v0, timeout=5.0) > v0
     assert time.perf_counter() - t0 < 2.0
+
+
+def test_players_sanctions_replace_the_rule_for_them_and_enter_this_months_payoffs():
+    """A player's sanctions are exactly those chosen (none by the rule along their ties): the target pays
+    ``impact`` and the player ``cost`` per sanction, in the month's payoff, as the model's residents do."""
+    def month(choose):
+        m = CommunityModel(scenario_name="free_rider_demo", community="demo", rng=3, **{"sanctions.enabled": True})
+        for _ in range(3):
+            m.step()
+        player = int(np.flatnonzero(m.state.participated)[0]) if m.state.participated.any() else 0
+        target = int(m.resident_list[player].neighbours[0].index)
+        m.choose_contributions([player], [1.0])
+        if choose:
+            m.choose_sanctions([player], [(player, target)])
+        m.step()
+        return m, player, target
+
+    with_choice, player, target = month(True)
+    rule, _, _ = month(False)
+    cfg = with_choice.config.sanctions
+    assert with_choice.chosen_sanctions is None  # cleared after the month
+    # the player gave everything, so nobody sanctions them: their cost is their one sanction, not the rule's
+    assert with_choice.record.sanction_cost[player] == pytest.approx(cfg.cost)
+    assert rule.record.sanction_cost[player] != pytest.approx(cfg.cost)
+    assert with_choice.record.sanction_cost[target] >= cfg.impact - 1e-12
+    with pytest.raises(ConfigError, match="not among the sanctioners"):
+        with_choice.choose_sanctions([player], [(target, player)])
