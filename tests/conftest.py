@@ -51,6 +51,9 @@ SLOW_TESTS = {
     "test_run_cli::test_run_writes_timeseries_summary_and_config_and_ends_with_results_line",
     "test_run_cli::test_every_entry_point_lists_its_keys_on_help",
     "test_run_cli::test_a_bad_option_is_one_line_and_exit_2",
+    # policy analysis (issue 16): subprocess jobs
+    "test_attribute::test_coverage_check_names_an_uncovered_key_and_a_key_that_does_not_differ",
+    "test_attribute::test_cli_writes_the_tables_of_a_small_attribution",
 }
 """Single slow tests (``<module>::<function>``, every parameter) of modules that are otherwise fast."""
 SLOW_FIXTURES = {"pattern_results", "local_ray", "compare_report", "sweep_report", "sobol_report", "morris_report",
