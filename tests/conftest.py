@@ -54,6 +54,10 @@ SLOW_TESTS = {
     # policy analysis (issue 16): subprocess jobs
     "test_attribute::test_coverage_check_names_an_uncovered_key_and_a_key_that_does_not_differ",
     "test_attribute::test_cli_writes_the_tables_of_a_small_attribution",
+    "test_robustness::test_prim_finds_a_planted_box_of_failures",
+    "test_robustness::test_small_job_writes_regret_with_a_zero_for_each_world_and_outcome",
+    "test_robustness::test_worlds_from_a_posterior_table_are_the_rows_drawn",
+    "test_robustness::test_bad_design_and_worlds_are_one_line_and_exit_2",
 }
 """Single slow tests (``<module>::<function>``, every parameter) of modules that are otherwise fast."""
 SLOW_FIXTURES = {"pattern_results", "local_ray", "compare_report", "sweep_report", "sobol_report", "morris_report",
