@@ -58,6 +58,8 @@ SLOW_TESTS = {
     "test_robustness::test_small_job_writes_regret_with_a_zero_for_each_world_and_outcome",
     "test_robustness::test_worlds_from_a_posterior_table_are_the_rows_drawn",
     "test_robustness::test_bad_design_and_worlds_are_one_line_and_exit_2",
+    "test_ensemble::test_abc_posterior_of_a_toy_problem_covers_the_true_value",
+    "test_ensemble::test_a_tiny_ensemble_job_writes_a_weighted_posterior_within_the_priors",
 }
 """Single slow tests (``<module>::<function>``, every parameter) of modules that are otherwise fast."""
 SLOW_FIXTURES = {"pattern_results", "local_ray", "compare_report", "sweep_report", "sobol_report", "morris_report",
