@@ -265,3 +265,10 @@ def test_cli_writes_the_tables_of_a_small_attribution(tmp_path):
     assert {"lever_a", "lever_b", "interaction"} <= set(pd.read_parquet(out / "interactions.parquet").columns)
     assert "participation_per_10k" in pd.read_parquet(out / "cost_effectiveness.parquet")
     assert "Shapley attribution" in r.stdout
+    from analysis.report import build_report
+
+    page = build_report(out).read_text(encoding="utf-8")
+    for sid in ("attribution", "cost-effectiveness", "what-was-run"):
+        assert f'<section id="{sid}">' in page
+    assert "add up to the whole change" in page and (out / "figures" / "attribution_waterfall.png").is_file()
+    assert (out / "figures" / "effect_vs_cost.png").is_file()

@@ -92,6 +92,10 @@ def test_small_job_writes_regret_with_a_zero_for_each_world_and_outcome(design_f
     manifest = yaml.safe_load((out / "manifest.json").read_text())
     assert manifest["kind"] == "robustness" and manifest["minimax_regret_policy"] in DESIGN["policies"]
     assert "PRIM" in (out / "prim.txt").read_text()
+    from analysis.report import build_report
+
+    page = build_report(out).read_text(encoding="utf-8")
+    assert '<section id="robustness">' in page and "minimax" in page and "Scenario discovery (PRIM)" in page
 
 
 def test_worlds_from_a_posterior_table_are_the_rows_drawn(design_file, tmp_path):
