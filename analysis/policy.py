@@ -234,7 +234,7 @@ def _cost(rep) -> None:
                      "Each lever's Shapley value of participation (left) and trust (right) against its Shapley value "
                      "of monthly government spending; whiskers: 95% intervals over the paired seeds.")
     rows = []
-    pct = lambda x: "n/a" if pd.isna(x) else f"{100 * x:.0f}%"  # noqa: E731
+    pct = lambda x: "n/a" if pd.isna(x) else f"{100 * x:.0f}%"
     for _, r in ce.iterrows():
         rows.append([r["lever"], "n/a" if pd.isna(r["cost"]) else f"{r['cost']:+,.0f}", pct(r["cost_share"]),
                      pct(r["participation_share"]), pct(r["trust_share"]),
@@ -245,8 +245,11 @@ def _cost(rep) -> None:
                          "Trust points per 10,000 yuan a month"], rows, text_columns=1)
     paid = ce[ce["cost"] >= 1].sort_values("participation_per_10k", ascending=False)
     dearest = ce.sort_values("cost", ascending=False).iloc[0]
-    best = (f"{paid.iloc[0]['lever']} buys the most participation per yuan ({paid.iloc[0]['participation_per_10k']:.2f} "
-            f"points per 10,000 yuan a month)") if len(paid) else "no lever has a cost to divide by"
+    best = "no lever has a cost to divide by"
+    if len(paid):
+        top = paid.iloc[0]
+        best = (f"{top['lever']} buys the most participation per yuan ({top['participation_per_10k']:.2f} points per "
+                "10,000 yuan a month)")
     free = ce[~(ce["cost"] >= 1)]["lever"].tolist()
     text = (f"Where does the extra money go? {dearest['lever']} accounts for the largest part of the extra monthly "
             f"spending ({pct(dearest['cost_share'])}); {best}. "

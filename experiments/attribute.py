@@ -42,7 +42,8 @@ exactly for every seed.
 
 **Pair interaction** (Shapley interaction index of levers i, j)::
 
-    I_ij(r) = Σ_{S ⊆ N∖{i,j}} |S|! (k − |S| − 2)! / (k − 1)! · [v_r(S∪{i,j}) − v_r(S∪{i}) − v_r(S∪{j}) + v_r(S)]
+    I_ij(r) = Σ_{S ⊆ N∖{i,j}} |S|! (k − |S| − 2)! / (k − 1)! · Δ_ij v_r(S),
+    Δ_ij v_r(S) = v_r(S ∪ {i,j}) − v_r(S ∪ {i}) − v_r(S ∪ {j}) + v_r(S)
 
 positive when the two levers reinforce each other, negative when either does the other's work.
 Sampled: S = P_m(i) ∖ {j}; removing j from a uniform ordering of N leaves a uniform ordering of
@@ -282,7 +283,7 @@ def sampled_coalitions(perms: np.ndarray, interactions: bool) -> list[int]:
 
 
 def _popcount(masks: np.ndarray) -> np.ndarray:
-    return np.array([bin(int(x)).count("1") for x in masks], dtype=int)
+    return np.array([int(x).bit_count() for x in masks], dtype=int)
 
 
 def shapley_exact(values: dict[int, np.ndarray], k: int) -> np.ndarray:
@@ -332,7 +333,7 @@ def marginals_sampled(values: dict[int, np.ndarray], perms: np.ndarray) -> np.nd
 def second_differences_sampled(values: dict[int, np.ndarray], perms: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
     """For each pair i < j, the second difference at S = P_m(i) ∖ {j} for each ordering m and seed
     (M × R); averaged over m it is the sampled interaction index."""
-    m_count, k = perms.shape
+    _m_count, k = perms.shape
     out = {}
     for i in range(k):
         for j in range(i + 1, k):
@@ -464,7 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     k = len(levers)
     method = opts["method"] if opts["method"] != "auto" else ("exact" if k <= MAX_EXACT else "sampled")
     if method == "exact" and k > 16:
-        cli.fail(f"method = exact with {k} levers needs 2^{k} coalitions; allowed: up to 16 levers (use method=sampled)")
+        cli.fail(f"method = exact with {k} levers needs 2^{k} coalitions; allowed: up to 16 levers "
+                 "(use method=sampled)")
     perms = None if method == "exact" else draw_permutations(k, opts["permutations"], opts["sampler_seed"])
     masks = exact_coalitions(k) if perms is None else sampled_coalitions(perms, opts["interactions"])
     seeds = check_seeds(opts["first_seed"], opts["replications"])
@@ -488,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": command_line(PROG, argv, {"out": str(out)}), "levers_file": str(levers_path),
         "levers": {lv.name: {"description": lv.description, "keys": {k2: list(v) for k2, v in lv.keys.items()}}
                    for lv in levers},
-        "method": method, "permutations": None if perms is None else int(len(perms)),
+        "method": method, "permutations": None if perms is None else len(perms),
         "sampler_seed": None if perms is None else opts["sampler_seed"], "interactions": opts["interactions"],
         "coalitions": len(masks), "runs": len(specs), "outcomes": outcomes, "overrides": overrides,
         "launcher": opts["launcher"],
@@ -536,7 +538,7 @@ def coalition_table(specs, outcome_by_run: dict, store: RunStore, levers: list[L
     rows = []
     for s in specs:
         mask = s.labels["coalition"]
-        row = {"mask": mask, "coalition": coalition_name(levers, mask), "size": bin(mask).count("1"), "seed": s.seed}
+        row = {"mask": mask, "coalition": coalition_name(levers, mask), "size": (mask).bit_count(), "seed": s.seed}
         if outcome_by_run[s.key].status == "failed":
             row.update({m: math.nan for m in outcomes})
         else:
@@ -603,7 +605,7 @@ def print_tables(shap: pd.DataFrame, inter: pd.DataFrame, gap: pd.DataFrame, ce:
               "gap in cost, participation, trust; points per 10,000 yuan a month")
     for c in ("lever", "cost ¥/month", "cost", "participation", "trust", "part. pp/10k ¥", "trust pts/10k ¥"):
         t.add_column(c, no_wrap=True, justify="left" if c == "lever" else "right")
-    pct = lambda x: "n/a" if pd.isna(x) else f"{100 * x:.0f}%"  # noqa: E731
+    pct = lambda x: "n/a" if pd.isna(x) else f"{100 * x:.0f}%"
     for _, r in ce.iterrows():
         t.add_row(r["lever"], fmt(r["cost"]), pct(r["cost_share"]), pct(r["participation_share"]),
                   pct(r["trust_share"]), fmt(r["participation_per_10k"]), fmt(r["trust_per_10k"]))

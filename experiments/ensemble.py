@@ -165,7 +165,7 @@ class PatternModel:
         overrides = []
         for name, value in parameters.items():
             key = name.replace("__", ".")
-            value = int(round(value)) if key in self.integer else float(value)
+            value = round(float(value)) if key in self.integer else float(value)
             overrides.append(f"{key}={value!r}")
         results = P.replicate(self.arms, self.seeds, n_jobs=1, store=RunStore(self.store), launcher="serial",
                               overrides=overrides)
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = {"kind": "ensemble", "priors": {k: list(v) for k, v in numeric.items()}, "ranges": str(rob.path),
                 "criteria": [c.key for c in criteria], "arms": {n: a.describe() for n, a in arms.items()},
                 "replications": len(seeds), "seeds": seeds, "community": opts["community"], "steps": P.STEPS,
-                "window": P.YEAR, "population": opts["population"], "generations": int(len(populations)),
+                "window": P.YEAR, "population": opts["population"], "generations": len(populations),
                 "min_epsilon": opts["min_epsilon"], "sampler_seed": opts["sampler_seed"], "version": package_version(),
                 "command": command_line(PROG, argv, {"out": str(out)}),
                 "wall_seconds": round(time.perf_counter() - t0, 1)}

@@ -162,10 +162,11 @@ def load(spec: str) -> Robustness:
     return Robustness(path, design, {str(m): DIRECTIONS[d] for m, d in outcomes.items()}, baseline, policy)
 
 
-def load_worlds(path: str, design: ema.Design, n: int, seed: int) -> tuple[list, dict]:
+def load_worlds(path: str, design: ema.Design, n: int, seed: int) -> tuple:
     """``n`` worlds drawn without replacement (by the table's ``weight``, if any) from a parquet table of
-    parameter vectors, as an EMA ``SampleCollection`` (in the table's row order); returns (samples, the uncertainties restricted to the table's keys:
-    each key of the table must be one of the design's). ConfigError (one line) when the table does not fit."""
+    parameter vectors, as an EMA ``SampleCollection`` (in the table's row order); returns (samples, the
+    uncertainties restricted to the table's keys: each key of the table must be one of the design's).
+    ConfigError (one line) when the table does not fit."""
     ema._workbench()  # imported without its warning
     p = check_path("worlds", path)
     try:

@@ -93,7 +93,7 @@ def test_exact_attribution_is_invariant_to_the_order_levers_are_listed():
         merged = base.merge(shap, on="lever", suffixes=("", "_r"))
         np.testing.assert_allclose(merged["shapley"], merged["shapley_r"], atol=1e-12)
         np.testing.assert_allclose(merged["ci_low"], merged["ci_low_r"], atol=1e-9)
-        key = lambda t: t.assign(pair=[frozenset(p) for p in zip(t["lever_a"], t["lever_b"])]).set_index("pair")  # noqa
+        key = lambda t: t.assign(pair=[frozenset(p) for p in zip(t["lever_a"], t["lever_b"])]).set_index("pair")
         np.testing.assert_allclose(key(base_inter)["interaction"], key(inter).loc[key(base_inter).index]["interaction"],
                                    atol=1e-12)
 
@@ -124,7 +124,7 @@ def test_sampled_coalitions_are_the_prefixes_of_the_orderings_and_the_pair_sets(
         s = A._pair_subset(np.array(perm), 0, 1)
         counts[s] = counts.get(s, 0) + 1
     for s, c in counts.items():
-        size = bin(s).count("1")
+        size = (s).bit_count()
         assert c / 24 == pytest.approx(math.factorial(size) * math.factorial(4 - size - 2) / math.factorial(3))
 
 
