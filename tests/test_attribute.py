@@ -272,3 +272,13 @@ def test_cli_writes_the_tables_of_a_small_attribution(tmp_path):
         assert f'<section id="{sid}">' in page
     assert "add up to the whole change" in page and (out / "figures" / "attribution_waterfall.png").is_file()
     assert (out / "figures" / "effect_vs_cost.png").is_file()
+
+
+def test_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit) as exc:
+        A.main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for key in ("levers=default", "from=top_down", "to=co_creation", "replications=4", "method=auto",
+                "permutations=64", "n_jobs=-1", "out=null"):
+        assert key in text, key

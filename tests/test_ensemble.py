@@ -64,3 +64,12 @@ def test_a_tiny_ensemble_job_writes_a_weighted_posterior_within_the_priors(tmp_p
     for key, (lo, hi) in manifest["priors"].items():
         assert posterior[key].between(lo, hi).all()
     assert (out / "runs").is_dir() and any((out / "runs").glob("*.parquet"))
+
+
+def test_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit) as exc:
+        E.main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for key in ("ranges=default", "criteria=[]", "population=12", "generations=2", "replications=2", "out=null"):
+        assert key in text, key

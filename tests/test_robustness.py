@@ -122,3 +122,12 @@ def test_bad_design_and_worlds_are_one_line_and_exit_2(design_file, tmp_path):
     r = run_cli("experiments.robustness", f"ranges={design_file}", f"worlds={worlds}", f"out={tmp_path / 'job'}")
     assert r.returncode == 2 and "community.buildings" in r.stderr and len(r.stderr.splitlines()) == 1
     assert not (tmp_path / "job").exists()
+
+
+def test_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit) as exc:
+        R.main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for key in ("ranges=default", "scenarios=40", "worlds=null", "n_processes=1", "prim.min_density=0.8"):
+        assert key in text, key
