@@ -18,6 +18,8 @@ The design file (``ranges=<name>`` under ``scenarios/robustness/``, or a path) d
       government_spending: lower
     baseline: top_down    # PRIM: where does `policy` fail to beat `baseline`?
     policy: co_creation
+    margins:              # optional: the advantage that counts as beating (default 0 for every outcome)
+      government_spending: -15000   # co-creation may cost up to 15,000 yuan a month more
 
 It is run as an EMA design (:mod:`experiments.ema`: cogov as an EMA ``ReplicatorModel``, its
 checks, evaluators and PRIM; the policies are the lever ``scenario_name``, full factorial): every
@@ -38,10 +40,11 @@ regret is divided by the spread of that outcome over all runs (max − min: a di
 scale), and the policy that minimises the largest such regret over worlds and outcomes is chosen.
 
 **PRIM.** Per world the paired advantage of ``policy`` over ``baseline`` on o is s_o·(y(policy) −
-y(baseline)) (same world, same seeds); the cases of interest are the worlds where it is below 0 on
-participation, on trust or on cost (each outcome of the design with a PRIM box), and where it fails on
-any of them. PRIM (``ema_workbench.analysis.prim`` through :func:`experiments.ema.find_box`) finds a
-box of uncertainties where they concentrate, printed with coverage (share of the cases inside),
+y(baseline)) − m_o (same world, same seeds; m_o = ``margins[o]``, default 0: any shortfall fails); the
+cases of interest are the worlds where it is below 0 on participation, on trust or on cost (each
+outcome of the design with a PRIM box), and where it fails on any of them. PRIM
+(``ema_workbench.analysis.prim`` through :func:`experiments.ema.find_box`) finds a box of
+uncertainties where they concentrate, printed with coverage (share of the cases inside),
 density (share of the box's worlds that are cases) and limits (:func:`experiments.ema.box_text`).
 
 Writes into ``out`` (default ``outputs/robustness/<time>``)::
@@ -60,6 +63,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 import tempfile
 import time
@@ -78,7 +82,7 @@ from model.params import ConfigError
 PROG = "experiments.robustness"
 DESIGN_DIR = scenarios.CONFIG_DIR / "robustness"
 EMA_KEYS = {"community", "steps", "window", "seeds", "uncertainties"}
-DESIGN_KEYS = EMA_KEYS | {"policies", "outcomes", "baseline", "policy"}
+DESIGN_KEYS = EMA_KEYS | {"policies", "outcomes", "baseline", "policy", "margins"}
 DIRECTIONS = {"higher": 1.0, "lower": -1.0}
 PRIM_OUTCOMES = ("participation_rate", "trust_in_government", "government_spending", "government_spending_total")
 """Outcomes PRIM asks about (those of the design): participation, trust, cost."""
@@ -115,6 +119,7 @@ class Robustness:
     directions: dict[str, float]  # outcome → +1 (higher is better) or −1
     baseline: str
     policy: str
+    margins: dict = dataclasses.field(default_factory=dict)  # outcome → the advantage that counts as beating
 
 
 def load(spec: str) -> Robustness:
@@ -149,6 +154,13 @@ def load(spec: str) -> Robustness:
     for what, name in (("baseline", baseline), ("policy", policy)):
         if name not in policies:
             raise ConfigError(f"design file {path}: {what} = {name!r} is not one of the policies {policies}")
+    margins = data.get("margins") or {}
+    if not isinstance(margins, dict):
+        raise ConfigError(f"design file {path}: margins must map outcomes to numbers")
+    for m, v in margins.items():
+        if m not in outcomes or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ConfigError(f"design file {path}: margins.{m} = {v!r} must be a number for an outcome "
+                              "of the design")
     ema_part = {k: data[k] for k in EMA_KEYS if k in data}
     ema_part.update(levers={"scenario_name": [str(p) for p in policies]}, outcomes=[str(m) for m in outcomes])
     with tempfile.TemporaryDirectory(prefix="cogov-robustness-") as tmp:  # ema's checks read a file
@@ -159,7 +171,8 @@ def load(spec: str) -> Robustness:
         except ConfigError as exc:
             raise ConfigError(str(exc).replace(str(part), str(path))) from None
     design = dataclasses.replace(design, path=path)
-    return Robustness(path, design, {str(m): DIRECTIONS[d] for m, d in outcomes.items()}, baseline, policy)
+    return Robustness(path, design, {str(m): DIRECTIONS[d] for m, d in outcomes.items()}, baseline, policy,
+                      {str(m): float(v) for m, v in margins.items()})
 
 
 def load_worlds(path: str, design: ema.Design, n: int, seed: int) -> tuple:
@@ -237,15 +250,17 @@ def minimax(regrets: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 
 def advantage(experiments: pd.DataFrame, outcomes: pd.DataFrame, design: ema.Design, policy: str, baseline: str,
-              directions: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+              directions: dict[str, float], margins: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per world: its uncertainties (an EMA-like experiments table, one row per world) and per world and
-    seed the paired advantage s_o·(y(policy) − y(baseline)) of every outcome (columns experiment, seed, …)."""
+    seed the paired advantage s_o·(y(policy) − y(baseline)) − m_o of every outcome (columns experiment,
+    seed, …; m_o = ``margins[o]``, default 0)."""
     cols = [ema.identifier(k) for k in design.uncertainties]
     runs = outcomes.merge(experiments[["scenario", "scenario_name"]].astype(str), left_on="experiment",
                           right_index=True)
     a = runs[runs["scenario_name"] == policy].set_index(["scenario", "seed"])[list(directions)]
     b = runs[runs["scenario_name"] == baseline].set_index(["scenario", "seed"])[list(directions)]
-    diff = (a - b.loc[a.index]) * pd.Series(directions)
+    margin = pd.Series({o: (margins or {}).get(o, 0.0) for o in directions})
+    diff = (a - b.loc[a.index]) * pd.Series(directions) - margin
     worlds = list(dict.fromkeys(experiments["scenario"].astype(str)))
     x = (experiments.assign(scenario=experiments["scenario"].astype(str)).drop_duplicates("scenario")
          .set_index("scenario").loc[worlds, cols].reset_index(drop=True))
@@ -255,7 +270,8 @@ def advantage(experiments: pd.DataFrame, outcomes: pd.DataFrame, design: ema.Des
 
 
 def failure_boxes(x: pd.DataFrame, adv: pd.DataFrame, design: ema.Design, policy: str, baseline: str,
-                  outcomes: list[str], peel_alpha: float = 0.05, min_density: float = 0.8) -> str:
+                  outcomes: list[str], peel_alpha: float = 0.05, min_density: float = 0.8,
+                  margins: dict | None = None) -> str:
     """PRIM boxes of the worlds where ``policy`` fails to beat ``baseline`` on each of ``outcomes`` and on
     any of them (advantage < 0, averaged over the seeds), as text (:func:`experiments.ema.box_text`)."""
     worlds = dataclasses.replace(design, levers={})
@@ -264,6 +280,8 @@ def failure_boxes(x: pd.DataFrame, adv: pd.DataFrame, design: ema.Design, policy
     texts = []
     for o in [*outcomes, "any"]:
         what = o if o != "any" else " or ".join(outcomes)
+        if o != "any" and (margins or {}).get(o):
+            what += f" by the margin {margins[o]:g}"
         condition = f"{policy} not better than {baseline} on {what}"
         box, y = ema.find_box(x, adv, worlds, o, below=0.0, peel_alpha=peel_alpha, min_density=min_density)
         if box is None:
@@ -303,10 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     values = world_values(experiments, outcomes, design)
     regrets = regret(values, rob.directions)
     table, choice = minimax(regrets)
-    x, adv = advantage(experiments, outcomes, design, rob.policy, rob.baseline, rob.directions)
+    x, adv = advantage(experiments, outcomes, design, rob.policy, rob.baseline, rob.directions, rob.margins)
     prim_outcomes = [o for o in PRIM_OUTCOMES if o in rob.directions]
     text = failure_boxes(x, adv, design, rob.policy, rob.baseline, prim_outcomes, opts["prim.peel_alpha"],
-                         opts["prim.min_density"])
+                         opts["prim.min_density"], rob.margins)
     io.write_parquet(ema._storable(experiments), out / "experiments.parquet")
     io.write_parquet(outcomes, out / "outcomes.parquet")
     io.write_parquet(regrets, out / "regret.parquet")
@@ -315,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     manifest = {"kind": "robustness", "scenarios": list(policies), "design": str(rob.path),
                 "community": design.community, "steps": design.steps, "window": design.window, "seeds": design.seeds,
                 "replications": len(design.seeds), "uncertainties": design.uncertainties,
-                "worlds": opts["worlds"], "n_worlds": n, "directions": rob.directions, "baseline": rob.baseline,
+                "worlds": opts["worlds"], "n_worlds": n, "directions": rob.directions, "margins": rob.margins,
+                "baseline": rob.baseline,
                 "policy": rob.policy, "overrides": design.overrides, "minimax_regret_policy": choice,
                 "command": command_line(PROG, argv, {"out": str(out)}), "runs": len(outcomes),
                 "sampler_seed": opts["sampler_seed"], "wall_seconds": round(time.perf_counter() - t0, 1),
