@@ -122,7 +122,7 @@ OPTIONS = {
     "from": Option("top_down", str, "the arm the gap starts from (a scenario)"),
     "to": Option("co_creation", str, "the arm the gap goes to (a scenario)"),
     "community": Option(None, str, "community of every run (default: config.yaml's)"),
-    "replications": Option(4, int, "paired seeds per coalition", range=(2, MAX_REPLICATIONS)),
+    "replications": Option(6, int, "paired seeds per coalition", range=(2, MAX_REPLICATIONS)),
     "first_seed": Option(0, int, "seed of the first replication", range=(0, MAX_SEED)),
     "window": Option(12, int, "months at the end of a run averaged into its outcome", range=(1, MAX_MONTHS)),
     "outcomes": Option(None, list, "metrics to attribute (default: participation, trust, satisfaction, "

@@ -272,6 +272,16 @@ def test_cli_writes_the_tables_of_a_small_attribution(tmp_path):
         assert f'<section id="{sid}">' in page
     assert "add up to the whole change" in page and (out / "figures" / "attribution_waterfall.png").is_file()
     assert (out / "figures" / "effect_vs_cost.png").is_file()
+    # a robustness job inside the attribution job is shown in its report
+    sub = out / "robustness"
+    sub.mkdir()
+    pd.DataFrame({"policy": ["top_down", "co_creation"], "outcome": "participation_rate", "max_regret": [0.3, 0.0],
+                  "mean_regret": [0.2, 0.0], "minimax": [False, True]}).to_parquet(sub / "robustness.parquet")
+    (sub / "manifest.json").write_text('{"kind": "robustness", "minimax_regret_policy": "co_creation", '
+                                       '"n_worlds": 5}', encoding="utf-8")
+    (sub / "prim.txt").write_text("PRIM: a box\n", encoding="utf-8")
+    page = build_report(out).read_text(encoding="utf-8")
+    assert '<section id="robustness">' in page and "PRIM: a box" in page
 
 
 def test_help_lists_the_options(capsys):
@@ -279,6 +289,6 @@ def test_help_lists_the_options(capsys):
         A.main(["--help"])
     assert exc.value.code == 0
     text = capsys.readouterr().out
-    for key in ("levers=default", "from=top_down", "to=co_creation", "replications=4", "method=auto",
+    for key in ("levers=default", "from=top_down", "to=co_creation", "replications=6", "method=auto",
                 "permutations=64", "n_jobs=-1", "out=null"):
         assert key in text, key
