@@ -509,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     ce = cost_effectiveness(shap)
     io.write_parquet(ce, out / "cost_effectiveness.parquet")
     failures, counts = finish(out, manifest, specs, outcome_by_run, store, ("coalition",))
-    print_tables(shap, inter, gap, ce, arms)
+    print_tables(shap, inter, gap, ce, arms, opts["window"])
     return close(out, store, failures, counts)
 
 
@@ -571,14 +571,14 @@ def tables(coalitions: pd.DataFrame, levers: list[Lever], outcomes: list[str], s
 
 
 def print_tables(shap: pd.DataFrame, inter: pd.DataFrame, gap: pd.DataFrame, ce: pd.DataFrame,
-                 arms: tuple[str, str]) -> None:
+                 arms: tuple[str, str], window: int = 12) -> None:
     """The attribution of each outcome (with the gap), the strongest interactions and the
     cost-effectiveness table on stdout."""
     from rich import box
     from rich.table import Table
 
     out = console()
-    out.print(f"Shapley attribution of the gap {arms[0]} → {arms[1]} (mean of the last months of each run; "
+    out.print(f"Shapley attribution of the gap {arms[0]} → {arms[1]} (each run: mean of its last {window} months; "
               "95% intervals over paired seeds)", highlight=False)
     t = Table(box=box.SIMPLE_HEAD)
     for c in ("outcome", "lever", "shapley [95% CI]", "share of gap"):
