@@ -88,6 +88,8 @@ PRIM_OUTCOMES = ("participation_rate", "trust_in_government", "government_spendi
 """Outcomes PRIM asks about (those of the design): participation, trust, cost."""
 WEIGHT = "weight"
 """The optional column of a worlds table with each row's weight (an ABC posterior's importance weights)."""
+NOT_PARAMETERS = (WEIGHT, "distance")
+"""Columns of a worlds table that are no parameter (an ABC posterior's weight and distance)."""
 
 OPTIONS = {
     "ranges": Option("default", str, "the design: a name under scenarios/robustness/ or a YAML path"),
@@ -187,7 +189,7 @@ def load_worlds(path: str, design: ema.Design, n: int, seed: int) -> tuple:
     except (OSError, ValueError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ConfigError(f"worlds = {path}: not a readable parquet table ({first})") from None
-    keys = [c for c in table.columns if c != WEIGHT]
+    keys = [c for c in table.columns if c not in NOT_PARAMETERS]
     unknown = [k for k in keys if k not in design.uncertainties]
     if unknown or not keys:
         raise ConfigError(f"worlds = {path}: column {unknown[0] if unknown else '(none)'} is not an uncertainty of the "

@@ -100,7 +100,7 @@ def test_small_job_writes_regret_with_a_zero_for_each_world_and_outcome(design_f
 
 def test_worlds_from_a_posterior_table_are_the_rows_drawn(design_file, tmp_path):
     key = "resident.trust_in_government.mean"
-    posterior = pd.DataFrame({key: [0.25, 0.35, 0.55], "weight": [1.0, 0.0, 2.0]})
+    posterior = pd.DataFrame({key: [0.25, 0.35, 0.55], "weight": [1.0, 0.0, 2.0], "distance": 0.0})
     path = tmp_path / "posterior.parquet"
     posterior.to_parquet(path)
     out = tmp_path / "job"
