@@ -266,16 +266,19 @@ def _robustness(rep, path: Path, manifest: dict) -> None:
     fig = rep.figure(regret_figure(table), "regret", "Largest regret per policy",
                      "Regret: how far a policy falls behind the best policy of the same world on an outcome; the bar "
                      "is its worst world. Blue: the policy with the smallest worst regret (minimax regret).")
-    rows = [[r["outcome"], r["policy"] + (" (minimax)" if r["minimax"] else ""),
+    rows = [[metric(r["outcome"]).label, r["policy"] + (" (minimax)" if r["minimax"] else ""),
              f"{r['max_regret'] * points(r['outcome'])[0]:,.2f}", f"{r['mean_regret'] * points(r['outcome'])[0]:,.2f}",
              points(r["outcome"])[1]] for _, r in table.iterrows()]
     prim = (path / "prim.txt").read_text(encoding="utf-8") if (path / "prim.txt").is_file() else ""
     choice = manifest.get("minimax_regret_policy", "n/a")
     per = table[table["minimax"]].groupby("outcome", sort=False)["policy"].first()
-    text = (f"Over {manifest.get('n_worlds', '?')} possible worlds (different starting trust, costs, ties, volunteer "
-            f"drop-out and free riders, within the ranges the evidence allows), each policy is compared with the best "
-            f"one in the same world. The policy whose worst shortfall is smallest is {choice} over all outcomes; "
-            "per outcome: " + "; ".join(f"{metric(o).label.lower()}: {p}" for o, p in per.items()) + ". "
+    where = ("drawn from the calibrated ensemble (parameter vectors under which the model reproduces the seed "
+             "patterns)" if manifest.get("worlds") else "sampled over assumed ranges of starting trust, the weight "
+             "of private cost, tie growth, volunteer drop-out and the share of free riders")
+    text = (f"Over {manifest.get('n_worlds', '?')} possible worlds {where}, each policy is compared with the best "
+            "one in the same world; its regret is how far it falls behind. Per outcome, the policy whose worst regret "
+            "is smallest: " + "; ".join(f"{metric(o).label.lower()}: {p}" for o, p in per.items()) + ". Weighing "
+            f"every outcome alike (each regret as a share of that outcome's range), it is {choice}. "
             f"The boxes below say in which worlds {manifest.get('policy', 'co-creation')} does not beat "
             f"{manifest.get('baseline', 'top-down')}: coverage is the share of those worlds inside the box, density "
             "the share of the box's worlds where it happens.")
