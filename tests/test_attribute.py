@@ -153,17 +153,22 @@ def _model_levers():
         source = resolved_config("top_down", "demo", ["steps=18"])
         target = resolved_config("co_creation", "demo", ["steps=18"])
     diff = A.config_differences(source, target)
-    real_key = next(k for k, (a, b) in diff.items() if k.endswith(".enabled"))
+    real_key = next((k for k in diff if k.endswith(".enabled")), next(iter(diff)))
     flat_s, flat_t = A.flatten(source), A.flatten(target)
     off = {k.rsplit(".", 1)[0] for k, v in flat_s.items() if k.endswith(".enabled") and v is False
            and flat_t.get(k) is False}
-    null_key, meta = next((k, m) for k, m, v in iter_params(ModelConfig) if k.rsplit(".", 1)[0] in off
-                          and isinstance(v, float) and m.get("range") and k not in diff)
-    lo, hi = meta["range"]
-    value = flat_s[null_key]
-    other = value / 2 if value > lo else min(hi, value + 0.1)
+    candidates = [(k, m) for k, m, v in iter_params(ModelConfig) if k.rsplit(".", 1)[0] in off
+                  and isinstance(v, float) and m.get("range") and k not in diff]
+    if candidates:  # a parameter of a mechanism that is off: it changes the config, not the run
+        null_key, meta = candidates[0]
+        lo, hi = meta["range"]
+        value = flat_s[null_key]
+        null = (value, value / 2 if value > lo else min(hi, value + 0.1))
+    else:  # no mechanism is off in both arms: a key set to the value it has
+        null_key = next(k for k in flat_s if k not in diff and not k.startswith("info.") and k != "seed")
+        null = (flat_s[null_key], flat_s[null_key])
     return source, [A.Lever("real", "the first mechanism co-creation turns on", {real_key: diff[real_key]}),
-                    A.Lever("null", "a parameter of a mechanism that is off", {null_key: (value, other)})]
+                    A.Lever("null", "a key that changes nothing", {null_key: null})]
 
 
 @pytest.fixture(scope="module")
