@@ -586,8 +586,9 @@ def print_tables(shap: pd.DataFrame, inter: pd.DataFrame, gap: pd.DataFrame, ce:
     for _, g in gap.iterrows():
         rows = shap[shap["outcome"] == g["outcome"]].sort_values("shapley", key=abs, ascending=False)
         for n, (_, r) in enumerate(rows.iterrows()):
+            perm = f" (permutation se {fmt(r['se_perm'])})" if r["se_perm"] > 0 else ""
             t.add_row(g["outcome"] if n == 0 else "", r["lever"], f"{fmt(r['shapley'])} [{fmt(r['ci_low'])}, "
-                      f"{fmt(r['ci_high'])}]", "n/a" if pd.isna(r["share"]) else f"{100 * r['share']:.0f}%")
+                      f"{fmt(r['ci_high'])}]{perm}", "n/a" if pd.isna(r["share"]) else f"{100 * r['share']:.0f}%")
         t.add_row("", "total gap", f"{fmt(g['gap'])} [{fmt(g['ci_low'])}, {fmt(g['ci_high'])}]",
                   f"sum {fmt(g['shapley_sum'])}", end_section=True)
     out.print(t)
