@@ -48,7 +48,7 @@ def test_minimax_regret_chooses_the_policy_whose_worst_regret_is_smallest():
 
 def test_prim_finds_a_planted_box_of_failures():
     rng = np.random.default_rng(3)
-    n = 400
+    n = 600
     x = pd.DataFrame({"u1": rng.uniform(0, 1, n), "u2": rng.uniform(0, 1, n), "u3": rng.uniform(0, 1, n)})
     inside = x["u1"].between(0.2, 0.5) & (x["u2"] > 0.6)
     adv = pd.DataFrame({"experiment": np.arange(n), "seed": 0,
