@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import figures, network, stats
+from analysis import figures, network, policy, stats
 from analysis.labels import (AGE_METRICS, COST_PER_PROJECT, GROUPS, HEADLINE, ID_COLUMNS, fmt_diff, fmt_interval,
                              fmt_value, metric)
 from analysis.palette import scenario_colours
@@ -48,6 +48,7 @@ SECTIONS = {
     "compare": ["headline", "timeseries", "age", "network", "what-was-run"],
     "sweep": ["sweep", "what-was-run"],
     "sensitivity": ["sensitivity", "what-was-run"],
+    **policy.SECTIONS,
 }
 """Section ids (HTML ``id`` of each ``<section>``) by kind of job, in order."""
 
@@ -60,7 +61,7 @@ SUMMARY_ALIASES = {"cost_per_project": COST_PER_PROJECT}
 TITLES = {
     "headline": "Headline outcomes", "timeseries": "Outcomes over time", "age": "Participation by age group",
     "network": "The social-capital graph", "sweep": "Parameter sweep", "sensitivity": "Sensitivity analysis",
-    "what-was-run": "What was run",
+    "what-was-run": "What was run", **policy.TITLES,
 }
 
 
@@ -108,6 +109,8 @@ def build_report(results_dir: str | Path, out_dir: str | Path | None = None, qui
             _compare(rep)
         elif res.kind == "sweep":
             _sweep(rep)
+        elif res.kind in policy.KINDS:
+            policy.sections(rep)
         else:
             _sensitivity(rep)
         _what_was_run(rep)
@@ -431,6 +434,8 @@ def _render(rep: Report) -> str:
         title = "Scenario comparison: " + " vs ".join(scen)
     elif rep.res.kind == "sweep":
         title = "Parameter sweep: " + " × ".join(rep.res.swept_parameters())
+    elif rep.res.kind in policy.KINDS:
+        title = policy.title(rep.res)
     else:
         title = "Sensitivity analysis" + (f" ({m['method']})" if m.get("method") else "")
     order = [s for s in SECTIONS[rep.res.kind] if s in rep.sections]

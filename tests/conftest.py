@@ -53,6 +53,15 @@ SLOW_TESTS = {
     "test_run_cli::test_run_writes_timeseries_summary_and_config_and_ends_with_results_line",
     "test_run_cli::test_every_entry_point_lists_its_keys_on_help",
     "test_run_cli::test_a_bad_option_is_one_line_and_exit_2",
+    # policy analysis (issue 16): subprocess jobs
+    "test_attribute::test_coverage_check_names_an_uncovered_key_and_a_key_that_does_not_differ",
+    "test_attribute::test_cli_writes_the_tables_of_a_small_attribution",
+    "test_robustness::test_prim_finds_a_planted_box_of_failures",
+    "test_robustness::test_small_job_writes_regret_with_a_zero_for_each_world_and_outcome",
+    "test_robustness::test_worlds_from_a_posterior_table_are_the_rows_drawn",
+    "test_robustness::test_bad_design_and_worlds_are_one_line_and_exit_2",
+    "test_ensemble::test_abc_posterior_of_a_toy_problem_covers_the_true_value",
+    "test_ensemble::test_a_tiny_ensemble_job_writes_a_weighted_posterior_within_the_priors",
 }
 """Single slow tests (``<module>::<function>``, every parameter) of modules that are otherwise fast."""
 SLOW_FIXTURES = {"pattern_results", "local_ray", "compare_report", "sweep_report", "sobol_report", "morris_report",
