@@ -123,11 +123,11 @@ def _bands(ax, ts: pd.DataFrame, name: str, colours: dict[str, str]) -> None:
 
 
 def timeseries(ts: pd.DataFrame, metrics: list[str], colours: dict[str, str], title: str,
-               window: int, ncols: int = 3):
+               window: int):
     """Small multiples: each metric over months, per scenario the mean over replications with its
     95% confidence band; the shaded strip marks the last ``window`` months the table averages."""
     steps = int(ts["step"].max())
-    fig, axes = _grid(len(metrics), ncols=ncols)
+    fig, axes = _grid(len(metrics))
     for ax, name in zip(axes, metrics):
         m = metric(name)
         _bands(ax, ts, name, colours)
@@ -201,9 +201,9 @@ def bars_ci(panels: list[tuple[str, str, list[str], dict[str, list[tuple[float, 
     an undefined value (NaN: e.g. the cost per project of runs that completed none) is written 'n/a'."""
     sizes = [max(len(p[2]), 1) for p in panels]
     k = max(len(colours), 1)
-    if horizontal:  # panels stacked, each as tall as its items need: bars of the same thickness everywhere
+    if horizontal:  # panels stacked on one yuan axis, each as tall as its items need (bars equally thick)
         fig, axes = plt.subplots(len(panels), 1, figsize=(9.0, 0.9 * len(panels) + 0.2 * k * sum(sizes) + 0.6),
-                                 squeeze=False, layout="constrained", height_ratios=sizes)
+                                 squeeze=False, layout="constrained", height_ratios=sizes, sharex=True)
         axes = axes[:, 0]
     else:
         fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels) + 1.0, 3.6), squeeze=False,
@@ -235,7 +235,8 @@ def bars_ci(panels: list[tuple[str, str, list[str], dict[str, list[tuple[float, 
         if horizontal:
             ax.set_yticks(base, items)
             ax.invert_yaxis()  # the first item (the largest) on top
-            ax.set_xlabel(axis_label)
+            if ax is axes[-1]:  # one shared yuan axis, labelled once at the bottom
+                ax.set_xlabel(axis_label)
             ax.grid(axis="y", visible=False)
             _yuan_axis(ax.xaxis)
         else:

@@ -323,12 +323,12 @@ def _institutions(rep: Report) -> dict:
                f"the last {res.window} months.")
         figs.append(rep.figure(fig, "government_choices", "The street office's choices", cap))
     if others:
-        fig = figures.timeseries(ts, others, rep.colours, "The other institutions, month by month", res.window,
-                                 ncols=4)
+        fig = figures.timeseries(ts, others, rep.colours, "The other institutions, month by month", res.window)
         cap = ("Social organisations: their mean quality and capacity (0–1; quality falls without ratings or "
                "third-party evaluation) and how many hold a purchased-service contract. Residents' committee: the "
                "share of residents its grid workers visited in the month. Residents: how many complained. Units in "
-               "the area: how many gave money, venues or staff that month. Party organisation: the share of runs in "
+               "the area: how many gave money, venues or staff that month (they are asked once a quarter and at "
+               "joint meetings, hence the spikes). Party organisation: the share of runs in "
                "which a joint meeting had settled who is responsible for shared facilities. "
                f"Lines: mean over {runs}; bands: 95% confidence intervals.")
         figs.append(rep.figure(fig, "institution_outcomes", "The other institutions", cap))
