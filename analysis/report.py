@@ -63,7 +63,8 @@ SUMMARY_ALIASES = {"cost_per_project": COST_PER_PROJECT}
 
 TITLES = {
     "headline": "Headline outcomes", "institutions": "What the institutions decided",
-    "money": "Money: where it came from, where it went, what it bought", "timeseries": "Outcomes over time", "age": "Participation by age group",
+    "money": "Money: where it came from, where it went, what it bought", "timeseries": "Outcomes over time",
+    "age": "Participation by age group",
     "network": "The social-capital graph", "sweep": "Parameter sweep", "sensitivity": "Sensitivity analysis",
     "what-was-run": "What was run",
 }
@@ -463,7 +464,8 @@ def _money(rep: Report) -> dict:
     fig = figures.bars_ci(costs, rep.colours, "What a project and a participant cost", horizontal=False)
     cap = ("Left: all spending of a run divided by the projects it completed (runs that completed none are left "
            "out; n/a: no run of the scenario completed a project). Right: mean monthly spending over the last "
-           f"{res.window} months divided by the mean number of residents taking part in those months. Bars: mean over {n_text}; whiskers: 95% confidence intervals.")
+           f"{res.window} months divided by the mean number of residents taking part in those months. Bars: mean "
+           f"over {n_text}; whiskers: 95% confidence intervals.")
     figs.append(rep.figure(fig, "money_costs", "What a project and a participant cost", cap))
     n = sorted({ci["spending_total", s][3] for s in scen})
     return {"figures": figs, "groups": groups, "scenarios": scen,
