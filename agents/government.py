@@ -144,10 +144,11 @@ class Government(mesa.Agent):
         channels = m.mechanisms.get("channels")
         if channels is not None and channels.params.online:
             reporters |= s.digital_access & s.participated & (u[0] < channels.params.online_reporting)
-        self.surveyed = (self.attention >= p.survey_above and m.steps % 3 == 1 and p.survey_size > 0
-                         and m.purse.pay("survey", p.survey_cost) >= p.survey_cost)
+        due = p.survey_cost * p.survey_share * n
+        self.surveyed = (self.attention >= p.survey_above and m.steps % 3 == 1 and p.survey_share > 0
+                         and m.purse.pay("survey", due) >= due)
         if self.surveyed:
-            reporters |= u[1] < p.survey_size / n
+            reporters |= u[1] < p.survey_share
         self.hear(reporters)
         if m.complainants.any():  # complaints tell how unhappy residents are, not what is missing
             heard = reporters | m.complainants

@@ -116,6 +116,7 @@ def measure_model(impl: str, residents: int, scenario: str, steps: int, warmup: 
     built = time.perf_counter()
     for _ in range(warmup):
         m.step()
+    spent = _time_institutions(m) if impl == "fast" else None
     steady_start = time.perf_counter()
     for _ in range(steps - warmup):
         m.step()
@@ -130,7 +131,29 @@ def measure_model(impl: str, residents: int, scenario: str, steps: int, warmup: 
         "steady_s": steady, "steady_rate": n * (steps - warmup) / steady if steady > 0 else float("nan"),
         "month_ms": 1e3 * steady / max(steps - warmup, 1),
         "rss_before_build_mib": rss_before, "peak_rss_mib": _peak_rss_mib(),
+        "institutions_share": spent[0] / steady if spent and steady > 0 else None,
     }
+
+
+def _time_institutions(model) -> list[float]:
+    """Wrap every institution's ``step`` (and the street office's approval and answers) with a timer;
+    returns the running total in seconds (a one-element list)."""
+    spent = [0.0]
+
+    def timed(fn):
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - t
+        return wrapper
+
+    for agent in model.institutions:
+        agent.step = timed(agent.step)
+    model.government.approve = timed(model.government.approve)
+    model.government.answer = timed(model.government.answer)
+    return spent
 
 
 def measure_default_run(repeats: int = 5) -> dict:
@@ -259,7 +282,7 @@ def print_report(results: dict) -> None:
               f"commit {(results['commit'] or 'unknown')[:10]}", highlight=False)
     table = Table(box=box.SIMPLE_HEAD, title=f"{results['options']['scenario']}: build, steady state, peak memory")
     for col in ("", "residents", "ties", "build s", "months", "run s", "ms/month", "res-steps/s",
-                "RSS MiB", "speed-up", "load"):
+                "RSS MiB", "speed-up", "institutions", "load"):
         table.add_column(col, justify="left" if not col else "right", no_wrap=True)
     ref = {r["target_residents"]: r for r in results["scaling"] if r["impl"] == "reference"}
     for r in results["scaling"]:
@@ -270,11 +293,14 @@ def print_report(results: dict) -> None:
                       f"{r['build_s']:.2f}", str(r["steps"]),
                       f"{r['run_s']:.2f}", f"{r['month_ms']:.2f}", _num(r["steady_rate"], "/s"),
                       f"{r['peak_rss_mib']:,.0f}", speedup,
+                      f"{r['institutions_share']:.1%}" if r.get("institutions_share") is not None else "",
                       f"{r['load_before'][0]:.2f}-{r['load_after'][0]:.2f}")
     out.print(table)
     out.print("reference: benchmarks/reference.py (one Resident.step() per agent, neighbours through "
               "mesa.discrete_space.Network);\nties: social ties (each stored twice in the CSR graph); RSS: peak "
-              "resident memory of the process; load: 1-minute load average before-after", highlight=False)
+              "resident memory of the process; institutions: share of the steady-state month spent in the "
+              "institutions' steps (street office, committee, Party organisation, units, social organisations); "
+              "load: 1-minute load average before-after", highlight=False)
     d = results.get("default_run")
     if d:
         out.print(f"default run ({d['residents']:,} residents, 120 months): first in a process {d['first_s']:.3f} s "

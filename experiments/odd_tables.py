@@ -35,8 +35,11 @@ CORE_SECTIONS = {
     "resident": "Resident traits at the start (`resident.*`)",
     "decision": "Contribution decision (`decision.*`)",
     "learning": "Attitudes and ties (`learning.*`)",
-    "government": "Government (`government.*`)",
+    "government": "Street office: budget, KPI, practice, leader (`government.*`)",
+    "committee": "Residents' committee and grid workers (`committee.*`)",
     "social_orgs": "Social organisations (`social_orgs.*`)",
+    "party": "Party organisation (`party.*`)",
+    "units": "Units in the area (`units.*`)",
     "projects": "Projects and facilities (`projects.*`)",
 }
 COMMUNITY_SECTIONS = ("community", "resident", "projects")

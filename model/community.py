@@ -243,6 +243,8 @@ class CommunityModel(mesa.Model):
         self.purse.new_month()
         self.purse.receive("street_office", self.government.monthly_budget())
         self.unit_hours = 0.0
+        if self.config.projects.needs_drift > 0:
+            self._drift_needs()
         self._call("begin_step", rec)
         self.committee.step()
         self.party.step()
@@ -262,8 +264,9 @@ class CommunityModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _choose_projects(self, rec: StepRecord) -> None:
-        """Grids propose projects; mechanisms (consultation, co-building) shape them; the street office
-        approves what its money allows and weighs residents' views by its adoption ``a``:
+        """Grids propose projects; mechanisms set their terms (co-building: cost, hours); the street office
+        approves what its money allows; mechanisms shape the approved ones (consultation: views, disputes);
+        the office weighs residents' views by its adoption ``a``:
 
             weights_g = (1 − c) [(1 − a) own + a · views_g] + c · interest,   c = min(1, Σ capture)
 
@@ -282,7 +285,7 @@ class CommunityModel(mesa.Model):
         if len(grids) == 0:
             return
         k = len(grids)
-        choice = ProjectChoice(
+        proposal = ProjectChoice(
             grids=grids,
             weights=np.tile(gov.priorities, (k, 1)),
             cost=np.full(k, cfg.cost),
@@ -291,10 +294,14 @@ class CommunityModel(mesa.Model):
             consulted=np.zeros(k, dtype=bool),
             views=gov.perceived_needs[grids],
         )
-        self._call("choose_projects", rec, choice)
-        approved = gov.approve(choice.cost)
-        if not approved.any():
+        self._call("propose", rec, proposal)
+        ok = np.flatnonzero(gov.approve(proposal.cost))
+        if len(ok) == 0:
             return
+        choice = ProjectChoice(grids[ok], proposal.weights[ok], proposal.cost[ok], proposal.hours[ok],
+                               proposal.dispute_probability[ok], proposal.consulted[ok], proposal.views[ok])
+        self._call("choose_projects", rec, choice)
+        grids = choice.grids
         a = gov.adoption
         weights = (1 - a) * choice.weights + a * choice.views
         pull = self.capture.sum()
@@ -302,12 +309,10 @@ class CommunityModel(mesa.Model):
             c = min(pull, 1.0)
             weights = (1 - c) * weights + c * (self.capture / pull)[None, :]
             self.capture[:] = 0.0
-        ok = np.flatnonzero(approved)
-        grids = grids[ok]
-        domains = _draw_domains(np.clip(weights[ok], 0, None) + 1e-12, u_domain[grids])
-        disputed = u_dispute[grids] < np.clip(choice.dispute_probability[ok], 0, 1)
-        self.projects.start(grids, domains, choice.cost[ok], choice.hours[ok], self.grid_fit[grids, domains],
-                            choice.consulted[ok], disputed, self.steps)
+        domains = _draw_domains(np.clip(weights, 0, None) + 1e-12, u_domain[grids])
+        disputed = u_dispute[grids] < np.clip(choice.dispute_probability, 0, 1)
+        self.projects.start(grids, domains, choice.cost, choice.hours, self.grid_fit[grids, domains],
+                            choice.consulted, disputed, self.steps)
         started = np.zeros(self.n_grids, dtype=bool)
         started[grids] = True
         self.state.contributed_to_project[started[self.structure.grid]] = False
@@ -382,6 +387,18 @@ class CommunityModel(mesa.Model):
         decisions.update_belief(s.belief, observed, d.belief_learning_rate)
         rec.contribution, rec.participated = c, s.participated
         rec.hours = c * s.time_budget
+
+    def _drift_needs(self) -> None:
+        """Residents' needs drift (children grow up, parents age): ``needs_i ← normalise(needs_i ·
+        exp(σ ε_i))`` with ``ε_i ~ N(0, 1)`` per domain (``σ`` = ``projects.needs_drift``); fits follow, so
+        the office's picture of needs goes stale unless its channels keep it up to date."""
+        s = self.state
+        eps = self.streams.get("needs.drift").standard_normal(s.needs.shape)
+        s.needs *= np.exp(self.config.projects.needs_drift * eps)
+        s.needs /= s.needs.sum(axis=1, keepdims=True)
+        s.fit = s.needs / s.needs.max(axis=1, keepdims=True)
+        self.grid_fit = self._mean_by_grid(s.fit)
+        self._service_fit = None
 
     def _activity_occasions(self) -> np.ndarray | None:
         """Occasions social organisations' activities bring each resident: ``Σ_o activity_o · fit_i[domain_o]``."""

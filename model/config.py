@@ -341,8 +341,9 @@ class GovernmentConfig:
     complaint_memory: float = share(0.3, "weight of a new complaint's answer in a complainant's memory")
     survey_above: float = share(
         0.35, "the office's attention (KPI pressure, 0–1) above which it commissions a quarterly needs survey")
-    survey_size: int = param(200, "residents sampled by a needs survey", unit="residents", range=(0, 10_000_000))
-    survey_cost: float = param(2_000.0, "cost of one needs survey", unit="yuan", range=(0.0, 1e7))
+    survey_share: float = share(0.1, "share of residents a needs survey samples")
+    survey_cost: float = param(10.0, "cost of a needs survey per resident sampled", unit="yuan/resident",
+                               range=(0.0, 1e5))
     needs_memory: float = share(
         0.9, "monthly retention of the office's picture of residents' needs (Dirichlet counts forgotten at 1 − this)")
     prior_strength: float = param(

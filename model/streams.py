@@ -35,6 +35,7 @@ STREAMS: dict[str, str] = {
                       "network.building, network.grid, network.shortcut, network.strength",
     "social_orgs": "social organisations' domains and capacities (setup)",
     "social_orgs.quality": "social organisations' initial quality (setup)",
+    "needs.drift": "residents' needs drifting (projects.needs_drift > 0: one number per resident and domain)",
     "complaints": "dissatisfied residents complaining (one number per resident)",
     "complaints.answered": "the street office answering complaints (one number per resident)",
     "facilities.legacy": "domains and condition of the facilities a community starts with (setup)",

@@ -14,7 +14,7 @@ from model.community import CommunityModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SLOW_MODULES = {"test_docking", "test_app_browser", "test_benchmark", "test_mechanisms", "test_free_rider_demo",
+SLOW_MODULES = {"test_docking", "test_institutions", "test_parameters", "test_app_browser", "test_benchmark", "test_mechanisms", "test_free_rider_demo",
                 "test_streams", "test_hardening", "test_store_hardening", "test_api", "test_ema", "test_objective"}
 """Test modules that are slow as a whole: docking against the reference model, the browser, the
 benchmark, the mechanisms' and the free-rider demo's replicated runs, the paired-stream replications,

@@ -8,9 +8,10 @@ hook                   what a mechanism may do there
 =====================  ============================================================
 ``setup``              once, after the community is built
 ``begin_step``         shocks, contract renewals: change parameters for this month
-``choose_projects``    adjust :class:`ProjectChoice` (domain weights, cost, hours,
-                       dispute risk) for grids starting a project; record who was
-                       consulted and whose views were adopted in ``StepRecord``
+``propose``            adjust the terms of proposed projects (:class:`ProjectChoice`:
+                       cost, hours) before the street office approves what it can pay
+``choose_projects``    for the approved projects: adjust domain views and dispute
+                       risk; record who was consulted and whose views were adopted
 ``contribution_terms`` adjust :class:`DecisionTerms` (opportunity, access, net
                        cost, engagement, norm pull, floors) before residents decide
 ``after_decisions``    react to what residents did (sanctions, reputation, upkeep)
@@ -168,6 +169,8 @@ class Mechanism:
     def setup(self, model: "CommunityModel") -> None: ...
 
     def begin_step(self, model: "CommunityModel", record: StepRecord) -> None: ...
+
+    def propose(self, model: "CommunityModel", record: StepRecord, choice: ProjectChoice) -> None: ...
 
     def choose_projects(self, model: "CommunityModel", record: StepRecord, choice: ProjectChoice) -> None: ...
 

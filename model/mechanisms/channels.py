@@ -7,7 +7,7 @@ digital access)``. A resident with no usable channel (online only, no digital ac
 only ``excluded_access`` of their *access*: the decision's motivation (occasions ×
 engagement) and the private returns of taking part are multiplied by it, so they miss most
 meetings, votes and sign-ups (they can still help in person now and then). Running the
-platform costs ``platform_cost`` a month.
+platform costs ``platform_cost`` per adult resident a month, out of the purse.
 
 Sources: seed [004] ("65% of communities still rely on residents' meetings and suggestion
 boxes, which fail to attract young residents"; an online platform raised young residents'
@@ -43,7 +43,8 @@ class ChannelParams(MechanismParams):
     online_reporting: float = share(
         0.2, "monthly probability a resident with digital access who took part posts a need on the platform "
         "(a channel of the street office's picture of needs)")
-    platform_cost: float = param(300.0, "monthly cost of the online platform", unit="yuan/month", range=(0.0, 1e7))
+    platform_cost: float = param(0.15, "monthly cost of the online platform per adult resident (300 yuan a month for "
+                                 "2,000 adults)", unit="yuan/resident/month", range=(0.0, 1e4))
 
 
 class Channels(Mechanism):
@@ -69,4 +70,4 @@ class Channels(Mechanism):
 
     def begin_step(self, model, record) -> None:
         if self.params.online:
-            model.purse.pay("online_platform", self.params.platform_cost)
+            model.purse.pay("online_platform", self.params.platform_cost * model.n_residents)

@@ -43,7 +43,7 @@ class CoBuilding(Mechanism):
     order = 20
     Params = CoBuildingParams
 
-    def choose_projects(self, model, record, choice) -> None:
+    def propose(self, model, record, choice) -> None:
         choice.hours = choice.hours + self.params.hours_per_project
         choice.cost = choice.cost * (1 - self.params.cost_saving)
 

@@ -8,7 +8,7 @@ experience, ``answered_i ← answered_i + μ (reply_i − answered_i)`` (``reply
 trust in government by ``trust_weight · (answered_i − ½)`` and of satisfaction by
 ``satisfaction_weight · (answered_i − ½)``: responses raise trust, ignored suggestions lower
 it. Rating adds occasions to take part, ``o_i ← 1 − (1 − o_i)(1 − opportunity)``; the third
-party costs ``third_party_cost`` a month out of the purse, and in a month it is paid the social
+party costs ``third_party_cost`` per adult resident a month out of the purse, and in a month it is paid the social
 organisations are overseen (rated; their quality recovers instead of falling).
 
 Sources: seed [004] (third-party evaluation plus residents' satisfaction survey: project
@@ -34,8 +34,9 @@ class CoEvaluationParams(MechanismParams):
     trust_weight: float = param(0.4, "trust target shift per unit of (answered − 0.5)", range=(0.0, 2.0))
     satisfaction_weight: float = param(0.2, "satisfaction target shift per unit of (answered − 0.5)",
                                        range=(0.0, 2.0))
-    third_party_cost: float = param(1_000.0, "monthly cost of third-party evaluation", unit="yuan/month",
-                                    range=(0.0, 1e7))
+    third_party_cost: float = param(0.5, "monthly cost of third-party evaluation per adult resident (1,000 yuan a month "
+                                    "for 2,000 adults)", unit="yuan/resident/month",
+                                    range=(0.0, 1e4))
 
 
 class CoEvaluation(Mechanism):
@@ -51,7 +52,7 @@ class CoEvaluation(Mechanism):
         """Whether the third-party evaluation was paid this month (social organisations are overseen)."""
 
     def begin_step(self, model, record) -> None:
-        cost = self.params.third_party_cost
+        cost = self.params.third_party_cost * model.n_residents
         self.evaluated = model.purse.pay("evaluation", cost) >= cost
 
     def contribution_terms(self, model, record, terms) -> None:
