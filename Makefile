@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast venv clean compare sensitivity bench-experiments bench app
+.PHONY: run test test-fast venv clean compare sensitivity bench-experiments bench app classroom
 
 # The trainer's live page: make app  (this machine only), or  make app HOST=0.0.0.0  on purpose.
 # Plain '=': a HOST variable in the environment (zsh sets one) is ignored; the command line wins.
@@ -49,6 +49,11 @@ bench: $(STAMP)
 
 app: $(STAMP)
 	$(PY) -m app --host $(HOST) --port $(PORT)
+
+# A classroom session (trainer console + players' join page) on 127.0.0.1:8766, or HOST=0.0.0.0 on purpose.
+CLASSROOM_PORT = 8766
+classroom: $(STAMP)
+	$(PY) -m app.classroom --host $(HOST) --port $(CLASSROOM_PORT)
 
 clean:
 	rm -rf outputs multirun .pytest_cache test-artifacts

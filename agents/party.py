@@ -32,8 +32,8 @@ class PartyOrganisation(mesa.Agent):
     def __init__(self, model, params) -> None:
         super().__init__(model)
         self.params = params
-        self.settled_until = 0
-        """Last month the division of responsibility of the latest joint meeting holds (0: never settled)."""
+        self.settled_until = -1
+        """Last month the division of responsibility of the latest joint meeting holds (-1: never settled)."""
         self.meeting = False
         """Whether a joint meeting was held this month."""
         registered = self.rng.random(model.n_residents) < params.registered_share

@@ -179,6 +179,76 @@ def age_groups(ts: pd.DataFrame, colours: dict[str, str], window: int):
     return fig
 
 
+def _yuan_axis(axis) -> None:
+    """Yuan with thousands written out short: 132,000 → 132k, 2,500,000 → 2.5M."""
+    def short(v, _):
+        a = abs(v)
+        if a >= 1e6:
+            return f"{v / 1e6:g}M"
+        if a >= 1e3:
+            return f"{v / 1e3:g}k"
+        return f"{v:g}"
+    axis.set_major_formatter(FuncFormatter(short))
+
+
+def bars_ci(panels: list[tuple[str, str, list[str], dict[str, list[tuple[float, float, float]]]]],
+            colours: dict[str, str], title: str, horizontal: bool = True):
+    """Bars with 95% whiskers, one bar per scenario for each item, one panel per entry of ``panels``:
+    ``(panel title, axis label, item labels, {scenario: [(mean, low, high) per item]})`` (money, in yuan).
+
+    Horizontal bars (items down the y axis, first item on top; panels stacked) suit long lists of uses;
+    vertical bars (panels side by side) one or two headline numbers. A panel without items says so, and
+    an undefined value (NaN: e.g. the cost per project of runs that completed none) is written 'n/a'."""
+    sizes = [max(len(p[2]), 1) for p in panels]
+    k = max(len(colours), 1)
+    if horizontal:  # panels stacked on one yuan axis, each as tall as its items need (bars equally thick)
+        fig, axes = plt.subplots(len(panels), 1, figsize=(9.0, 0.9 * len(panels) + 0.2 * k * sum(sizes) + 0.6),
+                                 squeeze=False, layout="constrained", height_ratios=sizes, sharex=True)
+        axes = axes[:, 0]
+    else:
+        fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels) + 1.0, 3.6), squeeze=False,
+                                 layout="constrained")
+        axes = axes[0]
+    width = 0.8 / k
+    for ax, (panel, axis_label, items, values) in zip(axes, panels):
+        ax.set_title(panel, loc="left")
+        if not items:
+            ax.text(0.5, 0.5, "none", ha="center", va="center", transform=ax.transAxes, color=NEUTRAL)
+            ax.set_axis_off()
+            continue
+        base = np.arange(len(items))
+        for j, (s, colour) in enumerate(colours.items()):
+            ci = np.array(values.get(s, [(np.nan,) * 3] * len(items)), dtype=float)
+            mean = np.nan_to_num(ci[:, 0])
+            err = np.nan_to_num(np.abs(np.stack([ci[:, 0] - ci[:, 1], ci[:, 2] - ci[:, 0]])))
+            pos = base + (j - (k - 1) / 2) * width
+            if horizontal:
+                ax.barh(pos, mean, height=width * 0.9, color=colour, label=s)
+                ax.errorbar(mean, pos, xerr=err, fmt="none", ecolor="#222222", elinewidth=1.0, capsize=2.5)
+            else:
+                ax.bar(pos, mean, width=width * 0.9, color=colour, label=s)
+                ax.errorbar(pos, mean, yerr=err, fmt="none", ecolor="#222222", elinewidth=1.0, capsize=3)
+            for x, m in zip(pos, ci[:, 0]):  # an undefined value is said, not drawn as a zero bar
+                if not np.isfinite(m):
+                    xy, align = ((0, x), {"va": "center"}) if horizontal else ((x, 0), {"ha": "center", "va": "bottom"})
+                    ax.annotate(" n/a", xy, color=colour, fontsize=10, fontweight="bold", **align)
+        if horizontal:
+            ax.set_yticks(base, items)
+            ax.invert_yaxis()  # the first item (the largest) on top
+            if ax is axes[-1]:  # one shared yuan axis, labelled once at the bottom
+                ax.set_xlabel(axis_label)
+            ax.grid(axis="y", visible=False)
+            _yuan_axis(ax.xaxis)
+        else:
+            ax.set_xticks(base, items) if len(items) > 1 else ax.set_xticks([])
+            ax.set_ylabel(axis_label)
+            ax.grid(axis="x", visible=False)
+            _yuan_axis(ax.yaxis)
+    fig.suptitle(title, x=0.01, ha="left")
+    _legend(fig, colours)
+    return fig
+
+
 # ---------------------------------------------------------------------------------------- sweeps
 def _is_numeric(values) -> bool:
     return pd.api.types.is_numeric_dtype(pd.Series(values)) and not pd.api.types.is_bool_dtype(pd.Series(values))

@@ -11,8 +11,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from model.purse import SOURCES, USES
+
 COST_PER_PROJECT = "cost_per_completed_project"
 """Derived outcome: government_spending_total / projects_completed_total at the end of a run."""
+COST_PER_PARTICIPANT = "cost_per_participant"
+"""Monthly spending / residents taking part that month (the model's metric); the report's run outcome is
+the window's mean spending / its mean participants (:func:`analysis.report.money_outcomes`)."""
+SOURCE_NAMES = {"street_office": "the street office's budget", "units": "units in the area",
+                "residents": "residents' co-funding"}
+"""How the report names the purse's sources of money (:data:`model.purse.SOURCES`)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,29 @@ CATALOGUE: dict[str, Metric] = {m.name: m for m in [
     Metric("volunteer_retention", "Volunteer retention (12 months)", "% of volunteers", "share"),
     Metric("active_disputes", "Active disputes", "grids", "count"),
     Metric(COST_PER_PROJECT, "Cost per completed project", "yuan per project", "yuan"),
+    Metric(COST_PER_PARTICIPANT, "Cost per participant", "yuan per participant a month", "yuan"),
+    Metric("income_total", "Income, cumulative", "yuan", "yuan"),
+    Metric("purse_balance", "Money left in the purse", "yuan", "yuan"),
+    Metric("kpi_attention", "Street office's attention to residents", "KPI pressure residents can relieve, 0–1",
+           "score"),
+    Metric("views_adopted", "Residents' views adopted", "% of a project's choice", "share"),
+    Metric("answer_rate", "Complaints and suggestions answered", "% answered", "share"),
+    Metric("disclosure", "Spending disclosed on the open ledger", "% disclosed", "share"),
+    Metric("consultation_real", "Real consultation held", "% of runs", "share"),
+    Metric("complaints", "Complaints", "residents a month", "count"),
+    Metric("residents_visited", "Residents visited by grid workers", "% of residents a month", "share"),
+    Metric("social_org_quality", "Social organisations' quality", "mean, 0–1", "score"),
+    Metric("social_org_capacity", "Social organisations' capacity", "mean, 0–1", "score"),
+    Metric("contracts", "Purchased-service contracts", "organisations holding one", "count"),
+    Metric("responsibility_settled", "Responsibility settled by a joint meeting", "% of runs", "share"),
+    Metric("units_giving", "Units in the area giving", "units a month", "count"),
 ]}
+for _use in USES:  # money by use and by source (model.purse), monthly flows
+    CATALOGUE[f"spending_{_use}"] = Metric(f"spending_{_use}", "Spending on " + _use.replace("_", " "),
+                                           "yuan per month", "yuan")
+for _source in SOURCES:
+    CATALOGUE[f"income_{_source}"] = Metric(f"income_{_source}", "Income from " + SOURCE_NAMES.get(_source, _source),
+                                            "yuan per month", "yuan")
 
 HEADLINE = ("participation_rate", "trust_in_government", "social_capital", "satisfaction", "need_fit",
             "free_riding_rate", COST_PER_PROJECT)
@@ -104,13 +134,23 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "social_capital_bonding", "social_capital_bridging"),
     "Services, projects and cost": (
         "need_fit", "facility_use", "facilities", "active_disputes", "projects_completed",
-        "projects_completed_total", "government_spending", "government_spending_total"),
+        "projects_completed_total", "government_spending", "government_spending_total", "income_total",
+        "purse_balance", COST_PER_PROJECT, COST_PER_PARTICIPANT),
     "Contribution by cooperative disposition": (
         "contribution_conditional_cooperator", "contribution_unconditional_cooperator",
         "contribution_hump_shaped", "contribution_free_rider"),
 }
 """Time-series figures: one small-multiples figure per group (age groups have their own figure).
-Metrics in a table but in no group are drawn in a figure "Further metrics"."""
+Metrics in a table but in no group (nor in :data:`GOVERNMENT_CHOICES`, :data:`INSTITUTION_OUTCOMES` or the
+money columns, which have their own sections) are drawn in a figure "Further metrics"."""
+
+GOVERNMENT_CHOICES = ("views_adopted", "answer_rate", "disclosure", "kpi_attention", "consultation_real")
+"""The street office's decisions over time (the report's section 'What the institutions decided')."""
+INSTITUTION_OUTCOMES = ("social_org_quality", "social_org_capacity", "contracts", "residents_visited",
+                        "complaints", "units_giving", "responsibility_settled")
+"""What the other institutions did and met (same section)."""
+SPENDING_PREFIX, INCOME_PREFIX = "spending_", "income_"
+"""Monthly money columns: ``spending_<use>``, ``income_<source>`` (``income_total`` is cumulative)."""
 
 ID_COLUMNS = ("scenario", "community", "seed", "step", "run", "run_id", "replication", "job", "index")
 """Columns of a tidy table that identify a run or a row, never metrics."""

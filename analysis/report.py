@@ -9,25 +9,28 @@ From Python: ``build_report(results_dir) -> Path`` (the path of ``report.html``)
 
 The report opens in any browser with no server and no network: figures are embedded as PNG
 (base64 data URIs) and the style sheet is inline. Beside it: ``figures/<name>.png`` and
-``.svg`` (for slides and papers) and ``headline.csv`` (compare) / ``sweep_summary.csv`` (sweep).
+``.svg`` (for slides and papers) and ``headline.csv``, ``money.csv`` (compare) / ``sweep_summary.csv`` (sweep).
 Which sections appear depends on the job's kind (see :mod:`analysis.results`):
 
-- compare: headline table, time series of every metric, participation by age group, the
-  social-capital graph of a representative run, what was run;
+- compare: headline table, what the institutions decided (the street office's choices over time,
+  the other institutions' outcomes), money (spending by use, income by source, cost per completed
+  project and per participant with 95% intervals; ``money.csv``), time series of every other metric,
+  participation by age group, the social-capital graph of a representative run, what was run;
 - sweep: outcomes over the swept parameters (lines; heatmaps for two parameters), what was run;
 - sensitivity: Sobol S1/ST or Morris μ* bar charts and their table, what was run.
 
 Bad input (no such directory, no manifest or one that is not a JSON object, unknown kind, a
 missing or unreadable table, a table without the columns its kind needs: see
 :data:`analysis.results.COLUMNS`) ends with one line naming the problem and exit code 2. Only
-the participation-by-age figure may be left out (its columns missing), said in the report and
-on stderr.
+the participation-by-age figure and the institutions' and money sections may be left out (their
+columns missing: results of a model version before them), said in the report and on stderr.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import math
 import os
 import sys
 import tempfile
@@ -36,18 +39,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import figures, network, stats
-from analysis.labels import (AGE_METRICS, COST_PER_PROJECT, GROUPS, HEADLINE, ID_COLUMNS, fmt_diff, fmt_interval,
-                             fmt_value, metric)
+from analysis import figures, network, policy, stats
+from analysis.labels import (AGE_METRICS, COST_PER_PARTICIPANT, COST_PER_PROJECT, GOVERNMENT_CHOICES, GROUPS,
+                             HEADLINE, ID_COLUMNS, INCOME_PREFIX, INSTITUTION_OUTCOMES, SOURCE_NAMES,
+                             SPENDING_PREFIX, fmt_diff, fmt_interval, fmt_value, metric)
 from analysis.palette import scenario_colours
 from analysis.results import Results, load
 from model.params import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECTIONS = {
-    "compare": ["headline", "timeseries", "age", "network", "what-was-run"],
+    "compare": ["headline", "institutions", "money", "timeseries", "age", "network", "what-was-run"],
     "sweep": ["sweep", "what-was-run"],
     "sensitivity": ["sensitivity", "what-was-run"],
+    **policy.SECTIONS,
 }
 """Section ids (HTML ``id`` of each ``<section>``) by kind of job, in order."""
 
@@ -58,9 +63,11 @@ SUMMARY_ALIASES = {"cost_per_project": COST_PER_PROJECT}
 """Other names summary.parquet may give a headline metric."""
 
 TITLES = {
-    "headline": "Headline outcomes", "timeseries": "Outcomes over time", "age": "Participation by age group",
+    "headline": "Headline outcomes", "institutions": "What the institutions decided",
+    "money": "Money: where it came from, where it went, what it bought", "timeseries": "Outcomes over time",
+    "age": "Participation by age group",
     "network": "The social-capital graph", "sweep": "Parameter sweep", "sensitivity": "Sensitivity analysis",
-    "what-was-run": "What was run",
+    "what-was-run": "What was run", **policy.TITLES,
 }
 
 
@@ -108,6 +115,8 @@ def build_report(results_dir: str | Path, out_dir: str | Path | None = None, qui
             _compare(rep)
         elif res.kind == "sweep":
             _sweep(rep)
+        elif res.kind in policy.KINDS:
+            policy.sections(rep)
         else:
             _sensitivity(rep)
         _what_was_run(rep)
@@ -129,7 +138,15 @@ def _compare(rep: Report) -> None:
     rep.timings["table"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    grouped = {m for ms in GROUPS.values() for m in ms} | set(AGE_METRICS)
+    rep.section("institutions", **_institutions(rep))
+    rep.timings["institutions"] = time.perf_counter() - t
+    t = time.perf_counter()
+    rep.section("money", **_money(rep))
+    rep.timings["money"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    grouped = {m for ms in GROUPS.values() for m in ms} | set(AGE_METRICS) | set(GOVERNMENT_CHOICES) \
+        | set(INSTITUTION_OUTCOMES) | set(_money_columns(ts, SPENDING_PREFIX)) | set(_money_columns(ts, INCOME_PREFIX))
     further = [c for c in ts.columns if c not in grouped and c not in ID_COLUMNS
                and pd.api.types.is_numeric_dtype(ts[c])]
     groups = {**{g: [m for m in ms if m in ts] for g, ms in GROUPS.items()}, "Further metrics": further}
@@ -277,6 +294,189 @@ def _network(rep: Report) -> dict:
                  "the results were probably made with another version or other overrides than the manifest records.")
     return {"figures": [rep.figure(fig, "social_capital_graph", "Social-capital graph, start and end", cap)],
             "check": check, "check_ok": ok}
+
+
+# ------------------------------------------------------------------------- institutions and money
+def _missing(rep: Report, what: str, columns) -> str:
+    """The note (and stderr warning) of a section left out because the time series lack its columns."""
+    missing = ", ".join(columns)
+    print(f"warning: {rep.res.path / 'timeseries.parquet'} lacks {missing}: the report leaves out {what}",
+          file=sys.stderr)
+    return f"The time series hold no {missing}: {what} is left out (results of an older model version)."
+
+
+def _institutions(rep: Report) -> dict:
+    """The street office's choices over time and the other institutions' outcomes (bands over replications)."""
+    res, ts = rep.res, rep.res.timeseries
+    choices = [m for m in GOVERNMENT_CHOICES if m in ts]
+    others = [m for m in INSTITUTION_OUTCOMES if m in ts]
+    if not choices and not others:
+        return {"note": _missing(rep, "what the institutions decided", GOVERNMENT_CHOICES + INSTITUTION_OUTCOMES)}
+    figs = []
+    runs = _n_runs(res)
+    if choices:
+        fig = figures.timeseries(ts, choices, rep.colours, "The street office's choices, month by month", res.window)
+        cap = ("What the street office (the government) chose each month. Views adopted: how far residents' views, "
+               "rather than the office's own priorities, decide what a new project is; answered: the share of "
+               "residents' complaints and suggestions that got an answer; disclosed: the share of spending shown on "
+               "the open ledger (0 where there is none); attention: how much of the office's KPI residents can "
+               "still move — satisfaction, participation and complaints it has yet to win (0 when it is judged on "
+               "projects completed alone), which drives the other choices; real consultation: the share of runs "
+               "in which that month's consultation was held and real (views adopted at least 20%), not sham or "
+               f"none. Lines: mean over {runs}; bands: 95% confidence intervals of that mean. The grey strip marks "
+               f"the last {res.window} months.")
+        figs.append(rep.figure(fig, "government_choices", "The street office's choices", cap))
+    if others:
+        fig = figures.timeseries(ts, others, rep.colours, "The other institutions, month by month", res.window)
+        cap = ("Social organisations: their mean quality and capacity (0–1; quality falls without ratings or "
+               "third-party evaluation) and how many hold a purchased-service contract. Residents' committee: the "
+               "share of residents its grid workers visited in the month. Residents: how many complained. Units in "
+               "the area: how many gave money, venues or staff that month (they are asked once a quarter and at "
+               "joint meetings, hence the spikes). Party organisation: the share of runs in "
+               "which a joint meeting had settled who is responsible for shared facilities. "
+               f"Lines: mean over {runs}; bands: 95% confidence intervals.")
+        figs.append(rep.figure(fig, "institution_outcomes", "The other institutions", cap))
+    return {"figures": figs}
+
+
+def _money_columns(ts: pd.DataFrame, prefix: str) -> list[str]:
+    """The monthly money columns ``<prefix><name>`` (``income_total``, cumulative, is not one)."""
+    return [c for c in ts.columns if c.startswith(prefix) and c != "income_total"
+            and pd.api.types.is_numeric_dtype(ts[c])]
+
+
+def money_outcomes(ts: pd.DataFrame, window: int) -> pd.DataFrame:
+    """One row per run (``scenario``, ``seed``): yuan by use and by source summed over the run, and
+
+        spending_total        = Σ_t Σ_use spending_use,t                      (whole run, yuan)
+        income_run_total      = Σ_t Σ_source income_source,t;  balance_end: the purse at the end
+        cost per project      = spending_total / projects completed           (NaN if none completed)
+        cost per participant  = mean_w(spending_t) / mean_w(participants_t)   (the last ``window`` months)
+
+    ``participants_t`` (residents taking part in month t) = ``R · participation_rate_t``, with the run's
+    number of residents ``R`` recovered from the model's monthly cost per participant
+    (``spending_t / participants_t``) in any month with spending: ``R = spending_t / (cost_t · rate_t)``.
+    A run that spent nothing in the window costs 0 per participant.
+    """
+    uses, sources = _money_columns(ts, SPENDING_PREFIX), _money_columns(ts, INCOME_PREFIX)
+    ts = ts.sort_values(["scenario", "seed", "step"])
+    spent = ts[uses].sum(axis=1)
+    rows = []
+    for (scenario, seed), run in ts.assign(_spent=spent).groupby(["scenario", "seed"], sort=False, observed=True):
+        row = {"scenario": scenario, "seed": seed, **run[uses + sources].sum().to_dict()}
+        row["spending_total"] = float(run["_spent"].sum())
+        row["income_run_total"] = float(run[sources].sum().sum())
+        row["balance_end"] = float(run["purse_balance"].iloc[-1]) if "purse_balance" in run else math.nan
+        done = float(run["projects_completed_total"].iloc[-1]) if "projects_completed_total" in run else math.nan
+        row[COST_PER_PROJECT] = row["spending_total"] / done if done > 0 else math.nan
+        tail = run[run["step"] > run["step"].max() - window]
+        rate, cost = tail["participation_rate"], tail.get(COST_PER_PARTICIPANT)
+        mean_spent = float(tail["_spent"].mean())
+        if mean_spent == 0.0:
+            row[COST_PER_PARTICIPANT] = 0.0 if rate.mean() > 0 else math.nan
+        elif cost is None:
+            row[COST_PER_PARTICIPANT] = math.nan
+        else:
+            whole = run[COST_PER_PARTICIPANT] * run["participation_rate"]
+            usable = (run["_spent"] > 0) & (whole > 0)
+            residents = float((run["_spent"][usable] / whole[usable]).median()) if usable.any() else math.nan
+            participants = residents * float(rate.mean())
+            row[COST_PER_PARTICIPANT] = mean_spent / participants if participants > 0 else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _money_label(column: str) -> str:
+    name = column.removeprefix(SPENDING_PREFIX).removeprefix(INCOME_PREFIX)
+    if column.startswith(INCOME_PREFIX):
+        return SOURCE_NAMES.get(name, name.replace("_", " ")).removeprefix("the ").capitalize()
+    return name.replace("_", " ").capitalize()
+
+
+def _money(rep: Report) -> dict:
+    """Spending by use, income by source (sums over a run) and the costs per project and per participant,
+    per scenario: mean over replications with its 95% t interval (``money.csv``)."""
+    res, ts = rep.res, rep.res.timeseries
+    uses, sources = _money_columns(ts, SPENDING_PREFIX), _money_columns(ts, INCOME_PREFIX)
+    if not uses or "participation_rate" not in ts:
+        return {"note": _missing(rep, "the money section", ["spending_<use>", "income_<source>"])}
+    runs = money_outcomes(ts, res.window)
+    scen = res.scenarios
+    spent_any = [u for u in uses if runs[u].abs().sum() > 0]
+    unused = [_money_label(u).lower() for u in uses if u not in spent_any]
+    income_any = [c for c in sources if runs[c].abs().sum() > 0]
+    none_from = [_money_label(c).lower() for c in sources if c not in income_any]
+    # by total spending across scenarios, largest first
+    spent_any.sort(key=lambda u: -runs[u].mean())
+    items = ([("use", u, _money_label(u)) for u in spent_any] + [("total", "spending_total", "Total spending")]
+             + [("source", c, _money_label(c)) for c in income_any]
+             + [("total", "income_run_total", "Total income"), ("total", "balance_end", "Left in the purse at the end")]
+             + [("cost", COST_PER_PROJECT, "Cost per completed project"),
+                ("cost", COST_PER_PARTICIPANT, "Cost per participant")])
+    ci = {}  # (item, scenario) -> (mean, low, high, n)
+    for _, col, _ in items:
+        for s in scen:
+            values = runs.loc[runs["scenario"] == s, col]
+            mean, lo, hi, n = stats.t_interval(values)
+            ci[col, s] = (mean, max(lo, 0.0) if pd.notna(lo) else lo, hi, n)
+    total = {s: ci["spending_total", s][0] for s in scen}
+
+    def cell(col, s, share=False):
+        mean, lo, hi, n = ci[col, s]
+        out = {"value": _yuan(mean), "ci": f"[{_yuan(lo)}, {_yuan(hi)}]" if pd.notna(lo) else "n/a", "n": n,
+               "share": ""}
+        if mean == 0 and hi == 0:  # nothing in any run: no interval to give
+            return {**out, "value": "0", "ci": ""}
+        if share and total[s] > 0:
+            part = mean / total[s]
+            out["share"] = ("<1%" if 0 < part < 0.005 else f"{part:.0%}") + " of spending"
+        return out
+
+    groups = [
+        ("Spending by use, whole run (yuan)", [(lbl, [cell(c, s, k == "use") for s in scen]) for k, c, lbl in items
+                                               if k == "use" or c == "spending_total"]),
+        ("Income by source, whole run (yuan)", [(lbl, [cell(c, s) for s in scen]) for k, c, lbl in items
+                                                if k == "source" or c in ("income_run_total", "balance_end")]),
+        ("What it cost (yuan)", [
+            ("Per completed project (total spending ÷ projects completed)", [cell(COST_PER_PROJECT, s) for s in scen]),
+            (f"Per participant a month (mean monthly spending ÷ mean residents taking part, last {res.window} "
+             "months)", [cell(COST_PER_PARTICIPANT, s) for s in scen])]),
+    ]
+    csv = pd.DataFrame([{"scenario": s, "kind": k, "item": col, "label": lbl, "mean": ci[col, s][0],
+                         "ci_low": ci[col, s][1], "ci_high": ci[col, s][2], "n": ci[col, s][3]}
+                        for k, col, lbl in items for s in scen])
+    _write_text(rep.out / "money.csv", csv.to_csv(index=False, float_format="%.10g"))
+    rep.files.append("money.csv")
+
+    n_text = _n_runs(res)
+    flows = [("Spending by use", "yuan over the whole run", [lbl for k, _, lbl in items if k == "use"],
+              {s: [ci[c, s][:3] for k, c, _ in items if k == "use"] for s in scen}),
+             ("Income by source", "yuan over the whole run", [lbl for k, _, lbl in items if k == "source"],
+              {s: [ci[c, s][:3] for k, c, _ in items if k == "source"] for s in scen})]
+    fig = figures.bars_ci(flows, rep.colours, "Where the money came from and where it went")
+    cap = (f"Yuan summed over each run, mean over {n_text} with its 95% confidence interval (whiskers). Every yuan "
+           "comes into one purse from a source and is paid out of it for a use, so spending never exceeds income; "
+           "what is not spent stays in the purse."
+           + (f" Nothing was spent on {', '.join(unused)}." if unused else "")
+           + (f" No money came from {', '.join(none_from)}." if none_from else ""))
+    figs = [rep.figure(fig, "money_flows", "Where the money came from and where it went", cap)]
+    costs = [("Cost per completed project", "yuan per project", ["per project"],
+              {s: [ci[COST_PER_PROJECT, s][:3]] for s in scen}),
+             ("Cost per participant", "yuan per participant a month", ["per participant"],
+              {s: [ci[COST_PER_PARTICIPANT, s][:3]] for s in scen})]
+    fig = figures.bars_ci(costs, rep.colours, "What a project and a participant cost", horizontal=False)
+    cap = ("Left: all spending of a run divided by the projects it completed (runs that completed none are left "
+           "out; n/a: no run of the scenario completed a project). Right: mean monthly spending over the last "
+           f"{res.window} months divided by the mean number of residents taking part in those months. Bars: mean "
+           f"over {n_text}; whiskers: 95% confidence intervals.")
+    figs.append(rep.figure(fig, "money_costs", "What a project and a participant cost", cap))
+    n = sorted({ci["spending_total", s][3] for s in scen})
+    return {"figures": figs, "groups": groups, "scenarios": scen,
+            "n": ", ".join(str(int(x)) for x in n)}
+
+
+def _yuan(x: float) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:,.0f}"
 
 
 # ---------------------------------------------------------------------------------------- sweep
@@ -431,6 +631,8 @@ def _render(rep: Report) -> str:
         title = "Scenario comparison: " + " vs ".join(scen)
     elif rep.res.kind == "sweep":
         title = "Parameter sweep: " + " × ".join(rep.res.swept_parameters())
+    elif rep.res.kind in policy.KINDS:
+        title = policy.title(rep.res)
     else:
         title = "Sensitivity analysis" + (f" ({m['method']})" if m.get("method") else "")
     order = [s for s in SECTIONS[rep.res.kind] if s in rep.sections]

@@ -20,6 +20,9 @@ compare        ``timeseries.parquet`` (tidy: scenario, community, seed, step, me
 sweep          ``sweep.parquet`` (tidy: swept parameters as columns, seed, step, metric columns)
 sensitivity    ``indices.parquet`` (method, metric, parameter, S1, S1_conf, ST, ST_conf; Morris:
                mu_star, mu_star_conf, sigma)
+attribution    ``attribution.parquet``, ``gap.parquet`` (and ``interactions.parquet``,
+               ``cost_effectiveness.parquet``): :mod:`experiments.attribute`
+robustness     ``robustness.parquet`` (and ``regret.parquet``, ``prim.txt``): :mod:`experiments.robustness`
 =============  =====================================================================================
 """
 
@@ -34,9 +37,11 @@ import pandas as pd
 from analysis.labels import ID_COLUMNS
 from model.params import ConfigError
 
-KINDS = ("compare", "sweep", "sensitivity")
-TABLES = {"compare": ("timeseries.parquet",), "sweep": ("sweep.parquet",), "sensitivity": ("indices.parquet",)}
-OPTIONAL = {"compare": ("summary.parquet",), "sweep": (), "sensitivity": ()}
+KINDS = ("compare", "sweep", "sensitivity", "attribution", "robustness")
+TABLES = {"compare": ("timeseries.parquet",), "sweep": ("sweep.parquet",), "sensitivity": ("indices.parquet",),
+          "attribution": ("attribution.parquet", "gap.parquet"), "robustness": ("robustness.parquet",)}
+OPTIONAL = {"compare": ("summary.parquet",), "sweep": (), "sensitivity": (),
+            "attribution": ("interactions.parquet", "cost_effectiveness.parquet"), "robustness": ()}
 COMPARE_METRICS = ("participation_rate", "trust_in_government", "social_capital", "satisfaction", "need_fit",
                    "free_riding_rate", "government_spending_total", "projects_completed_total")
 """Metrics a compare's ``timeseries.parquet`` must hold: those of the report's headline table and of
@@ -46,6 +51,11 @@ COLUMNS = {
     "summary.parquet": ("scenario", "metric", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high", "n"),
     "sweep.parquet": ("seed", "step"),
     "indices.parquet": ("metric", "parameter"),
+    "attribution.parquet": ("lever", "outcome", "shapley", "ci_low", "ci_high", "share"),
+    "gap.parquet": ("outcome", "from_mean", "to_mean", "gap", "ci_low", "ci_high"),
+    "interactions.parquet": ("lever_a", "lever_b", "outcome", "interaction", "ci_low", "ci_high"),
+    "cost_effectiveness.parquet": ("lever", "cost", "cost_share", "participation_per_10k", "trust_per_10k"),
+    "robustness.parquet": ("policy", "outcome", "max_regret", "mean_regret", "minimax"),
 }
 """Columns each table must have (``summary.parquet`` may also lack ``hedges_g``: written before it
 was recorded, its numbers are then computed again from the time series)."""

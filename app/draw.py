@@ -51,6 +51,41 @@ def pct(x: float, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f}%"
 
 
+# ---------------------------------------------------------------------------- institution cards
+@dataclass(frozen=True)
+class Card:
+    """One institution's card: what it decided this month (label → value, as its ``card()`` says)."""
+
+    card_id: str
+    title: str
+    entries: dict[str, str]
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def institution_cards(cards: list[Card], previous: list[Card], step: int = 0) -> str:
+    """HTML of the row of institution cards; an entry that differs from last month's is marked
+    (class ``changed``). Each entry carries ``data-key`` (its label as a slug: 'views-adopted') and
+    ``data-value``, and the row carries ``data-step``, for tests."""
+    before = {c.card_id: c.entries for c in previous}
+    parts = [f"<div class='cards' id='institutions' data-step='{step}'>"]
+    for c in cards:
+        old = before.get(c.card_id, {})
+        rows = []
+        for label, value in c.entries.items():
+            shown = html.escape(value.replace("_", " "))
+            mark = " changed" if label in old and old[label] != value else ""
+            rows.append(f"<div class='entry{mark}' data-key='{_slug(label)}' data-value='{shown}'>"
+                        f"<span class='k'>{html.escape(label)}</span><span class='v'>{shown}</span></div>")
+        wide = " wide" if len(rows) > 4 else ""  # long cards span two columns, entries in two columns
+        parts.append(f"<div class='card{wide}' id='card-{c.card_id}'><div class='title'>{html.escape(c.title)}</div>"
+                     f"<div class='entries'>{''.join(rows)}</div></div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
 # ---------------------------------------------------------------------------- network
 def _fit(label: str, room: float, font: float) -> str:
     """``label``, or its short form ('Building 3' → 'B3') when it is wider than ``room``."""

@@ -1,4 +1,4 @@
-"""The trainer's live page (Solara): presets, levers, playback, live charts and the graph.
+"""The trainer's live page (Solara): presets, levers, playback, institution cards, live charts and the graph.
 
 Run it with ``make app`` (or ``python -m app``); the page is ``Page``.
 
@@ -7,7 +7,9 @@ preset, scenario or lever restarts the run at once (the previous run's lines sta
 charts, faded, for comparison); "Reset" restarts it with the seed in the seed box. Only the
 components that draw the run (:func:`Dashboard`, :func:`MonthCounter`) read the frame
 counter — Mesa's ``update_counter``, so Mesa's own visualisation components added to the
-page would redraw with it — and a step re-renders them and nothing else. Playing steps the
+page would redraw with it — and a step re-renders them and nothing else. The institution cards show what each institution (street office, residents' committee, Party
+organisation, each social organisation, the units in the area together) decided this month, from
+their ``card()``; what changed since last month is marked. Playing steps the
 model in a thread (:func:`Player`) at the chosen number of steps per second.
 
 Why not Mesa's ``SolaraViz`` shell itself: its parameters take effect only on "Reset" (a
@@ -63,6 +65,16 @@ CSS = """
 .tile .label { font-size: 17px; color: #333; }
 .tile .value { font-size: 36px; font-weight: 700; line-height: 1.15; }
 .tile .ghost { font-size: 15px; color: #666; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px; margin-bottom: 12px; }
+.card { border: 2px solid #ddd; border-radius: 8px; padding: 4px 10px 6px 10px; background: #fff; }
+.card.wide { grid-column: span 2; }
+.card.wide .entries { column-count: 2; column-gap: 18px; }
+.card .title { font-size: 18px; font-weight: 700; margin-bottom: 2px; }
+.card .entry { display: flex; justify-content: space-between; gap: 8px; font-size: 16px; line-height: 1.35;
+  break-inside: avoid; }
+.card .entry .k { color: #333; }
+.card .entry .v { font-weight: 700; white-space: nowrap; }
+.card .entry.changed .v { background: #FFE8A3; border-radius: 3px; padding: 0 3px; }
 .panels { display: grid; grid-template-columns: minmax(0, 40fr) minmax(0, 60fr); gap: 14px; }
 .panel { border: 1px solid #ddd; border-radius: 8px; padding: 6px 10px; background: #fff; }
 .panel h2 { font-size: 21px; font-weight: 600; margin: 2px 0 4px 0; }
@@ -81,6 +93,12 @@ CSS = """
   .preset-btn { height: 38px !important; }
   .tile .value { font-size: 30px; }
   .tile .label { font-size: 15px; }
+  .cards { grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 8px; }
+  .card { padding: 3px 7px 5px 7px; }
+  .card.wide { grid-column: auto; }  /* one row of cards: the street office's card grows taller instead */
+  .card.wide .entries { column-count: 1; }
+  .card .title { font-size: 16px; }
+  .card .entry { font-size: 14px; }
   .panel h2 { font-size: 18px; }
   .legend { font-size: 14px; }
   .legend .hint { display: none; }
@@ -293,7 +311,8 @@ def MonthCounter(run, frame):
 
 @solara.component
 def Dashboard(run, ghost, frame):
-    """Tiles, the social-capital graph and the charts of the current run: re-rendered every frame."""
+    """Tiles, institution cards, the social-capital graph and the charts of the current run: re-rendered
+    every frame."""
     frame.value  # noqa: B018 - subscribe to frames
     r: Run | None = run.value
     if r is None:
@@ -305,6 +324,7 @@ def Dashboard(run, ghost, frame):
         f"<b>This run:</b> {r.label} · {r.model.n_residents} adults"
         + (f"<br><span style='color:#666'><b>Previous run (faded):</b> {g.label}</span>" if g else "")))
     solara.HTML(tag="div", classes=["tiles"], unsafe_innerHTML=_tiles(latest, g, r.steps))
+    solara.HTML(tag="div", unsafe_innerHTML=r.cards_html())
     network, counts = r.network_svg()
     x_max = draw.months_axis(max(r.steps, len(next(iter(g.series.values()))) - 1 if g else 0))
     with solara.Div(classes=["panels"]):

@@ -2,16 +2,18 @@
 
 The page never touches the model's internals beyond what a user of the model would: it
 builds ``CommunityModel(scenario_name=..., community=..., rng=seed, **overrides)``, calls
-``step()``, and reads ``model.latest``, the data collector's series, ``model.state`` and the
-tie strengths of ``model.graph``.
+``step()``, and reads ``model.latest``, the data collector's series, ``model.state``, the
+tie strengths of ``model.graph`` and each institution's ``card()`` (``model.institutions``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from agents import AreaUnit, Government, PartyOrganisation, ResidentsCommittee, SocialOrganisation
 from app import draw
 from app.layout import structural_layout
 from app.levers import Levers, Preset, base_config, describe, overrides
@@ -21,6 +23,18 @@ CHART_METRICS = (
     "participation_rate", "participation_rate_youth", "participation_rate_middle", "participation_rate_elderly",
     "mean_contribution", "free_riding_rate", "trust_in_government",
 )
+
+
+CARDS = (  # (institution type, card id, title, one card for all agents of the type?) in the order shown
+    (Government, "street-office", "Street office", True),
+    (ResidentsCommittee, "committee", "Residents' committee", True),
+    (PartyOrganisation, "party", "Party organisation", True),
+    (SocialOrganisation, "social-org", "Social organisation", False),
+    (AreaUnit, "units", "Units in the area", True),
+)
+"""The live page's institution cards. A type shown as one card whose model has several agents of it
+(units in the area) gets their cards merged (:func:`merge_cards`); otherwise each agent has its own
+card, numbered. Institutions of a type not listed are shown after these, under their class name."""
 
 
 def scenario_title(name: str) -> str:
@@ -42,6 +56,48 @@ def categories(model: CommunityModel) -> np.ndarray:
     benefited = s.benefit > 1e-3 * model.config.projects.facility_value
     return np.where(participated, draw.CONTRIBUTED,
                     np.where(benefited, draw.FREE_RODE, draw.NO_BENEFIT)).astype(np.int8)
+
+
+_AMOUNT = re.compile(r"^(-?[\d,]*\.?\d+)(\D*)$")
+
+
+def merge_cards(cards: list[dict[str, str]]) -> dict[str, str]:
+    """One card for several institutions of a type, entry by entry: yes/no answers become
+    'k of n' (how many said yes), amounts with the same unit are summed ('4,500 yuan' +
+    '3,000 yuan' = '7,500 yuan'), equal values stay, anything else reads 'varies'."""
+    if len(cards) == 1:
+        return dict(cards[0])
+    out: dict[str, str] = {}
+    for key in cards[0]:
+        values = [c.get(key, "") for c in cards]
+        amounts = [_AMOUNT.match(v) for v in values]
+        if set(values) <= {"yes", "no"}:
+            out[key] = f"{values.count('yes')} of {len(values)}"
+        elif all(amounts) and len({a.group(2) for a in amounts}) == 1:
+            numbers = [float(a.group(1).replace(",", "")) for a in amounts]
+            digits = max(len(a.group(1).partition(".")[2]) for a in amounts)
+            out[key] = f"{sum(numbers):,.{digits}f}{amounts[0].group(2)}"
+        else:
+            out[key] = values[0] if len(set(values)) == 1 else "varies"
+    return out
+
+
+def institution_cards(model: CommunityModel) -> list[draw.Card]:
+    """What each institution decided this month, as the page's cards (:data:`CARDS`)."""
+    out, seen = [], set()
+    for kind, card_id, title, as_one in CARDS:
+        agents = [a for a in model.institutions if type(a) is kind]
+        seen.add(kind)
+        if not agents:
+            continue
+        if as_one:
+            count = f" ({len(agents)})" if len(agents) > 1 else ""
+            out.append(draw.Card(card_id, title + count, merge_cards([a.card() for a in agents])))
+        else:
+            out += [draw.Card(f"{card_id}-{k + 1}", f"{title} {k + 1}", a.card()) for k, a in enumerate(agents)]
+    others = [a for a in model.institutions if type(a) not in seen]
+    out += [draw.Card(f"institution-{a.unique_id}", type(a).__name__, a.card()) for a in others]
+    return out
 
 
 @dataclass
@@ -68,6 +124,8 @@ class Run:
         lay = structural_layout(m.structure.building, m.structure.grid)
         labels = [f"Building {b + 1}" for b in range(m.structure.n_buildings)]
         self.picture = draw.NetworkPicture(lay, m.graph.rows, m.graph.cols, labels)
+        self.previous_cards: list[draw.Card] = []
+        """The cards of the month before (the page marks what changed)."""
 
     @property
     def label(self) -> str:
@@ -79,7 +137,15 @@ class Run:
         return int(self.model.steps)
 
     def step(self) -> None:
+        self.previous_cards = self.cards()
         self.model.step()
+
+    def cards(self) -> list[draw.Card]:
+        return institution_cards(self.model)
+
+    def cards_html(self) -> str:
+        """The row of institution cards, this month's changes marked."""
+        return draw.institution_cards(self.cards(), self.previous_cards, self.steps)
 
     def series(self, name: str) -> np.ndarray:
         """The values of a metric from month 0 to now."""

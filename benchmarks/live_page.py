@@ -6,8 +6,8 @@
 
 Prints, for the default preset ("free riders take hold", ~300 residents):
 
-1. **server side**: the cost of one model step, of drawing the graph and the four charts
-   (SVG), and of a whole frame (step + Solara re-render, measured through
+1. **server side**: the cost of one model step, of drawing the graph, the institution cards
+   (HTML) and the four charts (SVG), and of a whole frame (step + Solara re-render, measured through
    ``solara.render`` by pressing "Step"); for comparison, what Mesa's own drawing would
    cost per frame (networkx spring layout, Mesa's ``NetworkSpaceDrawer`` with a
    precomputed layout drawn by matplotlib to PNG, matplotlib and Altair line charts);
@@ -53,6 +53,7 @@ def server_side(profile: bool) -> dict[str, float]:
     out: dict[str, float] = {"residents": n}
     out["model step"] = per_call_ms(run.step, 200)
     out["graph SVG"] = per_call_ms(run.network_svg, 200)
+    out["institution cards HTML"] = per_call_ms(run.cards_html, 200)
     out["4 charts SVG"] = per_call_ms(lambda: [page_mod.draw.line_chart(s, gh, 120, i)
                                                for _, _, i, s, gh in page_mod._charts(run, None)], 200)
 

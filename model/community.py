@@ -163,6 +163,9 @@ class CommunityModel(mesa.Model):
         self._volunteer_counts: list[int] = [int(self.state.volunteer.sum())]
         self.record: StepRecord | None = None
         self._chosen: tuple[np.ndarray, np.ndarray] | None = None
+        self.chosen_sanctions: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        """Next month's sanctions chosen from outside (:meth:`choose_sanctions`): (sanctioners, sanctioner of
+        each pair, target of each pair); read by the sanctions mechanism, cleared after the month."""
         self.coverage = coverage(self)
         self.latest: dict[str, float] = metrics.compute(self, None)
         self.datacollector = mesa.DataCollector(
@@ -231,6 +234,25 @@ class CommunityModel(mesa.Model):
             raise ConfigError("choose_contributions: a share is outside 0–1; allowed: numbers 0 to 1")
         self._chosen = (idx, val)
 
+    def choose_sanctions(self, sanctioners, pairs) -> None:
+        """Set next month's peer sanctions of some residents from outside (classroom players): the
+        ``sanctioners`` (resident indices) give exactly the sanctions in ``pairs`` ((sanctioner, target)
+        residents, each a full sanction) instead of the sanctions mechanism's rule; everyone else keeps the
+        rule. Costs and impacts are the mechanism's and enter this month's payoffs. No effect while peer
+        sanctions are off.
+
+        Raises:
+            ConfigError: an index out of range, or a pair whose sanctioner is not among ``sanctioners``.
+        """
+        who = np.asarray(sanctioners, dtype=np.intp).ravel()
+        pairs = np.asarray(pairs, dtype=np.intp).reshape(-1, 2)
+        for name, idx in (("sanctioner", who), ("pair", pairs.ravel())):
+            if idx.size and (idx.min() < 0 or idx.max() >= self.n_residents):
+                raise ConfigError(f"choose_sanctions: {name} index out of range; allowed: 0 to {self.n_residents - 1}")
+        if pairs.size and not np.isin(pairs[:, 0], who).all():
+            raise ConfigError("choose_sanctions: a pair's sanctioner is not among the sanctioners")
+        self.chosen_sanctions = (who, pairs[:, 0], pairs[:, 1])
+
     def _call(self, hook: str, *args) -> None:
         for m in self.active_mechanisms:
             getattr(m, hook)(self, *args)
@@ -259,6 +281,7 @@ class CommunityModel(mesa.Model):
         self._evaluate(rec)
         self._reward_and_update_ties(rec)
         self._completed_by_month.append(len(rec.completed_grids))
+        self.chosen_sanctions = None
         self.latest = metrics.compute(self, rec)
         self.totals["government_spending"] += self.latest["government_spending"]
         self.datacollector.collect(self)

@@ -14,11 +14,13 @@ from model.community import CommunityModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SLOW_MODULES = {"test_docking", "test_institutions", "test_parameters", "test_app_browser", "test_benchmark", "test_mechanisms", "test_free_rider_demo",
-                "test_streams", "test_hardening", "test_store_hardening", "test_api", "test_ema", "test_objective"}
+SLOW_MODULES = {"test_docking", "test_app_browser", "test_benchmark", "test_mechanisms", "test_free_rider_demo",
+                "test_streams", "test_hardening", "test_store_hardening", "test_api", "test_ema", "test_objective",
+                "test_classroom_browser", "test_institutions", "test_parameters"}
 """Test modules that are slow as a whole: docking against the reference model, the browser, the
 benchmark, the mechanisms' and the free-rider demo's replicated runs, the paired-stream replications,
-the hardening fuzz over every numeric key and the store's subprocess jobs, the API's, EMA's and the Optuna sweeper's runs."""
+the hardening fuzz over every numeric key and the store's subprocess jobs, the API's, EMA's and the Optuna sweeper's runs,
+the classroom in the browser, the institutions' replicated decisions and the sweep over every parameter."""
 SLOW_TESTS = {
     # more than ~2 s each on this machine (pytest --durations): subprocesses (Python + Hydra start-up), many runs
     "test_config::test_every_scenario_and_community_file_composes_and_validates",
@@ -51,6 +53,15 @@ SLOW_TESTS = {
     "test_run_cli::test_run_writes_timeseries_summary_and_config_and_ends_with_results_line",
     "test_run_cli::test_every_entry_point_lists_its_keys_on_help",
     "test_run_cli::test_a_bad_option_is_one_line_and_exit_2",
+    # policy analysis (issue 16): subprocess jobs
+    "test_attribute::test_coverage_check_names_an_uncovered_key_and_a_key_that_does_not_differ",
+    "test_attribute::test_cli_writes_the_tables_of_a_small_attribution",
+    "test_robustness::test_prim_finds_a_planted_box_of_failures",
+    "test_robustness::test_small_job_writes_regret_with_a_zero_for_each_world_and_outcome",
+    "test_robustness::test_worlds_from_a_posterior_table_are_the_rows_drawn",
+    "test_robustness::test_bad_design_and_worlds_are_one_line_and_exit_2",
+    "test_ensemble::test_abc_posterior_of_a_toy_problem_covers_the_true_value",
+    "test_ensemble::test_a_tiny_ensemble_job_writes_a_weighted_posterior_within_the_priors",
 }
 """Single slow tests (``<module>::<function>``, every parameter) of modules that are otherwise fast."""
 SLOW_FIXTURES = {"pattern_results", "local_ray", "compare_report", "sweep_report", "sobol_report", "morris_report",

@@ -21,7 +21,7 @@ from app import draw
 from app import levers as L
 from app import page as page_mod
 from app.layout import structural_layout
-from app.run import Run, categories
+from app.run import Run, categories, institution_cards, merge_cards
 from conftest import run_cli
 from model.community import CommunityModel
 from model.params import ConfigError
@@ -229,6 +229,44 @@ def test_line_chart_draws_each_series_and_breaks_at_missing_values():
     assert long.count("L") <= draw.MAX_POINTS + 1
 
 
+def test_units_in_the_area_are_one_card_counting_who_gave_and_summing_what_was_given():
+    cards = [{"gave this month": "yes", "given": "4,500 yuan", "kind": "school"},
+             {"gave this month": "no", "given": "1,500.5 yuan", "kind": "school"},
+             {"gave this month": "yes", "given": "0 yuan", "kind": "firm"}]
+    assert merge_cards(cards) == {"gave this month": "2 of 3", "given": "6,000.5 yuan", "kind": "varies"}
+    assert merge_cards(cards[:1]) == cards[0]
+
+
+@pytest.mark.parametrize("scenario", ["top_down", "co_creation"])
+def test_every_institution_of_the_model_has_a_card_showing_its_own_decisions(scenario):
+    m = CommunityModel(scenario_name=scenario, community="demo", rng=1)
+    for _ in range(4):
+        m.step()
+    cards = {c.card_id: c for c in institution_cards(m)}
+    orgs = [f"social-org-{k + 1}" for k in range(len(m.social_orgs))]
+    assert list(cards) == ["street-office", "committee", "party", *orgs, "units"]
+    assert cards["street-office"].entries == m.government.card()
+    assert cards["committee"].entries == m.committee.card()
+    assert cards["party"].entries == m.party.card()
+    for org, key in zip(m.social_orgs, orgs):
+        assert cards[key].entries == org.card()
+    gave = sum(u.gave for u in m.units)
+    assert cards["units"].entries["gave this month"] == f"{gave} of {len(m.units)}"
+    assert cards["units"].title == f"Units in the area ({len(m.units)})"
+
+
+def test_cards_mark_what_changed_since_last_month_and_escape_their_text():
+    before = [draw.Card("office", "Street office", {"views adopted": "30%", "leader": "no. 1"})]
+    now = [draw.Card("office", "Street office", {"views adopted": "35%", "leader": "no. 1"}),
+           draw.Card("org", "Social <org>", {"domain": "elderly_care"})]
+    out = draw.institution_cards(now, before, step=7)
+    assert "data-step='7'" in out
+    assert re.search(r"class='entry changed' data-key='views-adopted' data-value='35%'", out)
+    assert "class='entry' data-key='leader'" in out, "an unchanged entry is not marked"
+    assert "Social &lt;org&gt;" in out and "data-value='elderly care'" in out
+    assert "changed" not in draw.institution_cards(now, [], step=0), "nothing is marked in the first month"
+
+
 # ---------------------------------------------------------------------------- the page in Solara
 def _html(rc, element_id: str):
     for w in rc.find(HTML).widgets:
@@ -267,6 +305,11 @@ def test_step_advances_the_month_and_shows_the_models_values(page):
     value = float(re.search(r"id='tile-free-riders' data-value='([^']+)'", text).group(1))
     assert value == expected.latest["free_riding_rate"]
     assert f"<div class='value'>{draw.pct(value)}</div>" in text
+    # the institution cards are redrawn with the month: the street office's card shows this month's decisions
+    cards = next(w.unsafe_innerHTML for w in page.find(HTML).widgets if "id='institutions'" in (w.unsafe_innerHTML or ""))
+    assert "data-step='6'" in cards
+    adopted = expected.government.card()["views adopted"]
+    assert f"data-key='views-adopted' data-value='{adopted}'" in cards
 
 
 def test_switching_sanctions_on_restarts_the_run_with_sanctions_and_keeps_the_old_one_faded(page):

@@ -55,8 +55,13 @@ def shown_share(page) -> tuple[str, float]:
     return tile.locator(".value").inner_text(), float(tile.get_attribute("data-value"))
 
 
-def model_after(steps: int, **overrides) -> CommunityModel:
-    m = CommunityModel(scenario_name="free_rider_demo", community="demo", rng=0, **overrides)
+def card_value(page, card: str, key: str) -> str:
+    """The value an institution card shows for ``key`` (its label as a slug, e.g. 'views-adopted')."""
+    return page.get_attribute(f"#card-{card} [data-key='{key}']", "data-value")
+
+
+def model_after(steps: int, scenario: str = "free_rider_demo", **overrides) -> CommunityModel:
+    m = CommunityModel(scenario_name=scenario, community="demo", rng=0, **overrides)
     for _ in range(steps):
         m.step()
     return m
@@ -158,10 +163,36 @@ def test_comparison_and_ageing_presets(live):
     expect(page.locator("#run-caption")).to_contain_text("Top-down in the demo community")
     wait_month(page, 0)
     press_step(page, 24)
+    assert card_value(page, "street-office", "consultation") == "none", "top-down: no consultation"
     page.locator(".scenario-toggle").get_by_role("button", name="Co-creation").click()
     expect(page.locator("#run-caption")).to_contain_text("This run: Co-creation in the demo community")
     wait_month(page, 0)
-    press_step(page, 24)
+    # one card per institution: the street office, the committee, the Party organisation, each social
+    # organisation and the units in the area together, as the model has them
+    fresh = model_after(0, "co_creation")
+    ids = page.eval_on_selector_all("#institutions .card", "cards => cards.map(c => c.id)")
+    assert ids == ["card-street-office", "card-committee", "card-party",
+                   *[f"card-social-org-{k + 1}" for k in range(len(fresh.social_orgs))], "card-units"]
+    expect(page.locator("#card-units .title")).to_have_text(f"Units in the area ({len(fresh.units)})")
+    start = card_value(page, "street-office", "views-adopted")
+    # while playing, the office's adoption of residents' views moves month by month (it adapts to its KPI)
+    page.get_by_role("button", name="▶ Play").click()
+    seen = {start}
+    deadline = time.monotonic() + 30
+    while len(seen) < 3 and time.monotonic() < deadline:
+        seen.add(card_value(page, "street-office", "views-adopted"))
+        time.sleep(0.05)
+    page.get_by_role("button", name="❚❚ Pause").click()
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
+    assert len(seen) >= 3, f"views adopted shown while playing: {seen}"
+    assert card_value(page, "street-office", "consultation") == "real"
+    time.sleep(0.3)  # a step already under way when Pause arrived may still be drawn
+    press_step(page, 3)
+    month = B.month(page)
+    page.wait_for_function(f"document.querySelector('#institutions')?.dataset.step === '{month}'")
+    expected = model_after(month, "co_creation")
+    assert card_value(page, "street-office", "views-adopted") == expected.government.card()["views adopted"]
+    assert card_value(page, "party", "joint-meeting") == expected.party.card()["joint meeting"]
     shot(page, "live_page_4_top_down_vs_co_creation.png")
 
     page.get_by_role("button", name="Ageing community").click()

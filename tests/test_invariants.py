@@ -43,7 +43,7 @@ def test_state_and_metrics_stay_in_range(scenario, community, seed, trust, sd, a
             assert np.all((arr >= 0) & (arr <= 1)), name
         assert np.all((m.graph.strength >= 0) & (m.graph.strength <= 1))
         assert np.all((m.facilities.condition[: m.facilities.n] >= 0) & (m.facilities.condition[: m.facilities.n] <= 1))
-        assert m.fund >= -1e-6
+        assert m.purse.balance >= -1e-6
         row = m.latest
         for k in SHARES:
             v = row[k]

@@ -22,11 +22,13 @@ from PIL import Image
 from scipy import stats as sps
 
 import results_fixture as fx
-from analysis import network, stats
-from analysis.labels import COST_PER_PROJECT, HEADLINE, metric
+from analysis import figures, network, stats
+from analysis.labels import (COST_PER_PARTICIPANT, COST_PER_PROJECT, GOVERNMENT_CHOICES, HEADLINE,
+                             INSTITUTION_OUTCOMES, metric)
 from analysis.palette import FIXED, OKABE_ITO, scenario_colours
-from analysis.report import SECTIONS, build_report
+from analysis.report import SECTIONS, build_report, money_outcomes
 from conftest import run_cli
+from model.community import CommunityModel
 
 
 # ------------------------------------------------------------------------------------ fixtures
@@ -62,7 +64,8 @@ class Page(HTMLParser):
         self.sections: list[str] = []
         self.images: list[dict] = []
         self.links: list[str] = []
-        self.rows: list[list[str]] = []
+        self.tables: dict[str, list[list[str]]] = {"headline": [], "money": []}
+        self.rows = self.tables["headline"]
         self._table_class = None
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
@@ -78,7 +81,7 @@ class Page(HTMLParser):
             self.links.append(a.get("href") or a.get("src") or "")
         elif tag == "table":
             self._table_class = a.get("class")
-        elif tag == "tr" and self._table_class == "headline":
+        elif tag == "tr" and self._table_class in self.tables:
             self._row = []
         elif tag == "td" and self._row is not None:
             self._cell = []
@@ -89,7 +92,7 @@ class Page(HTMLParser):
             self._cell = None
         elif tag == "tr" and self._row is not None:
             if self._row:
-                self.rows.append(self._row)
+                self.tables[self._table_class].append(self._row)
             self._row = None
         elif tag == "table":
             self._table_class = None
@@ -424,6 +427,139 @@ def test_a_job_without_participation_by_age_says_so_in_the_report_and_on_stderr(
     assert "participation_rate_youth missing): the figure is left out." in html
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "lacks participation_rate_youth: the report leaves out the" in err
+
+
+# ------------------------------------------------------------------------- institutions and money
+def _section_html(report: Path, sid: str) -> str:
+    html = report.read_text(encoding="utf-8")
+    return html[html.index(f'<section id="{sid}">'):].split("</section>", 1)[0]
+
+
+def _colour_pixels(png: Path, hexcol: str) -> int:
+    px = np.asarray(Image.open(png).convert("RGB")).reshape(-1, 3).astype(int)
+    rgb = np.array([int(hexcol[i:i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(px - rgb).max(axis=1) <= 3).sum())
+
+
+def test_institutions_section_shows_the_street_offices_choices_and_the_other_institutions(compare_report):
+    sec = _section_html(compare_report, "institutions")
+    assert 'id="fig-government_choices"' in sec and 'id="fig-institution_outcomes"' in sec
+    text = re.sub(r"\s+", " ", sec)
+    for words in ("Views adopted", "answered", "disclosed", "attention", "real consultation", "95% confidence"):
+        assert words in text, words
+    figdir = compare_report.parent / "figures"
+    for stem in ("government_choices", "institution_outcomes"):
+        assert_nontrivial(np.asarray(Image.open(figdir / f"{stem}.png").convert("RGB")))
+        for s, colour in scenario_colours(["top_down", "co_creation"]).items():
+            assert _colour_pixels(figdir / f"{stem}.png", colour) > 100, (stem, s)
+    # every panel is titled with its metric's label (the SVG keeps text as text)
+    svg = (figdir / "government_choices.svg").read_text()
+    for m in GOVERNMENT_CHOICES:
+        assert metric(m).label.replace("'", "&#39;") in svg or metric(m).label in svg, m
+    svg = (figdir / "institution_outcomes.svg").read_text()
+    for m in INSTITUTION_OUTCOMES:
+        assert metric(m).label.replace("'", "&#39;") in svg or metric(m).label in svg, m
+    # and these metrics are not drawn a second time among the other time series
+    for k in range(1, 6):
+        other = figdir / f"timeseries_{k}.svg"
+        if other.is_file():
+            assert metric("views_adopted").label.replace("'", "&#39;") not in other.read_text()
+
+
+def test_money_table_sums_each_use_and_source_over_a_run_with_t_intervals(compare_report):
+    d = compare_report.parent
+    money = pd.read_csv(d / "money.csv")
+    ts = pd.read_parquet(d / "timeseries.parquet")
+    uses = [c for c in ts if c.startswith("spending_")]
+    sources = [c for c in ts if c.startswith("income_") and c != "income_total"]
+    per_run = ts.groupby(["scenario", "seed"])[uses + sources].sum()
+    for s in ("top_down", "co_creation"):
+        got = money[money.scenario == s].set_index("item")
+        for col in uses + sources:
+            if per_run[col].abs().sum() == 0:
+                assert col not in got.index, f"{col}: nothing spent or received in any run, no row"
+                continue
+            mean, lo, hi, n = stats.t_interval(per_run.loc[s, col])
+            assert got.loc[col, "mean"] == pytest.approx(mean, rel=1e-9, abs=1e-6)
+            assert got.loc[col, "ci_high"] == pytest.approx(hi, rel=1e-9, abs=1e-6)
+            assert got.loc[col, "ci_low"] == pytest.approx(max(lo, 0.0), rel=1e-9, abs=1e-6)
+            assert n == got.loc[col, "n"] == ts[ts.scenario == s].seed.nunique()
+        spent = per_run.loc[s, uses].sum(axis=1)
+        assert got.loc["spending_total", "mean"] == pytest.approx(spent.mean(), rel=1e-9)
+        final = ts[(ts.scenario == s) & (ts.step == ts.step.max())].set_index("seed")
+        # one purse: spending by use adds up to the government's spending, and never exceeds the income
+        assert np.allclose(spent.to_numpy(), final.government_spending_total.to_numpy(), rtol=1e-9)
+        assert (spent.to_numpy() <= per_run.loc[s, sources].sum(axis=1).to_numpy() + 1e-6).all()
+
+
+def test_costs_per_project_and_per_participant_are_computed_per_run_as_defined(compare_report):
+    d = compare_report.parent
+    ts = pd.read_parquet(d / "timeseries.parquet")
+    window = json.loads((d / "manifest.json").read_text())["window"]
+    runs = money_outcomes(ts, window).set_index(["scenario", "seed"])
+    uses = [c for c in ts if c.startswith("spending_")]
+    for (s, seed), run in ts.groupby(["scenario", "seed"]):
+        run = run.sort_values("step")
+        spent = run[uses].sum(axis=1)
+        done = run.projects_completed_total.iloc[-1]
+        expected = spent.sum() / done if done > 0 else np.nan
+        assert runs.loc[(s, seed), COST_PER_PROJECT] == pytest.approx(expected, rel=1e-9, nan_ok=True)
+        residents = CommunityModel(scenario_name=s, community="default", rng=int(seed), **fx.SMALL).n_residents
+        tail = run.step > run.step.max() - window
+        participants = residents * run.participation_rate[tail].mean()
+        expected = spent[tail].mean() / participants
+        assert runs.loc[(s, seed), COST_PER_PARTICIPANT] == pytest.approx(expected, rel=1e-9)
+    money = pd.read_csv(d / "money.csv").set_index(["scenario", "item"])
+    for s in ("top_down", "co_creation"):
+        for m in (COST_PER_PROJECT, COST_PER_PARTICIPANT):
+            mean, lo, hi, _ = stats.t_interval(runs.loc[s, m])
+            assert money.loc[(s, m), "mean"] == pytest.approx(mean, rel=1e-9, nan_ok=True)
+            assert money.loc[(s, m), "ci_high"] == pytest.approx(hi, rel=1e-9, nan_ok=True)
+
+
+def test_money_section_reads_as_a_table_and_two_figures(compare_report):
+    rows = page(compare_report).tables["money"]
+    labels = [r[0] for r in rows]
+    for label in ("Total spending", "Total income", "Left in the purse at the end", "Per completed project",
+                  "Per participant a month"):
+        assert any(lab.startswith(label) for lab in labels), label
+    interval = r"\[[\d,]+, [\d,]+\]"
+    for r in rows:
+        assert len(r) == 3, r  # label, one cell per scenario
+        for c in r[1:]:
+            assert c == "0" or c.startswith("n/a") or re.search(interval, c), r
+    sec = _section_html(compare_report, "money")
+    assert 'id="fig-money_flows"' in sec and 'id="fig-money_costs"' in sec and 'href="money.csv"' in sec
+    assert "spending never exceeds income" in sec
+
+
+def test_an_undefined_cost_is_written_n_a_not_drawn_as_zero():
+    fig = figures.bars_ci([("Cost per completed project", "yuan", ["per project"],
+                            {"top_down": [(50_000.0, 40_000.0, 60_000.0)], "co_creation": [(np.nan,) * 3]})],
+                          scenario_colours(["top_down", "co_creation"]), "What it cost", horizontal=False)
+    texts = [t.get_text().strip() for t in fig.axes[0].texts]
+    assert texts == ["n/a"]
+    heights = sorted(b.get_height() for b in fig.axes[0].patches)
+    assert heights[-1] == 50_000.0
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def test_a_job_without_institutions_or_money_columns_says_so_and_keeps_the_rest(compare_report, tmp_path, capsys):
+    src = compare_report.parent
+    ts = pd.read_parquet(src / "timeseries.parquet")
+    old = [c for c in ts if c.startswith(("spending_", "income_")) and c != "income_total"]
+    ts = ts.drop(columns=[*old, *GOVERNMENT_CHOICES, *INSTITUTION_OUTCOMES])
+    bad = _job_copy(src, tmp_path / "old", timeseries_parquet=ts)
+    capsys.readouterr()
+    report = build_report(bad)
+    html = report.read_text(encoding="utf-8")
+    assert "what the institutions decided is left out" in html and "the money section is left out" in html
+    assert page(report).sections == SECTIONS["compare"]
+    assert not (tmp_path / "old" / "money.csv").exists()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and err.count("the report leaves out") == 2, err
 
 
 # ----------------------------------------------------------------------------------------- browser

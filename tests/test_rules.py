@@ -194,11 +194,11 @@ def test_real_consultation_builds_what_residents_need():
         consult = {"consultation.enabled": True, "consultation.adoption_rate": 0.6, "consultation.voice": "all"}
         return run_model("top_down", seed=seed, steps=60, **(consult if mode == "real" else {})).latest["need_fit"]
 
-    # 24 paired seeds: the effect is +0.073 (standard error 0.011, measured on the named streams);
-    # 8 seeds (+0.041 with seeds 0-7) were too few for the 0.05 bound.
+    # 24 paired seeds: the effect is +0.032 (it was +0.073 before the office learnt needs through grid
+    # workers' visits, which now carry much of what a survey would tell it; measured on the named streams).
     real = [fit("real", s) for s in range(24)]
     none = [fit("none", s) for s in range(24)]
-    assert np.mean(real) > np.mean(none) + 0.05
+    assert np.mean(real) > np.mean(none) + 0.015
 
 
 def test_sham_consultation_lowers_trust_relative_to_no_consultation():

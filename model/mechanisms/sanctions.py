@@ -55,8 +55,16 @@ class Sanctions(Mechanism):
         # The shared rule (model.decisions): those who took part sanction those who did not.
         intensity = decisions.sanction_intensity(c[g.cols], c[g.rows], model.config.decision.participation_threshold)
         w = g.strength * p.probability * intensity
+        chosen = model.chosen_sanctions  # residents whose sanctions are chosen from outside (classroom players)
+        if chosen is not None:
+            outside = np.zeros(model.n_residents, dtype=bool)
+            outside[chosen[0]] = True
+            w = np.where(outside[g.cols], 0.0, w)
         sanctions = np.bincount(g.rows, weights=w, minlength=model.n_residents)
         given = np.bincount(g.cols, weights=w, minlength=model.n_residents)
+        if chosen is not None and len(chosen[1]):
+            sanctions += np.bincount(chosen[2], minlength=model.n_residents)
+            given += np.bincount(chosen[1], minlength=model.n_residents)
         sanctioned = self.rng.random(model.n_residents) < np.minimum(sanctions, 1.0)
         decisions.update_belief(self.risk, sanctioned, p.learning_rate)
         record.sanction_cost = p.impact * sanctions + p.cost * given
