@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import mesa
 import numpy as np
 
@@ -98,10 +96,10 @@ class Government(mesa.Agent):
         """Residents' reports of their most pressing unmet need, by grid and domain (with forgetting)."""
         self.observed = {"satisfaction": float("nan"), "participation": 0.0, "complaints": 0.0}
 
-    @functools.cached_property
-    def rng(self) -> np.random.Generator:
-        """The office's own stream ``agent.government.<unique_id>`` (surveys, the online channel)."""
-        return self.model.streams.get(f"agent.government.{self.unique_id}")
+    def streams_of(self, channel: str) -> np.random.Generator:
+        """The office's own stream for a channel, ``agent.government.<unique_id>.<channel>`` ('online': who
+        posts a need; 'survey': who is sampled), each drawn only while its channel is used."""
+        return self.model.streams.get(f"agent.government.{self.unique_id}.{channel}")
 
     # ------------------------------------------------------------------ views
     @property
@@ -139,16 +137,16 @@ class Government(mesa.Agent):
         m, p = self.model, self.params
         s, grid = m.state, m.structure.grid
         n = m.n_residents
-        u = self.rng.random((2, n))  # fixed-size draws: the stream stays aligned month by month
         reporters = m.committee.visited.copy()
         channels = m.mechanisms.get("channels")
-        if channels is not None and channels.params.online:
-            reporters |= s.digital_access & s.participated & (u[0] < channels.params.online_reporting)
+        if channels is not None and channels.params.online:  # one number per resident a month while the platform runs
+            u = self.streams_of("online").random(n)
+            reporters |= s.digital_access & s.participated & (u < channels.params.online_reporting)
         due = p.survey_cost * p.survey_share * n
         self.surveyed = (self.attention >= p.survey_above and m.steps % 3 == 1 and p.survey_share > 0
                          and m.purse.pay("survey", due) >= due)
-        if self.surveyed:
-            reporters |= u[1] < p.survey_share
+        if self.surveyed:  # one number per resident in a survey month
+            reporters |= self.streams_of("survey").random(n) < p.survey_share
         self.hear(reporters)
         if m.complainants.any():  # complaints tell how unhappy residents are, not what is missing
             heard = reporters | m.complainants
@@ -163,11 +161,17 @@ class Government(mesa.Agent):
         idx = np.flatnonzero(who)
         if len(idx) == 0:
             return
-        grid = m.structure.grid[idx]
-        unmet = m.state.needs[idx] * (1.0 - m.coverage[grid])
-        k = len(DOMAINS)
-        self.reports += np.bincount(grid * k + unmet.argmax(axis=1), minlength=m.n_grids * k).reshape(m.n_grids, k)
-        self.observed["satisfaction"] = float(m.state.satisfaction[idx].mean())
+        if getattr(getattr(m, "graph", None), "compiled", False):  # numba is loaded for large models: one pass (model.kernels)
+            from model.kernels import count_top_unmet
+
+            count_top_unmet(idx, m.structure.grid, m.state.needs, m.coverage, self.reports)
+        else:
+            grid = m.structure.grid[idx]
+            unmet = m.state.needs[idx] * (1.0 - m.coverage[grid])
+            k = len(DOMAINS)
+            self.reports += np.bincount(grid * k + unmet.argmax(axis=1),
+                                        minlength=m.n_grids * k).reshape(m.n_grids, k)
+        self.observed["satisfaction"] = float(m.state.satisfaction.take(idx).mean())
 
     def step(self) -> None:
         """Plan the month: observe, weigh the KPI, move the practice; a new leader at the end of tenure."""
@@ -226,9 +230,9 @@ class Government(mesa.Agent):
         """Which complaints (bool mask over residents) it answers: each with probability ``answer_rate``,
         paid at ``answer_cost`` each while the purse lasts."""
         idx = np.flatnonzero(complaints)
-        draws = self.model.streams.get("complaints.answered").random(self.model.n_residents)
+        draws = self.model.streams.get("complaints.answered").random(len(idx))  # one number per complaint
         answered = np.zeros_like(complaints)
-        want = idx[draws[idx] < self.answer_rate]
+        want = idx[draws < self.answer_rate]
         if len(want):
             cost = self.params.answer_cost
             paid = self.model.purse.pay("answers", cost * len(want))

@@ -135,6 +135,10 @@ class CommunityModel(mesa.Model):
         self.unit_hours = 0.0
         self.capture = np.zeros(len(DOMAINS))
 
+        if self.graph.compiled:  # numba is loaded: the street office's reports kernel too (model.kernels)
+            from model import kernels
+
+            kernels.warm_up()
         self.government = Government(self, cfg.government)
         self.committee = ResidentsCommittee(self, cfg.committee)
         self.party = PartyOrganisation(self, cfg.party)

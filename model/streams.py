@@ -37,7 +37,7 @@ STREAMS: dict[str, str] = {
     "social_orgs.quality": "social organisations' initial quality (setup)",
     "needs.drift": "residents' needs drifting (projects.needs_drift > 0: one number per resident and domain)",
     "complaints": "dissatisfied residents complaining (one number per resident)",
-    "complaints.answered": "the street office answering complaints (one number per resident)",
+    "complaints.answered": "the street office answering complaints (one number per complaint)",
     "facilities.legacy": "domains and condition of the facilities a community starts with (setup)",
     "projects.start": "which idle grids start a project this month (one number per grid)",
     "projects.domain": "the domain of each project started (one number per grid)",
@@ -51,7 +51,7 @@ STREAMS: dict[str, str] = {
     "lab.groups": "laboratory game: stranger matching's regrouping each round",
     "lab.noise": "laboratory game: decision noise (one number per player a round)",
     "agent.<type>.<id>": "each institution agent's own draws, e.g. ``agent.social_org.2`` (contract renewals), "
-                         "``agent.government.<id>`` (surveys, online reports), ``agent.committee.<id>`` (visits), "
+                         "``agent.government.<id>.online`` / ``.survey`` (online posts, survey samples: drawn while used), ``agent.committee.<id>`` (visits), "
                          "``agent.party.<id>`` (members registered), ``agent.unit.<id>`` (giving when asked)",
 }
 """Every stream name and what draws from it (documented in ``docs/ODD.md``, *Stochasticity*)."""
