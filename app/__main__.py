@@ -10,7 +10,6 @@ internal endpoints (:mod:`app.server`).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 DEFAULT_HOST = "127.0.0.1"
@@ -37,33 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
-    from app import assets
-
-    try:  # Solara's JavaScript, from the npm registry into Solara's asset cache (once per venv)
-        assets.ensure()
-    except Exception as e:  # noqa: BLE001 - the server may still reach the CDN itself
-        print(f"warning: could not fetch the page's assets ({e}); the page may stay blank offline", file=sys.stderr)
-
-    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"Live page: http://{shown}:{args.port}", flush=True)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"(listening on {args.host}: other machines on the network can open it)", flush=True)
-
-    import warnings
-
-    from solara.__main__ import main as solara_main
-
-    # Solara warns on every new browser session that plain-http cookies fall back to samesite=lax:
-    # expected on 127.0.0.1, and noise in the trainer's terminal.
-    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
-
-    os.environ.setdefault("SOLARA_APP", "app.page")
     from app import server
 
-    server.install(args.host)  # refuse foreign origins, CDN fetches and internal endpoints (app.server)
-    sys.argv = ["solara", "run", "app.page", "--host", args.host, "--port", str(args.port),
-                "--production", "--no-open", "--log-level", "warning"]
-    return solara_main()
+    server.fetch_assets()
+    print(f"Live page: http://{server.shown_host(args.host)}:{args.port}", flush=True)
+    return server.serve("app.page", args.host, args.port)
 
 
 if __name__ == "__main__":

@@ -709,36 +709,15 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
 
-    from app import assets
-
-    try:  # Solara's JavaScript, from the npm registry into Solara's asset cache (once per venv)
-        assets.ensure()
-    except Exception as e:  # noqa: BLE001 - the server may still reach the CDN itself
-        print(f"warning: could not fetch the page's assets ({e}); the page may stay blank offline", file=sys.stderr)
-
-    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    if ":" in shown:
-        shown = f"[{shown}]"
-    print(f"Trainer console: http://{shown}:{args.port}/console?key={current.trainer_key}", flush=True)
-    print(f"Players join at: {join_address(args.host, args.port)} with code {current.join_code}", flush=True)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"(listening on {args.host}: other machines on the network can open it)", flush=True)
-
-    import os
-    import warnings
-
-    from solara.__main__ import main as solara_main
-
-    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
-    os.environ.setdefault("SOLARA_APP", "app.classroom_page")
     from app import server
 
-    server.install(args.host)  # refuse foreign origins, CDN fetches and internal endpoints (app.server)
+    server.fetch_assets()
+    print(f"Trainer console: http://{server.shown_host(args.host)}:{args.port}/console?key={current.trainer_key}",
+          flush=True)
+    print(f"Players join at: {join_address(args.host, args.port)} with code {current.join_code}", flush=True)
     current.join_url = join_address(args.host, args.port)
     ticking(current)
-    sys.argv = ["solara", "run", "app.classroom_page", "--host", args.host, "--port", str(args.port),
-                "--production", "--no-open", "--log-level", "warning"]
-    return solara_main()
+    return server.serve("app.classroom_page", args.host, args.port)
 
 
 if __name__ == "__main__":

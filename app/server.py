@@ -105,3 +105,43 @@ def install(host: str) -> None:
     from solara.server import settings
 
     solara_app.app.add_middleware(Guard, cache_dir=Path(settings.assets.proxy_cache_dir), hosts=allowed_hosts(host))
+
+
+def fetch_assets() -> None:
+    """Solara's JavaScript, from the npm registry into Solara's asset cache (once per venv); a warning on
+    stderr when it cannot be fetched (the server may still reach the CDN itself)."""
+    import sys
+
+    from app import assets
+
+    try:
+        assets.ensure()
+    except Exception as e:  # noqa: BLE001 - see above
+        print(f"warning: could not fetch the page's assets ({e}); the page may stay blank offline", file=sys.stderr)
+
+
+def shown_host(host: str) -> str:
+    """The host to print in an address: 127.0.0.1 for the wildcard addresses, IPv6 in brackets."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"[{shown}]" if ":" in shown else shown
+
+
+def serve(module: str, host: str, port: int) -> int:
+    """Serve the Solara page ``module`` on ``host:port`` behind this module's guard (:func:`install`); returns
+    Solara's exit code. Says on stdout when others on the network can open it."""
+    import os
+    import sys
+    import warnings
+
+    from solara.__main__ import main as solara_main
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"(listening on {host}: other machines on the network can open it)", flush=True)
+    # Solara warns on every new browser session that plain-http cookies fall back to samesite=lax:
+    # expected on 127.0.0.1, and noise in the trainer's terminal.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+    os.environ.setdefault("SOLARA_APP", module)
+    install(host)  # refuse foreign origins, CDN fetches and internal endpoints
+    sys.argv = ["solara", "run", module, "--host", host, "--port", str(port),
+                "--production", "--no-open", "--log-level", "warning"]
+    return solara_main()

@@ -157,24 +157,32 @@ def _check_parameter(where: str, key: str, values, schema: dict) -> None:
             raise ConfigError(f"{where}.{key} = {values} leaves the declared range [{lo}, {hi}]")
 
 
-def load_design(spec: str | Path) -> Design:
-    """Read and check a design file (a name under ``scenarios/ema/`` or a path); ConfigError (one
-    line) for a bad key or value."""
+def read_design_file(spec: str | Path, directory: Path, keys: set[str]) -> tuple[Path, dict]:
+    """The path and mapping of a design file: ``spec`` a path, or a name under ``directory``; its top-level
+    keys among ``keys``. ConfigError (one line) for a missing file, bad YAML, not a mapping or an unknown key."""
     path = Path(spec)
     if not (path.suffix in (".yaml", ".yml") or path.exists()):
-        path = DESIGN_DIR / f"{spec}.yaml"
+        path = directory / f"{spec}.yaml"
     if not path.exists():
-        names = ", ".join(sorted(p.stem for p in DESIGN_DIR.glob("*.yaml")))
-        raise ConfigError(f"ranges = {str(spec)!r} is neither a file nor a name under scenarios/ema/; allowed: {names}")
+        names = ", ".join(sorted(p.stem for p in directory.glob("*.yaml")))
+        where = f"{directory.parent.name}/{directory.name}/"
+        raise ConfigError(f"ranges = {str(spec)!r} is neither a file nor a name under {where}; allowed: {names}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"design file {path}: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"design file {path} must be a mapping")
-    unknown = sorted(set(data) - DESIGN_KEYS)
+    unknown = sorted(set(data) - keys)
     if unknown:
-        raise ConfigError(f"design file {path}: {unknown[0]} is not a key; allowed: {', '.join(sorted(DESIGN_KEYS))}")
+        raise ConfigError(f"design file {path}: {unknown[0]} is not a key; allowed: {', '.join(sorted(keys))}")
+    return path, data
+
+
+def load_design(spec: str | Path) -> Design:
+    """Read and check a design file (a name under ``scenarios/ema/`` or a path); ConfigError (one
+    line) for a bad key or value."""
+    path, data = read_design_file(spec, DESIGN_DIR, DESIGN_KEYS)
     schema = {k: (meta, v) for k, meta, v in iter_params(ModelConfig)}
     sections = {}
     for where in ("uncertainties", "levers"):

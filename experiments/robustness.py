@@ -127,22 +127,7 @@ class Robustness:
 def load(spec: str) -> Robustness:
     """Read and check a robustness design (see the module docstring); ConfigError (one line) when bad.
     The EMA part is checked by :func:`experiments.ema.load_design` (every range inside its key's range)."""
-    path = check_path("ranges", spec)
-    if not (path.suffix in (".yaml", ".yml") or path.exists()):
-        path = DESIGN_DIR / f"{spec}.yaml"
-    if not path.exists():
-        names = ", ".join(sorted(p.stem for p in DESIGN_DIR.glob("*.yaml")))
-        raise ConfigError(f"ranges = {str(spec)!r} is neither a file nor a name under scenarios/robustness/; "
-                          f"allowed: {names}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"design file {path}: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"design file {path} must be a mapping")
-    unknown = sorted(set(data) - DESIGN_KEYS)
-    if unknown:
-        raise ConfigError(f"design file {path}: {unknown[0]} is not a key; allowed: {', '.join(sorted(DESIGN_KEYS))}")
+    path, data = ema.read_design_file(check_path("ranges", spec), DESIGN_DIR, DESIGN_KEYS)
     policies = data.get("policies")
     if not isinstance(policies, list) or len(policies) < 2:
         raise ConfigError(f"design file {path}: policies must list at least 2 scenario names")
