@@ -75,22 +75,20 @@ class Government(mesa.Agent):
         self.budget_per_resident = params.budget_per_resident
         self.priorities = _normalised(params.priorities.as_tuple())
         """Its own weights over project domains (sum to 1)."""
-        self.kpi = _weights(params.kpi)
+        self.kpi: np.ndarray
         """KPI weights over ``KPI_TERMS`` (sum to 1)."""
-        self.baseline_adoption = params.adoption
-        self.responsiveness = params.responsiveness
-        self.adoption = params.adoption
+        self.adoption: float
         """Share of residents' views adopted in choosing projects this month (0–1)."""
-        self.answer_rate = params.responsiveness
+        self.answer_rate: float
         """Share of complaints and suggestions answered this month (0–1)."""
+        self._take_office(params.kpi, params.responsiveness, params.adoption)
+        self.leaders = 1
         self.disclosure = 0.0
         """Share of spending disclosed on the open ledger this month (0–1; 0 without a ledger)."""
         self.attention = 0.0
         """KPI pressure residents can relieve (0–1)."""
         self.surveyed = False
         self.upkeep_budget = 0.0
-        self.months_in_office = 0
-        self.leaders = 1
         n_grids = model.n_grids
         self.reports = np.zeros((n_grids, len(DOMAINS)))
         """Residents' reports of their most pressing unmet need, by grid and domain (with forgetting)."""
@@ -120,16 +118,6 @@ class Government(mesa.Agent):
     def monthly_budget(self) -> float:
         """Yuan the street office pays into the purse this month."""
         return self.budget_per_resident * self.model.n_residents
-
-    def kpi_score(self) -> float:
-        """The KPI as the office sees it (0–1): projects completed per grid in the last year (one a
-        year counts in full), observed satisfaction, participation and 1 − complaints, weighted."""
-        m = self.model
-        recent = sum(m._completed_by_month[-12:]) / max(m.n_grids, 1)
-        s = self.observed
-        sat = s["satisfaction"] if np.isfinite(s["satisfaction"]) else 0.0
-        terms = np.array([min(recent, 1.0), sat, s["participation"], 1.0 - s["complaints"]])
-        return float(self.kpi @ terms)
 
     # ------------------------------------------------------------------ the month
     def observe(self) -> None:
@@ -211,7 +199,6 @@ class Government(mesa.Agent):
                 org.contracted = org.rating >= so.rating_threshold
             else:
                 org.contracted = bool(org.rng.random() < org.contract_stability) or self.model.steps == 1
-        self.model.record.awarded = sum(o.contracted for o in self.model.social_orgs)
 
     def approve(self, cost: np.ndarray) -> np.ndarray:
         """Which proposals (in grid order) it approves: while ``balance + H·B − committed ≥ cost``."""
@@ -244,15 +231,17 @@ class Government(mesa.Agent):
         """A new leader: the successor's KPI, baseline responsiveness and adoption; dropped practices stop
         (unless consultation's adoption rule still binds it)."""
         p = self.params
-        self.kpi = _weights(p.successor_kpi)
-        self.responsiveness = p.successor_responsiveness
-        self.baseline_adoption = p.successor_adoption
-        self.adoption = p.successor_adoption
-        self.answer_rate = p.successor_responsiveness
-        self.months_in_office = 0
+        self._take_office(p.successor_kpi, p.successor_responsiveness, p.successor_adoption)
         self.leaders += 1
         for name in p.successor_drops:
             self.model.deactivate(name)
+
+    def _take_office(self, kpi, responsiveness: float, adoption: float) -> None:
+        """A leader's starting practice: their KPI, baseline responsiveness and adoption."""
+        self.kpi = _weights(kpi)
+        self.responsiveness = self.answer_rate = responsiveness
+        self.baseline_adoption = self.adoption = adoption
+        self.months_in_office = 0
 
     def card(self) -> dict[str, str]:
         """What it decided this month, for the live page's institution card."""

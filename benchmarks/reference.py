@@ -391,12 +391,11 @@ class ReferenceModel(mesa.Model):
         self.state = ResidentArrays(sampled)
         self.purse = Purse()
         self.totals = {"projects_completed": 0, "projects_abandoned": 0}
-        self._completed_by_month: list[int] = []
         self.complainants = np.zeros(n, dtype=bool)
         self.answered = np.zeros(n, dtype=bool)
         self.unit_hours = 0.0
         self.capture = np.zeros(N_DOMAINS)
-        self.record = SimpleNamespace(awarded=None)
+        self.record = SimpleNamespace()
         self.honoured = 1.0  # residents' confidence that points will be redeemed (incentives)
         self.points_owed = 0.0
         self.ledger_kept = False
@@ -505,7 +504,7 @@ class ReferenceModel(mesa.Model):
 
     # ------------------------------------------------------------- the month
     def step(self) -> None:
-        self.record = SimpleNamespace(awarded=None)
+        self.record = SimpleNamespace()
         self.purse.new_month()
         self.purse.receive("street_office", self.government.monthly_budget())
         self.unit_hours = 0.0
@@ -551,7 +550,6 @@ class ReferenceModel(mesa.Model):
         self.residents.do("reward")
         self._redeem_points()
         self._update_ties()
-        self._completed_by_month.append(completed)
         self.datacollector.collect(self)
 
     def _redeem_points(self) -> None:

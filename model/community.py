@@ -127,7 +127,6 @@ class CommunityModel(mesa.Model):
         self.purse = Purse()
         """The one purse every yuan comes into and goes out of (:mod:`model.purse`)."""
         self.totals = {"projects_completed": 0, "projects_abandoned": 0, "government_spending": 0.0}
-        self._completed_by_month: list[int] = []
         self.complainants = np.zeros(structure.n, dtype=bool)
         """Residents who complained this month (the street office hears them next month)."""
         self.heard = np.full(structure.n, 0.5)
@@ -284,7 +283,6 @@ class CommunityModel(mesa.Model):
         self._deliver_benefits(rec)
         self._evaluate(rec)
         self._reward_and_update_ties(rec)
-        self._completed_by_month.append(len(rec.completed_grids))
         self.chosen_sanctions = None
         self.latest = metrics.compute(self, rec)
         self.totals["government_spending"] += self.latest["government_spending"]

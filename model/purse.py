@@ -49,10 +49,6 @@ class Purse:
         """Yuan in the purse (≥ 0)."""
         return sum(self._balance.values())
 
-    def balance_of(self, source: str) -> float:
-        """Yuan of the balance that came from ``source``."""
-        return self._balance[source]
-
     def new_month(self) -> None:
         """Start this month's flows at zero (totals keep counting)."""
         for s in SOURCES:

@@ -27,7 +27,7 @@ on whole arrays (numpy), never on residents one at a time.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -109,8 +109,6 @@ class StepRecord:
     """What happened this month: filled phase by phase, read by mechanisms and metrics."""
 
     n: int
-    awarded: int | None = None
-    """Purchased-service contracts awarded this month (None: no tender)."""
     consulted: np.ndarray | None = None
     """Residents who took part in a consultation this month."""
     views_adopted: np.ndarray | None = None
