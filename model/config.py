@@ -99,6 +99,15 @@ class CommunityConfig:
         Dist(0.25, 0.1), "initial strength of ties between neighbours (0–1)",
         source="assumption (seed [004]: only 38% of residents can name a neighbour)",
     )
+    storeys: int = param(
+        6, "storeys of every residential building (households are spread evenly over them, floor 1 up)",
+        unit="storeys", range=(1, 200), source="seed [004]: old walk-up buildings of 5–7 storeys without lifts")
+    households_per_entrance: int = param(
+        12, "households sharing a stairwell (单元): the unit that decides on installing a lift",
+        unit="households", range=(1, 10_000), source="assumption (2 households a floor × 6 storeys)")
+    lift_share: float = share(
+        1.0, "share of entrances (stairwells) that have a lift at the start",
+        source="seed [004]: old estates' walk-ups have none; new estates all have lifts")
 
 
 @dataclass
@@ -202,6 +211,10 @@ class ResidentConfig:
         range=(0.0, 20.0), source="domain brief: ageing volunteer base with no successors",
     )
     volunteer_share: float = share(0.05, "share of residents enrolled as volunteers at the start")
+    owner_share: ByAge = param(
+        ByAge(0.6, 0.85, 0.95), "probability that a household owns its home (else it rents), by the age of its "
+        "first adult; owners vote in owners' meetings, renters do not", unit="share", range=(0.0, 1.0),
+        source="assumption (China 2020 census: about a fifth of urban households rent, most of them young)")
 
 
 @dataclass

@@ -50,6 +50,11 @@ class Structure:
     n_households: int
     n_buildings: int
     n_grids: int
+    storey: np.ndarray
+    """Floor of each resident's household (1 = ground floor), int16."""
+    entrance: np.ndarray
+    """Stairwell (单元) of each resident's household, numbered across the community, int32."""
+    n_entrances: int
 
     @property
     def n(self) -> int:
@@ -57,7 +62,9 @@ class Structure:
 
 
 def build_structure(rng: np.random.Generator, community) -> Structure:
-    """Households in buildings, buildings in grids; 1 + Poisson adults per household."""
+    """Households in buildings, buildings in grids; 1 + Poisson adults per household. Within a building,
+    household ``k`` (0, 1, …) lives in stairwell ``k // households_per_entrance`` on storey
+    ``1 + (k mod e) · storeys // e`` (``e`` households per entrance, spread evenly from the ground floor up)."""
     n_buildings = community.buildings
     n_households = n_buildings * community.households_per_building
     sizes = 1 + rng.poisson(community.adults_per_household - 1.0, n_households)
@@ -66,7 +73,15 @@ def build_structure(rng: np.random.Generator, community) -> Structure:
     building = (household // community.households_per_building).astype(np.int32)
     grid = (building // community.buildings_per_grid).astype(np.int32)
     n_grids = int(grid[-1]) + 1 if len(grid) else 0
-    return Structure(household, building, grid, n_households, n_buildings, n_grids)
+    hpb, e = community.households_per_building, max(1, min(community.households_per_entrance,
+                                                          community.households_per_building))
+    k = np.arange(n_households) % hpb
+    per_building = -(-hpb // e)  # entrances in a building (the last may be smaller)
+    entrance_of = (np.arange(n_households) // hpb) * per_building + k // e
+    storey_of = 1 + ((k % e) * community.storeys) // e
+    return Structure(household, building, grid, n_households, n_buildings, n_grids,
+                     storey_of[household].astype(np.int16), entrance_of[household].astype(np.int32),
+                     n_buildings * per_building)
 
 
 class ResidentState:
@@ -91,6 +106,9 @@ class ResidentState:
         contribution: share of time budget given this month, 0–1.
         participated: bool, contribution ≥ the participation threshold this month.
         contributed_to_project: bool, has given time to the current project of their grid.
+        owner: bool, the household owns its home (an owners' vote); False: it rents.
+        storey: int16, floor the household lives on (1 = ground floor).
+        entrance: int32, the stairwell (单元) the household shares (the unit deciding on a lift).
     """
 
     def __init__(self, streams, cfg, structure: Structure) -> None:
@@ -139,6 +157,12 @@ class ResidentState:
         age_weight = np.where(self.age_group == ELDERLY, res.party_member_elderly_bias, 1.0)
         p_party = np.clip(res.party_member_share * age_weight / age_weight.mean(), 0, 1)
         self.party_member = rng("party_member").random(n) < p_party
+
+        first = np.flatnonzero(np.r_[True, self.household[1:] != self.household[:-1]])  # first adult of each household
+        owns = rng("owner").random(structure.n_households) < np.asarray(res.owner_share.as_tuple())[self.age_group[first]]
+        self.owner = owns[self.household]
+        self.storey = structure.storey
+        self.entrance = structure.entrance
 
         self.volunteer = rng("volunteer").random(n) < res.volunteer_share
         self.volunteer_since = np.where(self.volunteer, 0, -1).astype(np.int32)
