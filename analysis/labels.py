@@ -19,7 +19,7 @@ COST_PER_PARTICIPANT = "cost_per_participant"
 """Monthly spending / residents taking part that month (the model's metric); the report's run outcome is
 the window's mean spending / its mean participants (:func:`analysis.report.money_outcomes`)."""
 SOURCE_NAMES = {"street_office": "the street office's budget", "units": "units in the area",
-                "residents": "residents' co-funding"}
+                "residents": "residents' co-funding", "district": "the district's lift programme"}
 """How the report names the purse's sources of money (:data:`model.purse.SOURCES`)."""
 
 

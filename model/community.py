@@ -33,12 +33,15 @@ import numpy as np
 
 from agents.committee import ResidentsCommittee
 from agents.government import Government
+from agents.owners import OwnersCommittee
 from agents.party import PartyOrganisation
+from agents.property import PropertyCompany
 from agents.resident import Resident
 from agents.social_org import SocialOrganisation
 from agents.unit import AreaUnit
 from model import config as config_mod
 from model import decisions, metrics, streams
+from model.estate import Estate
 from model.arrays import select
 from model.mechanisms import MECHANISMS
 from model.mechanisms.base import DecisionTerms, Feedback, ProjectChoice, StepRecord
@@ -148,6 +151,16 @@ class CommunityModel(mesa.Model):
             capacity=list(sample_dist(org_rng, cfg.social_orgs.capacity, n_orgs)),
             quality=list(sample_dist(self.streams.get("social_orgs.quality"), cfg.social_orgs.quality, n_orgs)))
         self.units = AreaUnit.create_agents(self, cfg.units.count, params=cfg.units)
+        self.owners_committee = OwnersCommittee(self, cfg.owners_committee)
+        n_companies = cfg.property.companies
+        blocks = np.array_split(np.arange(structure.n_buildings), n_companies) if n_companies else []
+        self.property_companies = PropertyCompany.create_agents(self, n_companies, params=cfg.property,
+                                                                buildings=blocks)
+        for k, company in enumerate(self.property_companies):
+            company.index = k
+        self.estate = Estate(self) if Estate.needed(self) else None
+        """Fee payments and lift projects (:mod:`model.estate`); None where there is no property company and
+        every stairwell has a lift."""
         self.residents = _create_residents(self, self.n_residents)
         self.resident_list: list[Resident] = self.residents.to_list()
         """Residents by index (``resident_list[i]`` is row ``i`` of ``state``)."""
@@ -179,7 +192,8 @@ class CommunityModel(mesa.Model):
     @property
     def institutions(self) -> list[mesa.Agent]:
         """The institutions in the order they act each month (each a Mesa agent of its own type)."""
-        return [self.committee, self.party, *self.units, self.government, *self.social_orgs]
+        estate = [self.owners_committee, *self.property_companies] if self.estate is not None else []
+        return [self.committee, self.party, *self.units, self.government, *self.social_orgs, *estate]
 
     @property
     def active_mechanisms(self):
@@ -276,9 +290,14 @@ class CommunityModel(mesa.Model):
         self.units.do("step")
         self.government.step()
         self.social_orgs.do("step")
+        if self.estate is not None:
+            self.owners_committee.step()
+            self.property_companies.do("step")
         self._choose_projects(rec)
         self._decide(rec)
         self._call("after_decisions", rec)
+        if self.estate is not None:
+            self.estate.decide_fees()
         self._progress(rec)
         self._deliver_benefits(rec)
         self._evaluate(rec)
@@ -388,6 +407,8 @@ class CommunityModel(mesa.Model):
              + d.engagement_trust_in_neighbours * s.trust_in_neighbours + d.engagement_efficacy * s.efficacy
              + d.engagement_stake * stake + terms.engagement_logit)
         access = np.clip(terms.access, 0, 1)
+        if self.estate is not None and (stranded := self.estate.access()) is not None:
+            access = access * stranded  # elderly residents of upper storeys without a lift
         engagement = 1.0 / (1.0 + np.exp(-z))
         motivation = np.clip(terms.opportunity, 0, 1) * access * engagement
         # Private returns on taking part lower the net private cost: one's own stake (like a higher
@@ -494,10 +515,14 @@ class CommunityModel(mesa.Model):
             if gov.upkeep_budget > 0 and gov.params.upkeep_cost > 0:  # contractors, paid out of the purse
                 paid = self.purse.pay("upkeep", min(gov.upkeep_budget, gov.params.upkeep_cost * fac.n))
                 coverage = coverage + factor * paid / (gov.params.upkeep_cost * fac.n)
+            if self.estate is not None:  # the property company's staff
+                coverage = coverage + factor * self.estate.upkeep_by_grid(self.n_grids)
             coverage = np.clip(coverage, 0, 1)
             cond = fac.condition[: fac.n]
             cond -= cfg.facility_decay * (1 - coverage[fac.grid[: fac.n]])
             np.clip(cond, 0, 1, out=cond)
+        if self.estate is not None:
+            self.estate.lift_month()
 
     def _deliver_benefits(self, rec: StepRecord) -> None:
         s = self.state
@@ -516,6 +541,8 @@ class CommunityModel(mesa.Model):
         fb = Feedback(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n))
         rec.feedback = fb
         self._call("evaluate", rec, fb)
+        if self.estate is not None:
+            self.estate.feedback(fb)
         grid = self.structure.grid
         dispute = (L.dispute_penalty * self.projects.dispute_level * self.projects.active).take(grid)
 

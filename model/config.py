@@ -503,6 +503,143 @@ class ProjectConfig:
     needs_drift: float = param(0.0, "monthly sd of random drift in residents' needs", range=(0.0, 1.0))
 
 
+CIVIL_CODE = ("Civil Code of the PRC (2021), art. 278: owners' decisions need owners of two thirds of the area and of "
+              "the number to take part; ordinary matters a majority of those taking part, rebuilding and the "
+              "maintenance fund three quarters")
+
+
+@dataclass
+class PropertyConfig:
+    """The property company (物业) and households' fee payments (``agents/property.py``, ``model/estate.py``)."""
+
+    companies: int = param(
+        0, "property companies serving the estate, each an equal block of buildings (0: none, as in many old "
+        "estates)", range=(0, 1_000), source="seeds [001], [003], [004]: 物业 as part of the estate's working core")
+    fee: float = param(60.0, "property fee a household is billed a month", unit="yuan/household/month",
+                       range=(0.0, 10_000.0), source="assumption (0.5–2 yuan/m² a month for a flat of ~70 m²)")
+    full_service_cost: float = param(
+        45.0, "what full service (cleaning, security, greenery, repairs) costs the company per household a month",
+        unit="yuan/household/month", range=(1.0, 10_000.0), source="assumption")
+    margin: float = share(0.2, "share of fee income an unsupervised company keeps as profit and overhead",
+                          source="assumption (seed [004]: property service as a source of residents' complaints)")
+    supervised_margin: float = share(
+        0.05, "share of fee income a company keeps under a contract an owners' committee or the joint meeting "
+        "holds it to")
+    initial_service: float = share(0.7, "service quality at the start (0–1: share of full service delivered)")
+    service_adjustment: float = share(
+        0.2, "monthly share of the way service quality moves towards the level the company's spending funds")
+    upkeep_weight: float = share(
+        0.5, "upkeep coverage of the estate's shared facilities the company's full service gives (its staff keep "
+        "them)", source="seed [003]: property company, committee and organisations share facilities' upkeep")
+    satisfaction_weight: float = param(
+        0.2, "satisfaction target shift per unit of service quality above (or below) 0.5", range=(0.0, 2.0))
+    fee_burden: float = param(
+        0.5, "net private cost of paying a bill of full_service_cost (decision units, as a contribution's "
+        "time cost)", range=(0.0, 10.0))
+    service_value: float = param(
+        1.0, "private return of paying per unit of service quality the household receives", range=(0.0, 10.0))
+    trust_weight: float = param(
+        0.1, "private return of paying per unit of trust in neighbours above 0.5", range=(0.0, 10.0))
+    enforcement: float = share(
+        0.4, "pull towards paying in full (arrears notices, courts): the norm pull of the fee decision")
+    initial_payment_belief: float = share(0.85, "share of neighbours households expect to pay at the start")
+    belief_learning_rate: float = share(0.2, "monthly share of the way the payment belief moves to what neighbours do")
+    fee_noise: float = param(0.1, "sd of the noise in a household's fee decision", range=(0.0, 1.0))
+    replacement_service: float = share(0.6, "service quality a newly hired company starts with")
+
+
+@dataclass
+class OwnersCommitteeConfig:
+    """The owners' committee (业主委员会) (``agents/owners.py``)."""
+
+    enabled: bool = param(
+        False, "owners hold elections for an owners' committee (业委会) that can supervise the property company",
+        source="seed [003]: owners' meetings for lifts; the domain brief's actors")
+    term_months: int = param(60, "months between elections of the committee", unit="months", range=(1, 600),
+                             source="assumption (local rules: terms of 3–5 years)")
+    retry_months: int = param(12, "months before owners try again after an election that failed its quorum",
+                              unit="months", range=(1, 600))
+    turnout_base: float = share(0.3, "probability an owner household takes part in an owners' vote anyway")
+    absentee_turnout: float = share(
+        0.1, "probability the absent owner of a rented flat takes part in an owners' vote (renters have no vote)")
+    turnout_trust: float = share(
+        0.5, "extra probability of taking part per unit of trust in neighbours of the household's first adult")
+    guidance: float = share(
+        0.0, "extra probability of taking part when the residents' committee and street office organise the vote "
+        "door to door (指导成立)", source="seeds [001], [003]: committees guided and supported by the Party")
+    quorum: float = share(2 / 3, "share of owner households that must take part for a vote to count",
+                          source=CIVIL_CODE)
+    majority: float = share(0.5, "share of those taking part needed for ordinary matters (committee, company)",
+                            source=CIVIL_CODE)
+    capture_risk: float = share(
+        0.3, "probability a committee elected by a bare quorum is captured by a faction (it then supervises no "
+        "one), falling linearly to 0 at full turnout", source="stakeholders sketch: it can be inactive or captured")
+    collection_support: float = share(
+        0.2, "extra pull towards paying fees while an active committee holds the company to its contract")
+    replace_below: float = share(0.35, "service quality below which the committee moves to replace the company")
+    patience: int = param(6, "months of service below replace_below before the committee calls a vote",
+                          unit="months", range=(1, 600))
+    fund_deposit: float = param(
+        5.0, "yuan an owner household pays into the maintenance fund (专项维修资金) a month",
+        unit="yuan/household/month", range=(0.0, 10_000.0), source="assumption")
+    fund_share: float = share(
+        0.5, "largest share of the owners' part of a lift's cost an active committee pays out of the fund")
+
+
+@dataclass
+class LiftConfig:
+    """Lift projects in stairwells without a lift: split stakes and an owners' vote (``model/estate.py``)."""
+
+    proposal_rate: float = share(
+        0.05, "monthly probability that elderly households above the second storey of an entrance without a lift "
+        "propose one, at an entrance where all households are such", source="seed [004]: 加装电梯 in old estates")
+    cost: float = param(400_000.0, "cost of installing a lift in one stairwell", unit="yuan", range=(0.0, 1e9),
+                        source="assumption (typical 加装电梯 costs of 300–600 thousand yuan)")
+    subsidy_share: float = share(0.4, "share of the cost the district's lift programme pays (through the street "
+                                 "office: purse source 'district')",
+                                 source="assumption (many cities subsidise about 40%)")
+    gain: float = param(1.0, "value of a lift to a top-storey household (decision units; linear in storey)",
+                        range=(0.0, 100.0))
+    elderly_gain: float = param(1.0, "extra value (multiple of gain) for households with an elderly adult",
+                                range=(0.0, 100.0))
+    cost_weight: float = param(
+        0.6, "value lost by a top-storey household paying its owners' part of the cost (parts grow with storey; "
+        "the ground floor pays nothing)", range=(0.0, 100.0))
+    disturbance: float = param(
+        0.3, "value lost by households on affected storeys (light, noise, a blocked passage)", range=(0.0, 100.0),
+        source="seed [004]: low-floor residents bear the cost and disturbance")
+    affected_storeys: int = param(2, "storeys (from the ground) whose households bear the disturbance",
+                                  range=(0, 200))
+    persuasion: float = share(
+        0.6, "monthly probability an objector comes round, per unit of the tie-weighted share of its contacts who "
+        "support the lift (informal pressure: the only channel without deliberation)", source=CALIBRATED)
+    deliberation: bool = param(
+        False, "building-level deliberation with defined steps (楼事楼议: hear everyone, owners' meeting, formal "
+        "vote): objectors are heard and compensated out of the supporters' surplus",
+        source="seed [003]: '3 stages, 10 nodes' cut lift replacement from over a year to half a year")
+    approval: float = share(0.75, "share of voting owners who must agree (rebuilding: three quarters)",
+                            source=CIVIL_CODE)
+    affected_consent: bool = param(
+        True, "the owners of the affected storeys must all agree as well (local rules on 加装电梯 ask for the "
+        "consent of the owners whose light, air or passage it affects)",
+        source="assumption (e.g. the 2/3 + affected-owners rules of several cities' 加装电梯 measures)")
+    absentee_turnout: float = share(0.3, "monthly probability the absent owner of a rented flat takes part in a vote")
+    construction_months: int = param(4, "months from approval to a working lift", unit="months", range=(0, 600))
+    patience_months: int = param(36, "months without approval after which a lift project is abandoned",
+                                 unit="months", range=(1, 600))
+    cooldown_months: int = param(24, "months before an entrance whose project failed may propose again",
+                                 unit="months", range=(0, 600))
+    conflict_penalty: float = param(
+        0.05, "neighbour-trust target loss for residents of an entrance with a lift project awaiting approval",
+        range=(0.0, 1.0))
+    satisfaction_gain: float = param(
+        0.1, "satisfaction target gain of a top-storey resident of an entrance with a lift (linear in storey)",
+        range=(0.0, 1.0))
+    stranded_access: float = share(
+        0.5, "share of occasions to take part an elderly resident above affected storeys reaches without a lift",
+        source="seed [004]: elderly on upper floors of walk-ups seldom come down")
+
+
 _CORE_FIELDS = [
     ("info", Info, param(Info(), "labels of the run")),
     ("seed", int, param(0, "random seed of the run (experiments pass it as the model's rng)", range=(0, 2**63 - 1))),
@@ -517,6 +654,9 @@ _CORE_FIELDS = [
     ("party", PartyConfig, param(PartyConfig(), "the community Party organisation")),
     ("units", UnitsConfig, param(UnitsConfig(), "units in the area")),
     ("projects", ProjectConfig, param(ProjectConfig(), "projects and facilities")),
+    ("property", PropertyConfig, param(PropertyConfig(), "the property company and fee payments")),
+    ("owners_committee", OwnersCommitteeConfig, param(OwnersCommitteeConfig(), "the owners' committee")),
+    ("lifts", LiftConfig, param(LiftConfig(), "lift projects in stairwells without a lift")),
 ]
 
 ModelConfig = dataclasses.make_dataclass(

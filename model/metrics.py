@@ -48,6 +48,20 @@ volunteer_share                share of residents enrolled as volunteers
 volunteer_retention            share of volunteers of 12 months ago still volunteering
                                (NaN before month 12)
 active_disputes                grids with an unsettled dispute
+facility_condition             mean condition of facilities (0–1; NaN without facilities)
+fee_collection                 share of households served by a property company that paid this month's
+                               fee (NaN without a company)
+property_service               service quality of the property companies, mean over households (0–1)
+fee_income, property_spending  the companies' fee income and spending on service this month (yuan; their
+                               own books, not the purse)
+owners_committee_active        1 while an elected owners' committee is not captured
+owners_committee_turnout       share of flats whose owner took part in the last election
+property_replaced              times owners replaced a property company (cumulative)
+maintenance_fund               yuan in the owners' maintenance fund
+lifts_installed                lifts installed in the run (cumulative); entrances_with_lift: share
+lift_projects_waiting          entrances whose lift project awaits approval
+lift_duration                  mean months from proposal to a working lift of the lifts installed so far
+lift_approval_share            lift projects approved / (approved + abandoned) so far
 =============================  =================================================================
 """
 
@@ -159,7 +173,39 @@ def compute(model, rec) -> dict[str, float]:
     row["volunteer_share"] = _share(s.volunteer)
     row["volunteer_retention"] = _retention(model, step)
     row["active_disputes"] = float((model.projects.active & (model.projects.dispute_level > 0)).sum())
+    row["facility_condition"] = float(fac.condition[: fac.n].mean()) if fac.n else float("nan")
+    _estate_metrics(model, row)
     return row
+
+
+ESTATE_METRICS = ("fee_collection", "property_service", "fee_income", "property_spending", "owners_committee_active",
+                  "owners_committee_turnout", "property_replaced", "maintenance_fund", "lifts_installed",
+                  "entrances_with_lift", "lift_projects_waiting", "lift_duration", "lift_approval_share")
+
+
+def _estate_metrics(model, row: dict) -> None:
+    """The estate's metrics (NaN where the community has no estate: no company and a lift in every stairwell)."""
+    est = model.estate
+    if est is None:
+        row.update(dict.fromkeys(ESTATE_METRICS, float("nan")))
+        return
+    companies = list(model.property_companies)
+    served = est.company_of_household >= 0
+    row["fee_collection"] = est.fee_collection() if model.steps else float("nan")
+    row["property_service"] = float(est.service_of_household()[served].mean()) if companies else float("nan")
+    row["fee_income"] = float(sum(c.income for c in companies)) if companies else float("nan")
+    row["property_spending"] = float(sum(c.spending for c in companies)) if companies else float("nan")
+    oc = model.owners_committee
+    row["owners_committee_active"] = float(oc.active)
+    row["owners_committee_turnout"] = oc.turnout
+    row["property_replaced"] = float(sum(c.replaced for c in companies))
+    row["maintenance_fund"] = oc.fund
+    row["lifts_installed"] = float(est.installed_in_run.sum())
+    row["entrances_with_lift"] = float(est.has_lift.mean())
+    row["lift_projects_waiting"] = float((est.lift_stage == 1).sum())
+    row["lift_duration"] = float(np.mean(est.lift_durations)) if est.lift_durations else float("nan")
+    decided = est.lifts_approved + est.lifts_abandoned
+    row["lift_approval_share"] = est.lifts_approved / decided if decided else float("nan")
 
 
 def _need_fit(model) -> float:

@@ -1,9 +1,8 @@
 """One purse: every yuan of the community's money has a source and a use.
 
-The street office's budget, units in the area, residents' co-funding (and, later, property
-fees and a community fund) pay into one purse; every use — projects, consultation meetings,
-answering suggestions, evaluation, incentives, upkeep, purchased services, the ledger, the
-online platform, mediation — is paid out of it. A payment is at most the balance, so
+The street office's budget, units in the area and residents' co-funding pay into one purse; every
+use — projects, consultation meetings, answering suggestions, evaluation, incentives, upkeep,
+purchased services, the ledger, the online platform, mediation, lift subsidies — is paid out of it. A payment is at most the balance, so
 
     Σ_t spending_t ≤ Σ_t income_t        and        balance_t = Σ income − Σ spending ≥ 0
 
@@ -12,17 +11,22 @@ not released to a project. Money is fungible inside the purse; for reporting, ea
 drawn from the sources in proportion to their shares of the balance (pro-rata fund
 accounting), so spending can be read by source and by use (``by_source_and_use``).
 
+Property fees are not community money: they are owners' payments for a service, kept in the property
+company's own books (:class:`agents.property.PropertyCompany`), as the maintenance fund is the owners'
+(:class:`agents.owners.OwnersCommittee`); both are reported beside the purse.
+
 Source: seed [002] (权随责走、费随事转: money follows the tasks handed down); seed [004]
 (government holds 80–90% of community funds; co-funding by residents and units).
 """
 
 from __future__ import annotations
 
-SOURCES = ("street_office", "units", "residents")
-"""Where money comes from: the street office's budget, units in the area, residents' co-funding."""
+SOURCES = ("street_office", "units", "residents", "district")
+"""Where money comes from: the street office's budget, units in the area, residents' co-funding, and the
+district's programmes passed through for one use (lift subsidies)."""
 
 USES = ("projects", "consultation", "survey", "answers", "evaluation", "incentives", "upkeep",
-        "purchased_services", "disclosure", "online_platform", "mediation", "showcase_upkeep")
+        "purchased_services", "disclosure", "online_platform", "mediation", "showcase_upkeep", "lifts")
 """What money is spent on (the report's categories)."""
 
 
