@@ -31,11 +31,12 @@ entrance's supporters' surplus covers the objectors' losses (``Σ_h u_h ≥ 0``)
 compensation agreed with probability ``T^N_h`` (its trust in neighbours: that the agreement holds) a month.
 Every month the flats' owners vote: owner-occupiers take part, absent owners of rented flats with probability
 ``absentee_turnout``; the project is approved when two thirds of the flats took part and ``approval`` of those
-who did agree, and (``affected_consent``) every flat on the affected storeys agrees. The district's lift programme pays the subsidy ``s · cost`` through the street office (in the
-purse as source ``district``, use ``lifts``), the lift works ``construction_months`` later, and the project's duration (proposal to
-working lift) is recorded. A project not approved within ``patience_months`` is abandoned; the entrance may
-propose again after ``cooldown_months``. Residents of an entrance awaiting approval lose ``conflict_penalty``
-of their neighbour-trust target; elderly residents above the affected storeys without a lift reach only
+who did agree, and (``affected_consent``) every flat on the affected storeys agrees. The district's lift
+programme pays the subsidy ``s · cost`` through the street office (in the purse as source ``district``, use
+``lifts``), the lift works ``construction_months`` later, and the project's duration (proposal to working
+lift) is recorded. A project not approved within ``patience_months`` is abandoned; the entrance may propose
+again after ``cooldown_months``. Residents of an entrance awaiting approval lose ``conflict_penalty`` of their
+neighbour-trust target; elderly residents above the affected storeys without a lift reach only
 ``stranded_access`` of the occasions to take part; a lift installed during the run raises the satisfaction
 target of its upper-storey residents by ``satisfaction_gain · x_h``.
 
@@ -155,7 +156,8 @@ class Estate:
         return float(self.paying[served].mean()) if served.any() else float("nan")
 
     def upkeep_by_grid(self, n_grids: int) -> np.ndarray:
-        """Upkeep coverage the companies' staff give each grid's facilities: ``upkeep_weight · mean q`` over its flats."""
+        """Upkeep coverage the companies' staff give each grid's facilities: ``upkeep_weight · mean q`` over its
+        flats."""
         m = self.model
         if not m.property_companies:
             return np.zeros(n_grids)

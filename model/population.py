@@ -159,7 +159,8 @@ class ResidentState:
         self.party_member = rng("party_member").random(n) < p_party
 
         first = np.flatnonzero(np.r_[True, self.household[1:] != self.household[:-1]])  # first adult of each household
-        owns = rng("owner").random(structure.n_households) < np.asarray(res.owner_share.as_tuple())[self.age_group[first]]
+        owner_share = np.asarray(res.owner_share.as_tuple())[self.age_group[first]]
+        owns = rng("owner").random(structure.n_households) < owner_share
         self.owner = owns[self.household]
         self.storey = structure.storey
         self.entrance = structure.entrance

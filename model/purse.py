@@ -2,7 +2,8 @@
 
 The street office's budget, units in the area and residents' co-funding pay into one purse; every
 use — projects, consultation meetings, answering suggestions, evaluation, incentives, upkeep,
-purchased services, the ledger, the online platform, mediation, lift subsidies — is paid out of it. A payment is at most the balance, so
+purchased services, the ledger, the online platform, mediation, lift subsidies — is paid out of it.
+A payment is at most the balance, so
 
     Σ_t spending_t ≤ Σ_t income_t        and        balance_t = Σ income − Σ spending ≥ 0
 

@@ -38,6 +38,25 @@ CONTEXTS: tuple[tuple[str, dict], ...] = (
 )
 """Where parameters are in force, tried in order until one shows a change."""
 
+ESTATE_SECTIONS = ("property", "owners_committee", "lifts")
+ESTATE_KEYS = ("community.storeys", "community.households_per_entrance", "community.lift_share", "resident.owner_share")
+ESTATE_CONTEXTS: tuple[tuple[str, dict], ...] = (
+    ("owners_committee", {"property.companies": 1, "community.lift_share": 0.0,
+                          "owners_committee.capture_risk": 0.0}),
+    ("no_property_supervision", {"property.companies": 1, "community.lift_share": 0.0,
+                                 "property.initial_service": 0.3}),
+    ("building_deliberation", {"community.lift_share": 0.0}),
+    ("top_down", {"owners_committee.enabled": True, "property.companies": 1, "community.lift_share": 0.0}),
+    ("owners_committee", {"property.companies": 1, "property.initial_service": 0.1, "property.fee": 5.0,
+                          "owners_committee.capture_risk": 0.0}),
+    ("no_property_supervision", {"community.lift_share": 0.0, "lifts.patience_months": 6, "lifts.persuasion": 0.0}),
+    ("no_property_supervision", {"community.lift_share": 0.0, "lifts.affected_consent": False}),
+    ("no_property_supervision", {"community.lift_share": 0.0, "resident.owner_share.youth": 0.2,
+                                 "resident.owner_share.middle": 0.2, "resident.owner_share.elderly": 0.2}),
+)
+"""Where the estate's parameters are in force (tried first for them): a property company and walk-ups in the
+default community, under each estate rule."""
+
 INERT: dict[str, str] = {
     "steps": "the run's length: the test runs a fixed number of months",
     "shocks.enabled": "switches on the showcase, which spends nothing while shocks.showcase_share is 0",
@@ -94,6 +113,8 @@ def test_every_documented_parameter_changes_some_output():
         contexts = list(CONTEXTS)
         if section in MECHANISMS and key != f"{section}.enabled":
             contexts[:0] = [("co_creation", {f"{section}.enabled": True}), ("top_down", {f"{section}.enabled": True})]
+        if section in ESTATE_SECTIONS or key.startswith(ESTATE_KEYS):
+            contexts[:0] = ESTATE_CONTEXTS
         if key.startswith("shocks.showcase_grid"):
             contexts.insert(0, ("co_creation", {"shocks.enabled": True, "shocks.showcase_share": 0.3}))
         changed = False
