@@ -279,6 +279,9 @@ class LearningConfig:
     trust_satisfaction_weight: float = param(0.5, "weight of satisfaction in the trust target", range=(0.0, 2.0))
     neighbour_trust_baseline: float = share(0.2, "neighbour trust with no joint activity")
     neighbour_trust_weight: float = param(0.7, "weight of neighbours' participation in the neighbour-trust target", range=(0.0, 2.0))
+    named_tie_strength: float = share(
+        0.4, "neighbour-tie strength from which a resident can name the neighbour (the names_a_neighbour metric)",
+        source="assumption (seed [004]: only 38% of residents can name a neighbour)")
     tie_growth: float = share(0.08, "monthly growth of a tie when both residents take part")
     tie_decay: float = share(0.01, "monthly decay of a tie towards its floor without joint activity")
     tie_floor: float = share(0.05, "strength a neighbour tie decays to (household ties do not decay)")

@@ -21,6 +21,8 @@ trust_in_government            mean, 0–1
 trust_in_neighbours            mean, 0–1
 social_capital                 mean strength of neighbour ties (``model.network``), with
                                social_capital_bonding (within building) and _bridging (across)
+names_a_neighbour              share of residents with at least one neighbour tie (outside the household) of
+                               strength ≥ learning.named_tie_strength: someone they can name
 satisfaction                   mean, 0–1
 efficacy                       mean, 0–1
 need_fit                       mean over residents of the need fit of the services they receive:
@@ -134,6 +136,7 @@ def compute(model, rec) -> dict[str, float]:
     row["trust_in_neighbours"] = _mean(s.trust_in_neighbours)
     sc, bonding, bridging = model.graph.social_capital()
     row["social_capital"], row["social_capital_bonding"], row["social_capital_bridging"] = sc, bonding, bridging
+    row["names_a_neighbour"] = _share(model.graph.names_a_neighbour(model.config.learning.named_tie_strength))
     row["satisfaction"] = _mean(s.satisfaction)
     row["efficacy"] = _mean(s.efficacy)
     row["need_fit"] = _need_fit(model)

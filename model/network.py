@@ -226,6 +226,12 @@ class SocialGraph:
             out[lonely] = default[lonely] if isinstance(default, np.ndarray) else default
         return out
 
+    def names_a_neighbour(self, strength: float) -> np.ndarray:
+        """Whether each resident has at least one neighbour tie (not within the household) of at least
+        ``strength`` (0–1): someone they can name."""
+        strong = self.neighbour_tie & (self.adjacency.data >= strength)
+        return np.bincount(self.rows[strong], minlength=self.n) > 0
+
     def refresh(self) -> None:
         """Recompute cached row sums after tie strengths changed."""
         self._set_row_strength(self.adjacency @ self._ones)
