@@ -144,10 +144,12 @@ def scenario_tables() -> str:
 def criteria_table() -> str:
     from experiments import patterns
 
-    out = ["| criterion | claim | arms | target | source |", "|---|---|---|---|---|"]
+    out = ["| criterion | claim | arms | target | source | input or outcome |", "|---|---|---|---|---|---|"]
     for c in patterns.CRITERIA:
         arms = ", ".join(patterns.ARMS[a].describe() for a in c.arms)
-        out.append(f"| {c.key} | {_cell(c.claim)} | {_cell(arms)} | {_cell(c.target)} | {_cell(c.source)} |")
+        kind = f"input: the figure set `{c.sets}`" if c.sets else "outcome"
+        out.append(f"| {c.key} | {_cell(c.claim)} | {_cell(arms)} | {_cell(c.target)} | {_cell(c.source)} "
+                   f"| {_cell(kind)} |")
     return "\n".join(out) + "\n"
 
 

@@ -108,11 +108,13 @@ def test_scenario_files_say_what_they_represent_and_cite_a_source():
 
 
 def test_no_scenario_names_in_model_code():
-    # A scenario may share its name with the one mechanism it switches on (``mediation``): the
-    # mechanism's own config-section name in its module is not a scenario branch.
+    # A scenario may share its name with the one mechanism or config section it switches on
+    # (``mediation``, ``owners_committee``): the section's own name in the schema is not a scenario branch.
+    from model.config import ModelConfig
     from model.mechanisms import MECHANISMS
 
-    names = [s for s in scenarios.available("scenario") if s not in MECHANISMS]
+    sections = {f.name for f in __import__("dataclasses").fields(ModelConfig)}
+    names = [s for s in scenarios.available("scenario") if s not in MECHANISMS and s not in sections]
     names += [c for c in scenarios.available("community") if c != "default"]
     for path in list((ROOT / "model").rglob("*.py")) + list((ROOT / "agents").rglob("*.py")):
         text = path.read_text()
