@@ -256,7 +256,7 @@ def refused(argv, capsys, monkeypatch, cwd):
     (["-m", "seed=1,-5", "steps=1"], "seed = -5 is out of range; allowed: whole numbers 0 to"),
     (["-m", "seed=0,1", "consultation.adoption_rate=0.5,0.6,7"], "consultation.adoption_rate = 7 is out of range"),
     (["-m", "steps=abc,1"], "steps=abc"),
-    (["-m", "scenario=top_down,nope"], "scenario = 'nope' is unknown; allowed: co_creation"),
+    (["-m", "scenario=top_down,nope"], "scenario = 'nope' is unknown; allowed: building_deliberation, co_creation"),
     (["-m", "seed=range(0,100000)", "steps=1"], "the sweep has 100,000 runs (seed: 100000), more than 10,000; "
                                                 "set allow_large=true"),
     (["-m", "seed=range(0,200)", "steps=range(1,100)"], "19,800 runs (seed: 200 × steps: 99)"),
