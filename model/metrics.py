@@ -48,6 +48,15 @@ volunteer_share                share of residents enrolled as volunteers
 volunteer_retention            share of volunteers of 12 months ago still volunteering
                                (NaN before month 12)
 active_disputes                grids with an unsettled dispute
+participation_rate_owners      participation_rate among residents of households that own their home;
+participation_rate_renters     … and among those that rent
+views_adopted_owners           share of owners whose view was adopted at a consultation this month
+views_adopted_renters          … and of renters (``rec.views_adopted`` > 0; 0 in a month without one)
+renter_share                   share of residents whose household rents
+moved_in                       residents who moved in this month (``model.life_course``; 0 when off)
+mean_years_in_community        mean years residents' households have lived in the community
+volunteer_mean_age             mean age (years) of volunteers (NaN with none)
+elderly_share                  share of residents aged 60+
 =============================  =================================================================
 """
 
@@ -159,7 +168,24 @@ def compute(model, rec) -> dict[str, float]:
     row["volunteer_share"] = _share(s.volunteer)
     row["volunteer_retention"] = _retention(model, step)
     row["active_disputes"] = float((model.projects.active & (model.projects.dispute_level > 0)).sum())
+    _tenure_and_life_course(model, rec, row, participated)
     return row
+
+
+def _tenure_and_life_course(model, rec, row: dict, participated: np.ndarray) -> None:
+    """Metrics by tenure and of the life course (see the table)."""
+    s = model.state
+    owners, renters = np.flatnonzero(s.owner), np.flatnonzero(~s.owner)
+    row["participation_rate_owners"] = _share(participated, owners)
+    row["participation_rate_renters"] = _share(participated, renters)
+    heard = rec.views_adopted > 0 if rec is not None else np.zeros(model.n_residents, dtype=bool)
+    row["views_adopted_owners"] = _share(heard, owners)
+    row["views_adopted_renters"] = _share(heard, renters)
+    row["renter_share"] = len(renters) / model.n_residents
+    row["moved_in"] = float(model.life_course.moved_in) if model.life_course is not None and rec is not None else 0.0
+    row["mean_years_in_community"] = _mean(s.years_in_community)
+    row["volunteer_mean_age"] = _mean(s.age_years, s.volunteer)
+    row["elderly_share"] = _share(s.age_group == 2)
 
 
 def _need_fit(model) -> float:

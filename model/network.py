@@ -101,12 +101,14 @@ class SocialGraph:
         compiled: run the monthly tie update (with its row sums) in the compiled kernel of
             :mod:`model.graph_kernels` (same numbers, bit for bit); None: when the graph has at
             least ``COMPILED_MIN_ENTRIES`` entries.
+        tie_factor: optional factor per resident on the initial strength of its neighbour ties
+            (``w = w₀ · f_u · f_v``; e.g. ``community.renter_tie_factor`` for renters).
 
     After changing strengths by hand (``strength`` is writable), call :meth:`refresh`.
     """
 
     def __init__(self, streams, community, structure: Structure, age: np.ndarray,
-                 tie_floor: float, compiled: bool | None = None) -> None:
+                 tie_floor: float, compiled: bool | None = None, tie_factor: np.ndarray | None = None) -> None:
         n = structure.n
         self.n = n
         h = community.age_homophily
@@ -136,7 +138,10 @@ class SocialGraph:
         strength = np.where(kind == HOUSEHOLD, community.household_tie_strength,
                             sample_dist(substream(streams, "network.strength"), community.neighbour_tie_strength,
                                         len(lo)))
+        if tie_factor is not None:  # e.g. renters' weaker ties: each end's factor (household ties unchanged)
+            strength = np.where(kind == HOUSEHOLD, strength, strength * tie_factor[lo] * tie_factor[hi])
         floor = np.where(kind == HOUSEHOLD, strength, np.minimum(tie_floor, strength))
+        self.tie_floor = tie_floor
 
         rows = np.concatenate([lo, hi])
         cols = np.concatenate([hi, lo])
@@ -168,6 +173,7 @@ class SocialGraph:
 
             graph_kernels.warm_up()  # compiled, or loaded from the disk cache, while the model is built
         self._active_strength: np.ndarray | None = None
+        self._last_active: np.ndarray | None = None
         self._capital_sums: tuple[np.ndarray, np.ndarray] | None = None
         self.refresh()
 
@@ -237,12 +243,33 @@ class SocialGraph:
         self._has_ties = row_strength > 0
         self._all_have_ties = bool(self._has_ties.all())
 
+    def reset_rows(self, moved: np.ndarray, strength: float) -> int:
+        """The residents ``moved`` (bool per resident) are strangers: every neighbour tie with an end among
+        them, in both directions (the entry and its mirror), gets ``strength`` and the floor
+        ``min(tie_floor, strength)``; household ties are kept (a household moves in together). The cached
+        row sums, and the active-neighbour sums of the last :meth:`update_ties`, are recomputed.
+
+        Returns:
+            The number of entries reset.
+        """
+        entries = np.flatnonzero((moved.take(self.rows) | moved.take(self.cols)) & self.neighbour_tie)
+        if len(entries) == 0:
+            return 0
+        self.adjacency.data[entries] = strength
+        self.floor[entries] = min(self.tie_floor, strength)
+        active = self._last_active
+        self.refresh()
+        if active is not None:  # the month's active-neighbour share, with the ties as they now are
+            self._active_strength = self.adjacency @ np.asarray(active, dtype=float)
+        return len(entries)
+
     def update_ties(self, active: np.ndarray, growth: float, decay: float) -> None:
         """Ties grow when both ends were active this month and decay towards their floor otherwise.
 
         ``w += growth * (1 - w)`` for joint activity; ``w -= decay * (w - floor)`` otherwise.
         Afterwards :meth:`active_neighbour_share` gives the share of neighbours who were active.
         """
+        self._last_active = active
         if self._compiled:
             from model.graph_kernels import update_ties
 
