@@ -121,9 +121,9 @@ class CommunityModel(mesa.Model):
         self.state = ResidentState(self.streams, cfg, structure)
         self.n_residents = structure.n
         self.n_grids = structure.n_grids
-        renter_factor = cfg.community.renter_tie_factor
+        f = cfg.community.renter_tie_factor  # renters' weaker ties at the start
         self.graph = SocialGraph(self.streams, cfg.community, structure, self.state.age_group, cfg.learning.tie_floor,
-                                 tie_factor=None if renter_factor == 1 else np.where(self.state.owner, 1.0, renter_factor))
+                                 tie_factor=None if f == 1 else np.where(self.state.owner, 1.0, f))
         self._grid_size = np.bincount(structure.grid, minlength=self.n_grids).astype(float)
         self._grid_start = np.concatenate(([0], np.cumsum(self._grid_size[:-1]))).astype(np.intp)
         self.grid_fit = self._mean_by_grid(self.state.fit)

@@ -225,7 +225,7 @@ class ResidentConfig:
         source="assumption (seed [002]: work-unit and commodity housing of the 1990s–2000s, owners stay)")
     renter_years_in_community: float = param(
         3.0, "mean years renters have lived in the community at the start (Exponential)", unit="years",
-        range=(0.0, 80.0), source="assumption (renters move every few years; seed [002]: 单位人 → 社会人 mobility)")
+        range=(0.0, 80.0), source="assumption (renters move every few years; seed [002]: 单位人 → 社会人)")
 
 
 @dataclass

@@ -73,13 +73,15 @@ class LifeCourse:
 
     def __init__(self, model) -> None:
         self.model = model
-        self.params = model.config.life_course
+        self.params = p = model.config.life_course
         household = model.structure.household
         self._first = np.flatnonzero(np.r_[True, household[1:] != household[:-1]])  # first row of each household
         self._size = np.diff(np.r_[self._first, len(household)])
         res = model.config.resident
         elderly = res.age_shares.elderly
         self._party_weight_mean = elderly * res.party_member_elderly_bias + (1 - elderly)
+        self._oldest = np.maximum.reduceat(model.state.age_years, self._first)  # oldest adult of each household
+        self._tenure_stay = 1.0 - monthly(np.array([p.renter_move_out, p.owner_move_out]))  # [renter, owner]
         self.moved_in = 0
         self.retired = 0
         self.succeeded = 0
@@ -99,11 +101,11 @@ class LifeCourse:
         n_h = len(self._first)
         u_move = self._rng("move").random(n_h)
         u_vol = self._rng("volunteers").random((2, m.n_residents))
-        oldest = np.maximum.reduceat(s.age_years, self._first)
-        tenure = np.where(s.owner[self._first], p.owner_move_out, p.renter_move_out)
-        exit_hazard = np.where(oldest >= AGE_BOUNDS[2],
-                               p.elderly_exit * np.exp(p.elderly_exit_growth * (oldest - AGE_BOUNDS[2])), 0.0)
-        stay = (1.0 - monthly(tenure)) * (1.0 - monthly(exit_hazard))
+        oldest = self._oldest
+        stay = self._tenure_stay[s.owner.take(self._first).view(np.int8)]
+        old = np.flatnonzero(oldest >= AGE_BOUNDS[2])
+        if len(old) and p.elderly_exit > 0:  # the elderly exit hazard, for households with an adult of 60+
+            stay[old] *= 1.0 - monthly(p.elderly_exit * np.exp(p.elderly_exit_growth * (oldest[old] - AGE_BOUNDS[2])))
         leaving_h = (u_move >= stay) | (oldest >= AGE_BOUNDS[3])
         leaving = np.repeat(leaving_h, self._size)
         retiring = s.volunteer & ~leaving & (s.age_years > p.volunteer_retirement_age) & (
@@ -122,6 +124,7 @@ class LifeCourse:
         m = self.model
         s, res = m.state, m.config.resident
         s.age_years += 1.0
+        self._oldest += 1.0
         u = self._rng("ageing").random(m.n_residents)
         group = age_group_of(s.age_years)
         changed = np.flatnonzero(group != s.age_group)
@@ -147,8 +150,8 @@ class LifeCourse:
         m = self.model
         s, g = m.state, m.graph
         eligible = ~s.volunteer & ~leaving & (m.participation_counts > 0)
-        entries = np.flatnonzero(handing.take(g.rows) & eligible.take(g.cols))
-        entries = entries[s.age_years[g.cols[entries]] < s.age_years[g.rows[entries]]]
+        entries = g.entries_of(np.flatnonzero(handing))
+        entries = entries[eligible[g.cols[entries]] & (s.age_years[g.cols[entries]] < s.age_years[g.rows[entries]])]
         if len(entries) == 0:
             return 0
         order = np.lexsort((-g.strength[entries], g.rows[entries]))  # by volunteer, strongest tie first
@@ -178,6 +181,8 @@ class LifeCourse:
         s.age_group = s.age_group.copy()  # a new array: caches keyed on it (metrics' groups) see the change
         s.age_group[rows] = group
         s.age_years[rows] = age_within_group(self._rng("age_years"), group)
+        self._oldest[households] = np.maximum.reduceat(s.age_years[rows], np.flatnonzero(first))
+        old_fit = s.fit[rows]
         s.owner[rows] = owner
         s.has_children[rows] = children
         s.years_in_community[rows] = 0.0
@@ -199,11 +204,17 @@ class LifeCourse:
         for mechanism, (attr, value) in NEWCOMER_RESETS.items():
             if mechanism in m.mechanisms and hasattr(m.mechanisms[mechanism], attr):
                 getattr(m.mechanisms[mechanism], attr)[rows] = value
-        m.graph.reset_rows(rows_mask, p.stranger_tie_strength)
-        m.grid_fit = m._mean_by_grid(s.fit)
+        m.graph.reset_rows(rows, p.stranger_tie_strength)
+        grid = m.structure.grid[rows]  # the grids' mean need fit, by the change
+        np.add.at(m.grid_fit, grid, (s.fit[rows] - old_fit) / m._grid_size[grid, None])
         m._service_fit = None
-        for i in rows.tolist():  # the Mesa face: the leaving residents' agents go, new ones come
+        self._renew_agents(rows)
+
+    def _renew_agents(self, rows: np.ndarray) -> None:
+        """The Mesa face: the leaving residents' agents are removed, new ones (fresh ids) made for the rows."""
+        m = self.model
+        for i in rows.tolist():
             m.resident_list[i].remove()
-        for i, agent in zip(rows.tolist(), Resident.create_agents(m, k, rows.tolist()).to_list()):
-            m.resident_list[i] = agent
+        for i in rows.tolist():  # (no AgentSet of the newcomers: Mesa registers each agent with the model)
+            m.resident_list[i] = Resident(m, i)
         m.residents = m.agents_by_type[Resident]  # Mesa's live set of the model's residents

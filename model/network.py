@@ -174,6 +174,7 @@ class SocialGraph:
             graph_kernels.warm_up()  # compiled, or loaded from the disk cache, while the model is built
         self._active_strength: np.ndarray | None = None
         self._last_active: np.ndarray | None = None
+        self._mirror: np.ndarray | None = None
         self._capital_sums: tuple[np.ndarray, np.ndarray] | None = None
         self.refresh()
 
@@ -243,24 +244,51 @@ class SocialGraph:
         self._has_ties = row_strength > 0
         self._all_have_ties = bool(self._has_ties.all())
 
-    def reset_rows(self, moved: np.ndarray, strength: float) -> int:
-        """The residents ``moved`` (bool per resident) are strangers: every neighbour tie with an end among
-        them, in both directions (the entry and its mirror), gets ``strength`` and the floor
-        ``min(tie_floor, strength)``; household ties are kept (a household moves in together). The cached
-        row sums, and the active-neighbour sums of the last :meth:`update_ties`, are recomputed.
+    def entries_of(self, residents: np.ndarray) -> np.ndarray:
+        """Positions (into :attr:`strength`) of the entries of the given residents' rows (their CSR slices)."""
+        indptr = self.adjacency.indptr
+        start = indptr[residents].astype(np.intp)
+        counts = indptr[np.asarray(residents) + 1] - start
+        shift = start - np.concatenate(([0], np.cumsum(counts)[:-1]))
+        return np.repeat(shift, counts) + np.arange(int(counts.sum()), dtype=np.intp)
+
+    @property
+    def mirror(self) -> np.ndarray:
+        """Position of each entry's mirror: ``mirror[e]`` is the entry (j, i) of the entry e = (i, j). Sorting the
+        entries by (column, row) lists the mirrors in CSR order (the pairs are symmetric); made on first use."""
+        if self._mirror is None:
+            self._mirror = np.lexsort((self.rows, self.cols)).astype(np.intp)
+        return self._mirror
+
+    def reset_rows(self, residents: np.ndarray, strength: float) -> int:
+        """The ``residents`` (indices) are strangers: every neighbour tie with an end among them, in both
+        directions (the entry and its mirror), gets ``strength`` and the floor ``min(tie_floor, strength)``;
+        household ties are kept (a household moves in together). The cached row sums (and the active-neighbour
+        and social-capital sums of the last :meth:`update_ties`) are updated by the changes, so
+        :meth:`active_neighbour_share` stays valid for the month.
 
         Returns:
             The number of entries reset.
         """
-        entries = np.flatnonzero((moved.take(self.rows) | moved.take(self.cols)) & self.neighbour_tie)
+        own = self.entries_of(residents)
+        entries = np.sort(np.concatenate((own, self.mirror[own])))
+        entries = entries[np.concatenate(([True], entries[1:] != entries[:-1]))]  # a tie between two of them: once
+        entries = entries[self.neighbour_tie[entries]]
         if len(entries) == 0:
             return 0
-        self.adjacency.data[entries] = strength
+        w = self.adjacency.data
+        delta = strength - w[entries]
+        w[entries] = strength
         self.floor[entries] = min(self.tie_floor, strength)
-        active = self._last_active
-        self.refresh()
-        if active is not None:  # the month's active-neighbour share, with the ties as they now are
-            self._active_strength = self.adjacency @ np.asarray(active, dtype=float)
+        at = self.rows[entries]
+        np.add.at(self._row_strength, at, delta)
+        self._set_row_strength(self._row_strength)
+        if self._active_strength is not None:
+            np.add.at(self._active_strength, at, delta * self._last_active[self.cols[entries]])
+        if self._capital_sums is not None:
+            for sums, mask in zip(self._capital_sums, (self._bonding, self._bridging)):
+                keep = mask[entries]
+                np.add.at(sums, at[keep], delta[keep])
         return len(entries)
 
     def update_ties(self, active: np.ndarray, growth: float, decay: float) -> None:

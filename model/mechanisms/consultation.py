@@ -25,8 +25,9 @@ owners), and meetings bring a renter the occasion ``renter_reach · opportunity`
 starting at 0). Word spreads: the perceived voice is
 ``p_i = ½ voice_i + ½ Σ_j w_ij voice_j / Σ_j w_ij`` (tie strengths ``w_ij``), and it shifts
 this month's attitude targets: trust in government by ``trust_weight · p_i``, efficacy by
-``efficacy_weight · p_i`` and satisfaction by ``satisfaction_weight · p_i``. Meetings add occasions to take part: ``o_i ← 1 − (1 − o_i)(1 − r_i · opportunity)`` (``r_i`` = 1 for
-owners, ``renter_reach`` for renters).
+``efficacy_weight · p_i`` and satisfaction by ``satisfaction_weight · p_i``. Meetings add occasions to
+take part: ``o_i ← 1 − (1 − o_i)(1 − r_i · opportunity)`` (``r_i`` = 1 for owners, ``renter_reach`` for
+renters).
 
 Sources: seed [004] (sham consultation, "meetings held but the plan drafted in advance";
 adoption of views below 40% under top-down; needs surveys in only 28% of projects; a
