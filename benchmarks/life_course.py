@@ -24,7 +24,7 @@ from model.community import CommunityModel
 OUTCOMES = {"participation": "participation_rate", "trust_gov": "trust_in_government",
             "social_capital": "social_capital", "volunteers": "volunteer_share",
             "renters - owners": None}
-"""Column label → metric (``renters - owners``: participation of renters minus owners, life course on)."""
+"""Row label → metric (``renters - owners``: participation of renters minus that of owners)."""
 SCENARIO, MONTHS, WINDOW = "co_creation", 120, 12
 
 
@@ -39,15 +39,13 @@ def last_year(community: str, seed: int, on: bool) -> dict[str, float]:
 
 
 def effects(community: str, seeds: int) -> None:
-    diffs = {label: [] for label in OUTCOMES}
-    for seed in range(seeds):
-        on, off = last_year(community, seed, True), last_year(community, seed, False)
-        for label in OUTCOMES:
-            diffs[label].append(on[label] - (off[label] if label != "renters - owners" else 0.0))
-    print(f"{community} ({SCENARIO}, {MONTHS} months, {seeds} seeds): life course on − off, last-{WINDOW}-month mean")
-    for label, d in diffs.items():
-        what = "(on only)" if label == "renters - owners" else ""
-        print(f"  {label:<17} {np.mean(d):+.4f} ± {np.std(d, ddof=1):.4f} {what}")
+    runs = [(last_year(community, seed, True), last_year(community, seed, False)) for seed in range(seeds)]
+    print(f"{community} ({SCENARIO}, {MONTHS} months, {seeds} seeds): last-{WINDOW}-month means, mean ± sd over seeds")
+    print(f"  {'outcome':<17} {'on − off (paired)':>19} {'on':>16} {'off':>16}")
+    for label in OUTCOMES:
+        on, off = (np.array([r[k][label] for r in runs]) for k in (0, 1))
+        print(f"  {label:<17} {np.mean(on - off):+.4f} ± {np.std(on - off, ddof=1):.4f} "
+              f"{np.mean(on):.4f} ± {np.std(on, ddof=1):.4f} {np.mean(off):.4f} ± {np.std(off, ddof=1):.4f}")
 
 
 def speed(size: int, months: int = 36) -> None:

@@ -125,7 +125,7 @@ class LifeCourse:
         s, res = m.state, m.config.resident
         s.age_years += 1.0
         self._oldest += 1.0
-        u = self._rng("ageing").random(m.n_residents)
+        u = self._rng("birthdays").random(m.n_residents)
         group = age_group_of(s.age_years)
         changed = np.flatnonzero(group != s.age_group)
         if len(changed) == 0:

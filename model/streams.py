@@ -48,7 +48,7 @@ STREAMS: dict[str, str] = {
     "decision.noise": "noise of residents' contribution decisions (one number per resident)",
     "volunteers": "volunteers dropping out and being recruited (two numbers per resident)",
     "life_course.<name>": "the life course (life_course.enabled): life_course.move (one number per household a "
-                          "month), life_course.volunteers (two per resident a month), life_course.ageing (one per "
+                          "month), life_course.volunteers (two per resident a month), life_course.birthdays (one per "
                           "resident a year), and the newcomers' traits life_course.<trait> (one per newcomer or "
                           "newcomer household; their number depends on the life course's own draws alone)",
     "mechanism.<name>": "each mechanism's own draws (``Mechanism.rng``), e.g. ``mechanism.co_evaluation``; "
