@@ -264,31 +264,36 @@ class SocialGraph:
         """The ``residents`` (indices) are strangers: every neighbour tie with an end among them, in both
         directions (the entry and its mirror), gets ``strength`` and the floor ``min(tie_floor, strength)``;
         household ties are kept (a household moves in together). The cached row sums (and the active-neighbour
-        and social-capital sums of the last :meth:`update_ties`) are updated by the changes, so
-        :meth:`active_neighbour_share` stays valid for the month.
+        and social-capital sums of the last :meth:`update_ties`, with the activity as it now is) are
+        recomputed for the rows touched, so :meth:`active_neighbour_share` stays valid for the month.
 
         Returns:
             The number of entries reset.
         """
+        residents = np.asarray(residents, dtype=np.intp)
+        if len(residents) == 0:
+            return 0
         own = self.entries_of(residents)
         entries = np.sort(np.concatenate((own, self.mirror[own])))
         entries = entries[np.concatenate(([True], entries[1:] != entries[:-1]))]  # a tie between two of them: once
         entries = entries[self.neighbour_tie[entries]]
-        if len(entries) == 0:
-            return 0
         w = self.adjacency.data
-        delta = strength - w[entries]
         w[entries] = strength
         self.floor[entries] = min(self.tie_floor, strength)
-        at = self.rows[entries]
-        np.add.at(self._row_strength, at, delta)
+        touched = np.unique(np.concatenate((residents, self.rows[entries])))
+        own = self.entries_of(touched)  # the touched rows' sums, recomputed over their entries
+        at = np.repeat(np.arange(len(touched)), np.diff(self.adjacency.indptr)[touched])
+
+        def row_sums(weights: np.ndarray) -> np.ndarray:
+            return np.bincount(at, weights=weights, minlength=len(touched))
+
+        self._row_strength[touched] = row_sums(w[own])
         self._set_row_strength(self._row_strength)
         if self._active_strength is not None:
-            np.add.at(self._active_strength, at, delta * self._last_active[self.cols[entries]])
+            self._active_strength[touched] = row_sums(w[own] * self._last_active[self.cols[own]])
         if self._capital_sums is not None:
             for sums, mask in zip(self._capital_sums, (self._bonding, self._bridging)):
-                keep = mask[entries]
-                np.add.at(sums, at[keep], delta[keep])
+                sums[touched] = row_sums(w[own] * mask[own])
         return len(entries)
 
     def update_ties(self, active: np.ndarray, growth: float, decay: float) -> None:

@@ -43,6 +43,8 @@ def test_arrays_graph_and_mesa_agents_stay_consistent_over_120_months_of_turnove
         entries = (new[g.rows] | new[g.cols]) & (g.kind != HOUSEHOLD)
         assert np.all(g.strength[entries] == m.config.life_course.stranger_tie_strength)
         assert np.all(g.strength[~entries] >= 0) and np.all(g.strength <= 1)
+        took_part = s.participated.astype(float)  # the cached sums follow the reset ties and the newcomers
+        assert np.allclose(g.active_neighbour_share(0.0), g.neighbour_mean(took_part, 0.0), rtol=0, atol=1e-12)
     assert arrivals > n  # more than one turnover of the whole population
     s = m.state
     for name, value in vars(s).items():
