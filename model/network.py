@@ -280,20 +280,24 @@ class SocialGraph:
         w = self.adjacency.data
         w[entries] = strength
         self.floor[entries] = min(self.tie_floor, strength)
-        touched = np.unique(np.concatenate((residents, self.rows[entries])))
+        mark = np.zeros(self.n, dtype=bool)
+        mark[residents] = True
+        mark[self.rows[entries]] = True
+        touched = np.flatnonzero(mark)
         own = self.entries_of(touched)  # the touched rows' sums, recomputed over their entries
         at = np.repeat(np.arange(len(touched)), np.diff(self.adjacency.indptr)[touched])
+        w_own = w[own]
 
         def row_sums(weights: np.ndarray) -> np.ndarray:
             return np.bincount(at, weights=weights, minlength=len(touched))
 
-        self._row_strength[touched] = row_sums(w[own])
+        self._row_strength[touched] = row_sums(w_own)
         self._set_row_strength(self._row_strength)
         if self._active_strength is not None:
-            self._active_strength[touched] = row_sums(w[own] * self._last_active[self.cols[own]])
+            self._active_strength[touched] = row_sums(w_own * self._last_active[self.cols[own]])
         if self._capital_sums is not None:
             for sums, mask in zip(self._capital_sums, (self._bonding, self._bridging)):
-                sums[touched] = row_sums(w[own] * mask[own])
+                sums[touched] = row_sums(w_own * mask[own])
         return len(entries)
 
     def update_ties(self, active: np.ndarray, growth: float, decay: float) -> None:
