@@ -41,8 +41,9 @@ CORE_SECTIONS = {
     "party": "Party organisation (`party.*`)",
     "units": "Units in the area (`units.*`)",
     "projects": "Projects and facilities (`projects.*`)",
+    "life_course": "Life course: moving out and in, ageing, volunteers' succession (`life_course.*`)",
 }
-COMMUNITY_SECTIONS = ("community", "resident", "projects")
+COMMUNITY_SECTIONS = ("community", "resident", "projects", "life_course")
 
 
 def _cell(text: object) -> str:

@@ -16,7 +16,9 @@ One step is one month of the five-step participation cycle (domain brief):
 6. **evaluation** – satisfaction, trust in government, trust in neighbours and efficacy move
    towards targets set by benefits, disputes and mechanisms' feedback;
 7. **rewards and ties** – mechanisms reward; volunteers drop out or are recruited; ties grow
-   between residents who took part together and decay otherwise.
+   between residents who took part together and decay otherwise;
+8. **life course** (``life_course.enabled``) – households move out and new ones move into their
+   flats, residents age, volunteers retire or hand over (:mod:`model.life_course`).
 
 The model core knows nothing of files, plots or Hydra: given a name, it asks the scenario
 catalogue (:mod:`scenarios`) for the composed config; given a config, it uses it as is.
@@ -43,6 +45,7 @@ from model import config as config_mod
 from model import decisions, metrics, streams
 from model.estate import Estate
 from model.arrays import select
+from model.life_course import LifeCourse
 from model.mechanisms import MECHANISMS
 from model.mechanisms.base import DecisionTerms, Feedback, ProjectChoice, StepRecord
 from model.network import SocialGraph
@@ -121,7 +124,9 @@ class CommunityModel(mesa.Model):
         self.state = ResidentState(self.streams, cfg, structure)
         self.n_residents = structure.n
         self.n_grids = structure.n_grids
-        self.graph = SocialGraph(self.streams, cfg.community, structure, self.state.age_group, cfg.learning.tie_floor)
+        f = cfg.community.renter_tie_factor  # renters' weaker ties at the start
+        self.graph = SocialGraph(self.streams, cfg.community, structure, self.state.age_group, cfg.learning.tie_floor,
+                                 tie_factor=None if f == 1 else np.where(self.state.owner, 1.0, f))
         self._grid_size = np.bincount(structure.grid, minlength=self.n_grids).astype(float)
         self._grid_start = np.concatenate(([0], np.cumsum(self._grid_size[:-1]))).astype(np.intp)
         self.grid_fit = self._mean_by_grid(self.state.fit)
@@ -182,6 +187,8 @@ class CommunityModel(mesa.Model):
         self.chosen_sanctions: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         """Next month's sanctions chosen from outside (:meth:`choose_sanctions`): (sanctioners, sanctioner of
         each pair, target of each pair); read by the sanctions mechanism, cleared after the month."""
+        self.life_course = LifeCourse(self) if cfg.life_course.enabled else None
+        """Moving out and in, ageing and volunteers' succession (:mod:`model.life_course`), or None when off."""
         self.coverage = coverage(self)
         self.latest: dict[str, float] = metrics.compute(self, None)
         self.datacollector = mesa.DataCollector(
@@ -302,6 +309,8 @@ class CommunityModel(mesa.Model):
         self._deliver_benefits(rec)
         self._evaluate(rec)
         self._reward_and_update_ties(rec)
+        if self.life_course is not None:  # the population changes at the end of the month
+            self.life_course.step()
         self.chosen_sanctions = None
         self.latest = metrics.compute(self, rec)
         self.totals["government_spending"] += self.latest["government_spending"]

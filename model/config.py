@@ -108,6 +108,10 @@ class CommunityConfig:
     lift_share: float = share(
         1.0, "share of entrances (stairwells) that have a lift at the start",
         source="seed [004]: old estates' walk-ups have none; new estates all have lifts")
+    renter_tie_factor: float = share(
+        1.0, "factor on the initial strength of a neighbour tie for each end that rents (renters have weaker "
+        "ties: w = w₀ · f^(renting ends))",
+        source="assumption (seed [004]: the 'society of strangers'; renters stay briefly and know few neighbours)")
 
 
 @dataclass
@@ -215,6 +219,13 @@ class ResidentConfig:
         ByAge(0.6, 0.85, 0.95), "probability that a household owns its home (else it rents), by the age of its "
         "first adult; owners vote in owners' meetings, renters do not", unit="share", range=(0.0, 1.0),
         source="assumption (China 2020 census: about a fifth of urban households rent, most of them young)")
+    owner_years_in_community: float = param(
+        15.0, "mean years owners have lived in the community at the start (Exponential, at most the first "
+        "adult's age − 18)", unit="years", range=(0.0, 80.0),
+        source="assumption (seed [002]: work-unit and commodity housing of the 1990s–2000s, owners stay)")
+    renter_years_in_community: float = param(
+        3.0, "mean years renters have lived in the community at the start (Exponential)", unit="years",
+        range=(0.0, 80.0), source="assumption (renters move every few years; seed [002]: 单位人 → 社会人)")
 
 
 @dataclass
@@ -641,6 +652,55 @@ class LiftConfig:
     stranded_access: float = share(
         0.5, "share of occasions to take part an elderly resident above affected storeys reaches without a lift",
         source="seed [004]: elderly on upper floors of walk-ups seldom come down")
+SEED_002_MOBILITY = "seed [002]: free mobility ('单位人' become '社会人') dissolves the old neighbourhood ties"
+SEED_004_SUCCESSION = "seed [004]: volunteers mostly elderly, few young, a break in succession (代际传承断层)"
+
+
+@dataclass
+@shares_sum_to_one
+class ArrivalAgeShares:
+    """Age groups of the first adult of a household moving in (movers are young)."""
+
+    youth: float = share(0.60, "share of arriving households headed by an adult aged 18–34",
+                         source="assumption (movers are young: renting couples, first homes)")
+    middle: float = share(0.32, "share headed by an adult aged 35–59", source="assumption")
+    elderly: float = share(0.08, "share headed by an adult aged 60+", source="assumption")
+
+
+@dataclass
+class LifeCourseConfig:
+    """The population changes: households move out and in, residents age, volunteers retire
+    (:mod:`model.life_course`)."""
+
+    enabled: bool = param(False, "households move out and in, residents age and volunteers retire, monthly")
+    owner_move_out: float = share(
+        0.03, "annual probability an owner household moves out (sells)",
+        source="assumption (owners stay for decades; seed [002]: mobility)")
+    renter_move_out: float = share(
+        0.30, "annual probability a renter household moves out (leases of 1–3 years)",
+        source="assumption (renters stay about 3 years; seed [002]: mobility)")
+    elderly_exit: float = share(
+        0.01, "annual probability at 60 that a household leaves with its oldest adult (moving to children or "
+        "care, death); it grows by the factor exp(elderly_exit_growth · (age − 60))",
+        source="assumption (Gompertz: old-age mortality doubles about every 8 years)")
+    elderly_exit_growth: float = param(
+        0.09, "growth per year of age of the elderly exit hazard (Gompertz slope)", unit="1/year",
+        range=(0.0, 1.0), source="assumption (Gompertz slope of human mortality ≈ 0.085–0.1 a year)")
+    arrival_ages: ArrivalAgeShares = param(ArrivalAgeShares(), "age groups of arriving households' first adults")
+    arrival_owner_share: float = share(
+        0.35, "share of arriving households that buy (the others rent)",
+        source="assumption (movers are more often renters than the settled population)")
+    stranger_tie_strength: float = share(
+        0.05, "strength of a newcomer's neighbour ties on arrival (the flat's ties, reset)",
+        source="assumption (= learning.tie_floor: newcomers are strangers)")
+    volunteer_retirement_age: float = param(
+        75.0, "age above which volunteers retire", unit="years", range=(18.0, 120.0),
+        source=SEED_004_SUCCESSION)
+    volunteer_retirement: float = share(
+        0.25, "annual probability a volunteer above the retirement age retires", source=SEED_004_SUCCESSION)
+    volunteer_succession: float = share(
+        0.0, "probability a retiring or leaving volunteer hands over to a younger contact who took part in the "
+        "last 12 months (the strongest such tie)", source=SEED_004_SUCCESSION)
 
 
 _CORE_FIELDS = [
@@ -660,6 +720,7 @@ _CORE_FIELDS = [
     ("property", PropertyConfig, param(PropertyConfig(), "the property company and fee payments")),
     ("owners_committee", OwnersCommitteeConfig, param(OwnersCommitteeConfig(), "the owners' committee")),
     ("lifts", LiftConfig, param(LiftConfig(), "lift projects in stairwells without a lift")),
+    ("life_course", LifeCourseConfig, param(LifeCourseConfig(), "moving out and in, ageing, volunteers' succession")),
 ]
 
 ModelConfig = dataclasses.make_dataclass(

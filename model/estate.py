@@ -82,7 +82,7 @@ class Estate:
         self.storey = s.storey.take(self.head).astype(int)
         self.entrance = s.entrance.take(self.head)
         self.n_entrances = st.n_entrances
-        self.elderly = np.bincount(hh, weights=s.age_group == ELDERLY, minlength=self.n_households) > 0
+        self.elderly = self._elderly_households()
         self.flats = np.bincount(self.entrance, minlength=self.n_entrances).astype(float)
         storeys = max(cfg.community.storeys, 2)
         self.height = (self.storey - 1) / (storeys - 1)
@@ -111,6 +111,23 @@ class Estate:
         self.lift_durations: list[int] = []
         self.lifts_approved = 0
         self.lifts_abandoned = 0
+
+    def _elderly_households(self) -> np.ndarray:
+        """Whether each household has an adult aged 60+ (recomputed: residents age and move)."""
+        m = self.model
+        return np.bincount(m.structure.household, weights=m.state.age_group == ELDERLY,
+                           minlength=self.n_households) > 0
+
+    def households_moved(self, households: np.ndarray) -> None:
+        """New households took these flats (:mod:`model.life_course`): their tenure is their own, they have paid
+        no bill yet, expect what a newcomer expects, and take their own stance on a lift project under way."""
+        m = self.model
+        self.owner_occupied[households] = m.state.owner.take(self.head[households])
+        self.elderly = self._elderly_households()
+        self.paying[households] = False
+        rows = np.isin(m.structure.household, households)
+        self.payment_belief[rows] = m.config.property.initial_payment_belief
+        self.agrees[households] = self.lift_value()[households] > 0
 
     @staticmethod
     def needed(model) -> bool:
@@ -185,6 +202,8 @@ class Estate:
         if self.has_lift.all():
             return
         now = m.steps
+        if m.life_course is not None and now % 12 == 1:  # residents aged a year
+            self.elderly = self._elderly_households()
         stranded = self.elderly & ~self.affected
         pressure = np.bincount(self.entrance, weights=stranded, minlength=self.n_entrances) / np.maximum(self.flats, 1)
         start = (~self.has_lift & (self.lift_stage == IDLE) & (now >= self.cooldown_until)

@@ -64,6 +64,15 @@ lifts_installed                lifts installed in the run (cumulative); entrance
 lift_projects_waiting          entrances whose lift project awaits approval
 lift_duration                  mean months from proposal to a working lift of the lifts installed so far
 lift_approval_share            lift projects approved / (approved + abandoned) so far
+participation_rate_owners      participation_rate among residents of households that own their home;
+participation_rate_renters     … and among those that rent
+views_adopted_owners           share of owners whose view was adopted at a consultation this month
+views_adopted_renters          … and of renters (``rec.views_adopted`` > 0; 0 in a month without one)
+renter_share                   share of residents whose household rents
+moved_in                       residents who moved in this month (``model.life_course``; 0 when off)
+mean_years_in_community        mean years residents' households have lived in the community
+volunteer_mean_age             mean age (years) of volunteers (NaN with none)
+elderly_share                  share of residents aged 60+
 =============================  =================================================================
 """
 
@@ -178,6 +187,7 @@ def compute(model, rec) -> dict[str, float]:
     row["active_disputes"] = float((model.projects.active & (model.projects.dispute_level > 0)).sum())
     row["facility_condition"] = float(fac.condition[: fac.n].mean()) if fac.n else float("nan")
     _estate_metrics(model, row)
+    _tenure_and_life_course(model, rec, row, participated)
     return row
 
 
@@ -209,6 +219,22 @@ def _estate_metrics(model, row: dict) -> None:
     row["lift_duration"] = float(np.mean(est.lift_durations)) if est.lift_durations else float("nan")
     decided = est.lifts_approved + est.lifts_abandoned
     row["lift_approval_share"] = est.lifts_approved / decided if decided else float("nan")
+
+
+def _tenure_and_life_course(model, rec, row: dict, participated: np.ndarray) -> None:
+    """Metrics by tenure and of the life course (see the table)."""
+    s = model.state
+    owners, renters = np.flatnonzero(s.owner), np.flatnonzero(~s.owner)
+    row["participation_rate_owners"] = _share(participated, owners)
+    row["participation_rate_renters"] = _share(participated, renters)
+    heard = rec.views_adopted > 0 if rec is not None else np.zeros(model.n_residents, dtype=bool)
+    row["views_adopted_owners"] = _share(heard, owners)
+    row["views_adopted_renters"] = _share(heard, renters)
+    row["renter_share"] = len(renters) / model.n_residents
+    row["moved_in"] = float(model.life_course.moved_in) if model.life_course is not None and rec is not None else 0.0
+    row["mean_years_in_community"] = _mean(s.years_in_community)
+    row["volunteer_mean_age"] = _mean(s.age_years, s.volunteer)
+    row["elderly_share"] = _share(s.age_group == 2)
 
 
 def _need_fit(model) -> float:

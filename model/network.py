@@ -101,12 +101,14 @@ class SocialGraph:
         compiled: run the monthly tie update (with its row sums) in the compiled kernel of
             :mod:`model.graph_kernels` (same numbers, bit for bit); None: when the graph has at
             least ``COMPILED_MIN_ENTRIES`` entries.
+        tie_factor: optional factor per resident on the initial strength of its neighbour ties
+            (``w = w₀ · f_u · f_v``; e.g. ``community.renter_tie_factor`` for renters).
 
     After changing strengths by hand (``strength`` is writable), call :meth:`refresh`.
     """
 
     def __init__(self, streams, community, structure: Structure, age: np.ndarray,
-                 tie_floor: float, compiled: bool | None = None) -> None:
+                 tie_floor: float, compiled: bool | None = None, tie_factor: np.ndarray | None = None) -> None:
         n = structure.n
         self.n = n
         h = community.age_homophily
@@ -136,7 +138,10 @@ class SocialGraph:
         strength = np.where(kind == HOUSEHOLD, community.household_tie_strength,
                             sample_dist(substream(streams, "network.strength"), community.neighbour_tie_strength,
                                         len(lo)))
+        if tie_factor is not None:  # e.g. renters' weaker ties: each end's factor (household ties unchanged)
+            strength = np.where(kind == HOUSEHOLD, strength, strength * tie_factor[lo] * tie_factor[hi])
         floor = np.where(kind == HOUSEHOLD, strength, np.minimum(tie_floor, strength))
+        self.tie_floor = tie_floor
 
         rows = np.concatenate([lo, hi])
         cols = np.concatenate([hi, lo])
@@ -168,6 +173,8 @@ class SocialGraph:
 
             graph_kernels.warm_up()  # compiled, or loaded from the disk cache, while the model is built
         self._active_strength: np.ndarray | None = None
+        self._last_active: np.ndarray | None = None
+        self._mirror: np.ndarray | None = None
         self._capital_sums: tuple[np.ndarray, np.ndarray] | None = None
         self.refresh()
 
@@ -243,12 +250,69 @@ class SocialGraph:
         self._has_ties = row_strength > 0
         self._all_have_ties = bool(self._has_ties.all())
 
+    def entries_of(self, residents: np.ndarray) -> np.ndarray:
+        """Positions (into :attr:`strength`) of the entries of the given residents' rows (their CSR slices)."""
+        indptr = self.adjacency.indptr
+        start = indptr[residents].astype(np.intp)
+        counts = indptr[np.asarray(residents) + 1] - start
+        shift = start - np.concatenate(([0], np.cumsum(counts)[:-1]))
+        return np.repeat(shift, counts) + np.arange(int(counts.sum()), dtype=np.intp)
+
+    @property
+    def mirror(self) -> np.ndarray:
+        """Position of each entry's mirror: ``mirror[e]`` is the entry (j, i) of the entry e = (i, j). Sorting the
+        entries by (column, row) lists the mirrors in CSR order (the pairs are symmetric); made on first use."""
+        if self._mirror is None:
+            self._mirror = np.lexsort((self.rows, self.cols)).astype(np.intp)
+        return self._mirror
+
+    def reset_rows(self, residents: np.ndarray, strength: float) -> int:
+        """The ``residents`` (indices) are strangers: every neighbour tie with an end among them, in both
+        directions (the entry and its mirror), gets ``strength`` and the floor ``min(tie_floor, strength)``;
+        household ties are kept (a household moves in together). The cached row sums (and the active-neighbour
+        and social-capital sums of the last :meth:`update_ties`, with the activity as it now is) are
+        recomputed for the rows touched, so :meth:`active_neighbour_share` stays valid for the month.
+
+        Returns:
+            The number of entries reset.
+        """
+        residents = np.asarray(residents, dtype=np.intp)
+        if len(residents) == 0:
+            return 0
+        own = self.entries_of(residents)
+        entries = np.sort(np.concatenate((own, self.mirror[own])))
+        entries = entries[np.concatenate(([True], entries[1:] != entries[:-1]))]  # a tie between two of them: once
+        entries = entries[self.neighbour_tie[entries]]
+        w = self.adjacency.data
+        w[entries] = strength
+        self.floor[entries] = min(self.tie_floor, strength)
+        mark = np.zeros(self.n, dtype=bool)
+        mark[residents] = True
+        mark[self.rows[entries]] = True
+        touched = np.flatnonzero(mark)
+        own = self.entries_of(touched)  # the touched rows' sums, recomputed over their entries
+        at = np.repeat(np.arange(len(touched)), np.diff(self.adjacency.indptr)[touched])
+        w_own = w[own]
+
+        def row_sums(weights: np.ndarray) -> np.ndarray:
+            return np.bincount(at, weights=weights, minlength=len(touched))
+
+        self._row_strength[touched] = row_sums(w_own)
+        self._set_row_strength(self._row_strength)
+        if self._active_strength is not None:
+            self._active_strength[touched] = row_sums(w_own * self._last_active[self.cols[own]])
+        if self._capital_sums is not None:
+            for sums, mask in zip(self._capital_sums, (self._bonding, self._bridging)):
+                sums[touched] = row_sums(w_own * mask[own])
+        return len(entries)
+
     def update_ties(self, active: np.ndarray, growth: float, decay: float) -> None:
         """Ties grow when both ends were active this month and decay towards their floor otherwise.
 
         ``w += growth * (1 - w)`` for joint activity; ``w -= decay * (w - floor)`` otherwise.
         Afterwards :meth:`active_neighbour_share` gives the share of neighbours who were active.
         """
+        self._last_active = active
         if self._compiled:
             from model.graph_kernels import update_ties
 

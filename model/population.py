@@ -84,11 +84,61 @@ def build_structure(rng: np.random.Generator, community) -> Structure:
                      n_buildings * per_building)
 
 
+AGE_BOUNDS = (18.0, 35.0, 60.0, 90.0)
+"""Ages (years) bounding the age groups: youth 18–34, middle 35–59, elderly 60–90."""
+
+
+def age_within_group(rng: np.random.Generator, age_group: np.ndarray) -> np.ndarray:
+    """Age in years of each resident within its age group: uniform over 18–35 and 35–60; over 60–90
+    with a density falling linearly to 0 at 90 (fewer of the very old: ``a = 60 + 30 (1 − √u)``, mean 70)."""
+    u = rng.random(len(age_group))
+    lo = np.asarray(AGE_BOUNDS[:3])[age_group]
+    width = np.diff(AGE_BOUNDS)[age_group]
+    return np.where(age_group == ELDERLY, lo + width * (1.0 - np.sqrt(u)), lo + width * u)
+
+
+def age_group_of(age_years: np.ndarray) -> np.ndarray:
+    """Age group (0 youth, 1 middle, 2 elderly) of ages in years (int8)."""
+    return np.searchsorted(np.asarray(AGE_BOUNDS[1:3]), age_years, side="right").astype(np.int8)
+
+
+def draw_traits(rng, cfg, age_group: np.ndarray, has_children: np.ndarray) -> dict[str, np.ndarray]:
+    """Fresh traits of residents of the given age groups, from the community's distributions: disposition,
+    slope, unconditional level, trust in government and in neighbours, satisfaction, efficacy, belief, time
+    budget and cost, digital access, needs and fit. ``rng(trait)`` gives each trait's generator (setup:
+    ``population.<trait>``; newcomers: ``life_course.<trait>``)."""
+    res = cfg.resident
+    n = len(age_group)
+    out = {"disposition": categorical(rng("disposition"), _tuple(res.dispositions, DISPOSITIONS), n),
+           "matching_slope": sample_dist(rng("matching_slope"), res.matching_slope, n),
+           "unconditional_level": sample_dist(rng("unconditional_level"), cfg.decision.unconditional_level, n)}
+    for trait in ("trust_in_government", "trust_in_neighbours", "satisfaction", "efficacy"):
+        out[trait] = sample_dist(rng(trait), getattr(res, trait), n)
+    out["belief"] = sample_dist(rng("belief"), res.initial_belief, n)
+    out["time_budget"] = np.asarray(res.time_budget.as_tuple())[age_group]
+    time_cost = np.asarray(res.time_cost.as_tuple())[age_group]
+    cv = res.time_cost_variation
+    if cv > 0:  # working hours, commuting and care duties differ within an age group
+        time_cost = time_cost * rng("time_cost").gamma(1.0 / cv**2, cv**2, n)
+    out["time_cost"] = time_cost
+    online = np.asarray(res.digital_access.as_tuple())[age_group]
+    out["digital_access"] = rng("digital_access").random(n) < online
+    profiles = np.array([getattr(res.needs, a).as_tuple() for a in AGE_GROUPS])
+    alpha = profiles[age_group]
+    alpha[:, DOMAINS.index("children")] += res.children_need_boost * has_children
+    alpha *= res.need_concentration / alpha.sum(axis=1, keepdims=True)
+    gam = rng("needs").gamma(np.maximum(alpha, 1e-3))
+    out["needs"] = gam / gam.sum(axis=1, keepdims=True)
+    out["fit"] = out["needs"] / out["needs"].max(axis=1, keepdims=True)
+    return out
+
+
 class ResidentState:
     """Arrays of resident attributes (one entry per adult resident).
 
     Attributes (units and ranges):
         age_group: int8, 0 youth (18–34), 1 middle (35–59), 2 elderly (60+).
+        age_years: age in years (float, 18–90 at the start; :func:`age_within_group`).
         disposition: int8, index into ``DISPOSITIONS``.
         matching_slope: share given per share expected of others (conditional cooperators), 0–1.5.
         unconditional_level: contribution share of unconditional cooperators, 0–1.
@@ -107,6 +157,9 @@ class ResidentState:
         participated: bool, contribution ≥ the participation threshold this month.
         contributed_to_project: bool, has given time to the current project of their grid.
         owner: bool, the household owns its home (an owners' vote); False: it rents.
+        years_in_community: years the household has lived here (float; the same for its adults; at the
+            start ``Exponential`` with mean ``resident.owner_years_in_community`` or
+            ``renter_years_in_community`` by tenure, at most the first adult's age − 18).
         storey: int16, floor the household lives on (1 = ground floor).
         entrance: int32, the stairwell (单元) the household shares (the unit deciding on a lift).
     """
@@ -126,34 +179,12 @@ class ResidentState:
             return substream(streams, f"population.{trait}")
 
         self.age_group = categorical(rng("age_group"), _tuple(res.age_shares, AGE_GROUPS), n)
-        self.disposition = categorical(rng("disposition"), _tuple(res.dispositions, DISPOSITIONS), n)
-        self.matching_slope = sample_dist(rng("matching_slope"), res.matching_slope, n)
-        self.unconditional_level = sample_dist(rng("unconditional_level"), cfg.decision.unconditional_level, n)
-        self.trust_in_government = sample_dist(rng("trust_in_government"), res.trust_in_government, n)
-        self.trust_in_neighbours = sample_dist(rng("trust_in_neighbours"), res.trust_in_neighbours, n)
-        self.satisfaction = sample_dist(rng("satisfaction"), res.satisfaction, n)
-        self.efficacy = sample_dist(rng("efficacy"), res.efficacy, n)
-        self.belief = sample_dist(rng("belief"), res.initial_belief, n)
-
-        self.time_budget = np.asarray(res.time_budget.as_tuple())[self.age_group]
-        self.time_cost = np.asarray(res.time_cost.as_tuple())[self.age_group]
-        cv = res.time_cost_variation
-        if cv > 0:  # working hours, commuting and care duties differ within an age group
-            self.time_cost = self.time_cost * rng("time_cost").gamma(1.0 / cv**2, cv**2, n)
-        online = np.asarray(res.digital_access.as_tuple())[self.age_group]
-        self.digital_access = rng("digital_access").random(n) < online
-
+        self.age_years = age_within_group(rng("age_years"), self.age_group)
         children_households = (rng("has_children").random(structure.n_households)
                                < cfg.community.children_household_share)
         self.has_children = children_households[self.household]
-        profiles = np.array([getattr(res.needs, a).as_tuple() for a in AGE_GROUPS])
-        alpha = profiles[self.age_group]
-        alpha[:, DOMAINS.index("children")] += res.children_need_boost * self.has_children
-        alpha *= res.need_concentration / alpha.sum(axis=1, keepdims=True)
-        gam = rng("needs").gamma(np.maximum(alpha, 1e-3))
-        self.needs = gam / gam.sum(axis=1, keepdims=True)
-        self.fit = self.needs / self.needs.max(axis=1, keepdims=True)
-
+        for name, values in draw_traits(rng, cfg, self.age_group, self.has_children).items():
+            setattr(self, name, values)
         age_weight = np.where(self.age_group == ELDERLY, res.party_member_elderly_bias, 1.0)
         p_party = np.clip(res.party_member_share * age_weight / age_weight.mean(), 0, 1)
         self.party_member = rng("party_member").random(n) < p_party
@@ -162,6 +193,9 @@ class ResidentState:
         owner_share = np.asarray(res.owner_share.as_tuple())[self.age_group[first]]
         owns = rng("owner").random(structure.n_households) < owner_share
         self.owner = owns[self.household]
+        stay = np.where(owns, res.owner_years_in_community, res.renter_years_in_community)
+        years = rng("years_in_community").exponential(1.0, structure.n_households) * stay
+        self.years_in_community = np.minimum(years, self.age_years[first] - AGE_BOUNDS[0])[self.household]
         self.storey = structure.storey
         self.entrance = structure.entrance
 

@@ -30,7 +30,8 @@ STREAMS: dict[str, str] = {
     "structure": "adults per household (setup)",
     "population.<trait>": "each trait of the residents (setup): age_group, disposition, matching_slope, "
                           "unconditional_level, trust_in_government, trust_in_neighbours, satisfaction, efficacy, "
-                          "belief, time_cost, digital_access, has_children, needs, party_member, volunteer",
+                          "belief, time_cost, digital_access, has_children, needs, party_member, owner, "
+                          "years_in_community, age_years, volunteer",
     "network.<kind>": "ties started within a building, within a grid and as shortcuts, and tie strengths (setup): "
                       "network.building, network.grid, network.shortcut, network.strength",
     "social_orgs": "social organisations' domains and capacities (setup)",
@@ -46,7 +47,12 @@ STREAMS: dict[str, str] = {
     "projects.rework": "finished projects failing inspection (one number per grid)",
     "decision.noise": "noise of residents' contribution decisions (one number per resident)",
     "volunteers": "volunteers dropping out and being recruited (two numbers per resident)",
-    "mechanism.<name>": "each mechanism's own draws (``Mechanism.rng``), e.g. ``mechanism.co_evaluation``",
+    "life_course.<name>": "the life course (life_course.enabled): life_course.move (one number per household a "
+                          "month), life_course.volunteers (two per resident a month), life_course.birthdays (one per "
+                          "resident a year), and the newcomers' traits life_course.<trait> (one per newcomer or "
+                          "newcomer household; their number depends on the life course's own draws alone)",
+    "mechanism.<name>": "each mechanism's own draws (``Mechanism.rng``), e.g. ``mechanism.co_evaluation``; "
+                        "``mechanism.consultation.reach``: renters invited (one per resident a meeting month)",
     "lab.players": "laboratory game (model.lab): players' types and traits",
     "lab.groups": "laboratory game: stranger matching's regrouping each round",
     "lab.noise": "laboratory game: decision noise (one number per player a round)",

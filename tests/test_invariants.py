@@ -14,7 +14,8 @@ from model.community import CommunityModel
 SHARES = ("participation_rate", "participation_rate_youth", "participation_rate_middle", "participation_rate_elderly",
           "mean_contribution", "free_riding_rate", "trust_in_government", "trust_in_neighbours", "social_capital",
           "satisfaction", "need_fit", "volunteer_retention", "volunteer_share", "facility_use", "efficacy",
-          "rarely_participating_share")
+          "rarely_participating_share", "participation_rate_owners", "participation_rate_renters",
+          "views_adopted_owners", "views_adopted_renters", "renter_share", "elderly_share")
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -115,6 +115,8 @@ def test_every_documented_parameter_changes_some_output():
             contexts[:0] = [("co_creation", {f"{section}.enabled": True}), ("top_down", {f"{section}.enabled": True})]
         if section in ESTATE_SECTIONS or key.startswith(ESTATE_KEYS):
             contexts[:0] = ESTATE_CONTEXTS
+        if section == "life_course" and key != "life_course.enabled":  # in force with the life course on
+            contexts.insert(0, ("co_creation", {"life_course.enabled": True}))
         if key.startswith("shocks.showcase_grid"):
             contexts.insert(0, ("co_creation", {"shocks.enabled": True, "shocks.showcase_share": 0.3}))
         changed = False

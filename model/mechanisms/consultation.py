@@ -18,12 +18,16 @@ reported to the office (a channel of its picture). Voters are those who take par
 ``1 − dispute_prevention · a``.
 
 Attendees are the residents of grids starting a project who took part last month or are
-volunteers. Residents remember how they were heard: for attendees,
+volunteers; a renter among them is invited with probability ``renter_reach`` (owners' forums invite
+owners), and meetings bring a renter the occasion ``renter_reach · opportunity`` (an owner
+``opportunity``). Residents remember how they were heard: for attendees,
 ``voice_i ← voice_i + μ (signal_i − voice_i)`` (``μ`` = ``memory_rate``; ``voice`` in −1 … +1,
 starting at 0). Word spreads: the perceived voice is
 ``p_i = ½ voice_i + ½ Σ_j w_ij voice_j / Σ_j w_ij`` (tie strengths ``w_ij``), and it shifts
 this month's attitude targets: trust in government by ``trust_weight · p_i``, efficacy by
-``efficacy_weight · p_i`` and satisfaction by ``satisfaction_weight · p_i``. Meetings add occasions to take part: ``o_i ← 1 − (1 − o_i)(1 − opportunity)``.
+``efficacy_weight · p_i`` and satisfaction by ``satisfaction_weight · p_i``. Meetings add occasions to
+take part: ``o_i ← 1 − (1 − o_i)(1 − r_i · opportunity)`` (``r_i`` = 1 for owners, ``renter_reach`` for
+renters).
 
 Sources: seed [004] (sham consultation, "meetings held but the plan drafted in advance";
 adoption of views below 40% under top-down; needs surveys in only 28% of projects; a
@@ -58,6 +62,10 @@ class ConsultationParams(MechanismParams):
     trust_weight: float = param(0.25, "trust-in-government target shift per unit perceived voice", range=(0.0, 2.0))
     efficacy_weight: float = param(0.3, "efficacy target shift per unit perceived voice", range=(0.0, 2.0))
     satisfaction_weight: float = param(0.1, "satisfaction target shift per unit perceived voice", range=(0.0, 2.0))
+    renter_reach: float = share(
+        1.0, "how much of the meetings reaches a renter, relative to an owner: the probability a renter who would "
+        "attend is invited, and the factor on the occasion meetings bring a renter (owners' forums invite owners)",
+        source="assumption (owners' meetings (业主大会) are for owners; renters are not members)")
     meeting_cost: float = param(2_000.0, "cost of the consultation for one project", unit="yuan", range=(0.0, 1e7))
 
 
@@ -84,6 +92,10 @@ class Consultation(Mechanism):
         starting[grids] = True
         in_grid = starting[grid]
         attendees = in_grid & (s.participated | s.volunteer)
+        if p.renter_reach < 1:  # renters are invited less (one number per resident, from a stream of its own)
+            invited = s.owner | (model.streams.get("mechanism.consultation.reach").random(model.n_residents)
+                                 < p.renter_reach)
+            attendees &= invited
         record.consulted |= attendees
         choice.consulted[:held] = True
         voters = attendees if p.voice == "participants" else in_grid
@@ -106,7 +118,11 @@ class Consultation(Mechanism):
         self.voice = select(attendees, self.voice + p.memory_rate * (signal - self.voice), self.voice)
 
     def contribution_terms(self, model, record, terms) -> None:
-        terms.add_opportunity(self.params.opportunity)
+        p = self.params
+        if p.renter_reach < 1:
+            terms.add_opportunity(p.opportunity * np.where(model.state.owner, 1.0, p.renter_reach))
+        else:
+            terms.add_opportunity(p.opportunity)
 
     def evaluate(self, model, record, feedback) -> None:
         p = self.params
