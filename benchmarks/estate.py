@@ -6,7 +6,7 @@ Every seed runs both arms (common random numbers, :mod:`model.streams`). Printed
 ``lift months``: mean months from proposal to a working lift, over the seeds where both arms installed one).
 Runs go through the one runner (:mod:`experiments.api`).
 
-Usage (old estate, 120 months; about 4 minutes on 2 idle cores at 20 seeds)::
+Usage (old, new and migrant estates, 120 months; about 6 minutes on 2 idle cores at 20 seeds)::
 
     .venv/bin/python -m benchmarks.estate          # 20 seeds
     .venv/bin/python -m benchmarks.estate 8        # seeds
@@ -38,6 +38,10 @@ EFFECTS: tuple[tuple[str, str, str, str, dict, str, dict], ...] = (
      "owners_committee", POOR, "no_property_supervision", POOR),
     ("building deliberation", "楼事楼议 vs no channel for low-floor residents", "old_estate",
      "building_deliberation", {}, "no_property_supervision", {}),
+    ("turnover", "moves and ageing (life course) on vs off", "old_estate",
+     "owners_committee", {}, "owners_committee", {"life_course.enabled": False}),
+    ("turnover", "moves and ageing (life course) on vs off", "migrant_estate",
+     "owners_committee", {}, "owners_committee", {"life_course.enabled": False}),
 )
 """(actor, what is compared, community, arm scenario, arm overrides, reference scenario, reference overrides)."""
 

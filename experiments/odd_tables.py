@@ -42,8 +42,11 @@ CORE_SECTIONS = {
     "units": "Units in the area (`units.*`)",
     "projects": "Projects and facilities (`projects.*`)",
     "life_course": "Life course: moving out and in, ageing, volunteers' succession (`life_course.*`)",
+    "property": "Property company and fee payments (`property.*`)",
+    "owners_committee": "Owners' committee (`owners_committee.*`)",
+    "lifts": "Lift projects in stairwells without a lift (`lifts.*`)",
 }
-COMMUNITY_SECTIONS = ("community", "resident", "projects", "life_course")
+COMMUNITY_SECTIONS = ("community", "resident", "projects", "life_course", "property")
 
 
 def _cell(text: object) -> str:
