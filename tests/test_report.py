@@ -328,6 +328,10 @@ def test_an_estate_report_has_fees_service_condition_and_lifts_per_scenario(esta
     assert 'id="fig-estate"' in html and 'id="fig-lifts"' in html
     further = _section_html(estate_report, "timeseries")
     assert metric("fee_collection").label not in further, "estate metrics are drawn in their own section"
+    # differences in bold exactly where their interval excludes zero
+    other = table[table.scenario == "building_deliberation"]
+    clear = int(((other.diff_ci_low > 0) | (other.diff_ci_high < 0)).sum())
+    assert html.count('class="num clear"') == clear < len(other), (clear, len(other))
 
 
 def test_scenarios_with_identical_series_are_named_in_the_caption():
