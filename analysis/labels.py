@@ -111,6 +111,20 @@ CATALOGUE: dict[str, Metric] = {m.name: m for m in [
     Metric("contracts", "Purchased-service contracts", "organisations holding one", "count"),
     Metric("responsibility_settled", "Responsibility settled by a joint meeting", "% of runs", "share"),
     Metric("units_giving", "Units in the area giving", "units a month", "count"),
+    Metric("facility_condition", "Facility condition", "mean condition, 0–1", "score"),
+    Metric("fee_collection", "Property fees paid", "% of households billed", "share"),
+    Metric("property_service", "Property service", "% of full service", "share"),
+    Metric("fee_income", "Property fee income", "yuan per month", "yuan"),
+    Metric("property_spending", "Property company's spending on service", "yuan per month", "yuan"),
+    Metric("owners_committee_active", "Owners' committee active", "% of runs", "share"),
+    Metric("owners_committee_turnout", "Owners' election turnout", "% of flats", "share"),
+    Metric("property_replaced", "Property company replaced", "times, cumulative", "count"),
+    Metric("maintenance_fund", "Maintenance fund", "yuan", "yuan"),
+    Metric("lifts_installed", "Lifts installed", "lifts, cumulative", "count"),
+    Metric("entrances_with_lift", "Stairwells with a lift", "% of stairwells", "share"),
+    Metric("lift_projects_waiting", "Lift projects awaiting approval", "stairwells", "count"),
+    Metric("lift_duration", "Lift project duration", "months, proposal to working lift", "count"),
+    Metric("lift_approval_share", "Lift projects approved", "% of projects decided", "share"),
 ]}
 for _use in USES:  # money by use and by source (model.purse), monthly flows
     CATALOGUE[f"spending_{_use}"] = Metric(f"spending_{_use}", "Spending on " + _use.replace("_", " "),
@@ -133,7 +147,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "trust_in_government", "trust_in_neighbours", "satisfaction", "efficacy", "social_capital",
         "social_capital_bonding", "social_capital_bridging"),
     "Services, projects and cost": (
-        "need_fit", "facility_use", "facilities", "active_disputes", "projects_completed",
+        "need_fit", "facility_use", "facilities", "facility_condition", "active_disputes", "projects_completed",
         "projects_completed_total", "government_spending", "government_spending_total", "income_total",
         "purse_balance", COST_PER_PROJECT, COST_PER_PARTICIPANT),
     "Contribution by cooperative disposition": (
@@ -149,6 +163,16 @@ GOVERNMENT_CHOICES = ("views_adopted", "answer_rate", "disclosure", "kpi_attenti
 INSTITUTION_OUTCOMES = ("social_org_quality", "social_org_capacity", "contracts", "residents_visited",
                         "complaints", "units_giving", "responsibility_settled")
 """What the other institutions did and met (same section)."""
+ESTATE_OUTCOMES = ("fee_collection", "property_service", "facility_condition", "owners_committee_active")
+"""Rows of the report's estate table (means over the last months of a run), when the runs have property fees."""
+LIFT_OUTCOMES = ("lifts_installed", "entrances_with_lift", "lift_duration", "lift_approval_share")
+"""Rows of the estate table on lifts (values at the end of a run), when lifts were installed in some run."""
+ESTATE_SERIES = ("fee_collection", "property_service", "facility_condition", "fee_income", "property_spending",
+                 "owners_committee_active", "owners_committee_turnout", "maintenance_fund", "property_replaced")
+"""The estate's figure over time (section 'The estate'), each where the runs have it."""
+LIFT_SERIES = ("lifts_installed", "entrances_with_lift", "lift_projects_waiting", "lift_duration",
+               "lift_approval_share")
+"""The lifts' figure over time (same section)."""
 SPENDING_PREFIX, INCOME_PREFIX = "spending_", "income_"
 """Monthly money columns: ``spending_<use>``, ``income_<source>`` (``income_total`` is cumulative)."""
 

@@ -14,7 +14,11 @@ Which sections appear depends on the job's kind (see :mod:`analysis.results`):
 
 - compare: headline table, what the institutions decided (the street office's choices over time,
   the other institutions' outcomes), money (spending by use, income by source, cost per completed
-  project and per participant with 95% intervals; ``money.csv``), time series of every other metric,
+  project and per participant with 95% intervals; ``money.csv``), the estate when the runs have one
+  (fees paid, property service, facility condition, the owners' committee and lift outcomes per scenario
+  with 95% intervals, ``estate.csv``, and figures over time; left out where every estate metric is
+  undefined, e.g. a community without a property company whose stairwells all have lifts), time series
+  of every other metric,
   participation by age group, the social-capital graph of a representative run, what was run;
 - sweep: outcomes over the swept parameters (lines; heatmaps for two parameters), what was run;
 - sensitivity: Sobol S1/ST or Morris μ* bar charts and their table, what was run.
@@ -37,19 +41,21 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import figures, network, policy, stats
-from analysis.labels import (AGE_METRICS, COST_PER_PARTICIPANT, COST_PER_PROJECT, GOVERNMENT_CHOICES, GROUPS,
-                             HEADLINE, ID_COLUMNS, INCOME_PREFIX, INSTITUTION_OUTCOMES, SOURCE_NAMES,
-                             SPENDING_PREFIX, fmt_diff, fmt_interval, fmt_value, metric)
+from analysis.labels import (AGE_METRICS, COST_PER_PARTICIPANT, COST_PER_PROJECT, ESTATE_OUTCOMES, ESTATE_SERIES,
+                             GOVERNMENT_CHOICES, GROUPS, HEADLINE, ID_COLUMNS, INCOME_PREFIX, INSTITUTION_OUTCOMES,
+                             LIFT_OUTCOMES, LIFT_SERIES, SOURCE_NAMES, SPENDING_PREFIX, fmt_diff, fmt_interval,
+                             fmt_value, metric)
 from analysis.palette import scenario_colours
 from analysis.results import Results, load
 from model.params import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECTIONS = {
-    "compare": ["headline", "institutions", "money", "timeseries", "age", "network", "what-was-run"],
+    "compare": ["headline", "institutions", "money", "estate", "timeseries", "age", "network", "what-was-run"],
     "sweep": ["sweep", "what-was-run"],
     "sensitivity": ["sensitivity", "what-was-run"],
     **policy.SECTIONS,
@@ -64,7 +70,8 @@ SUMMARY_ALIASES = {"cost_per_project": COST_PER_PROJECT}
 
 TITLES = {
     "headline": "Headline outcomes", "institutions": "What the institutions decided",
-    "money": "Money: where it came from, where it went, what it bought", "timeseries": "Outcomes over time",
+    "money": "Money: where it came from, where it went, what it bought", "estate": "The estate",
+    "timeseries": "Outcomes over time",
     "age": "Participation by age group",
     "network": "The social-capital graph", "sweep": "Parameter sweep", "sensitivity": "Sensitivity analysis",
     "what-was-run": "What was run", **policy.TITLES,
@@ -143,13 +150,21 @@ def _compare(rep: Report) -> None:
     t = time.perf_counter()
     rep.section("money", **_money(rep))
     rep.timings["money"] = time.perf_counter() - t
+    t = time.perf_counter()
+    estate = _estate(rep, outcomes)
+    if estate is not None:
+        rep.section("estate", **estate)
+    rep.timings["estate"] = time.perf_counter() - t
 
     t = time.perf_counter()
     grouped = {m for ms in GROUPS.values() for m in ms} | set(AGE_METRICS) | set(GOVERNMENT_CHOICES) \
         | set(INSTITUTION_OUTCOMES) | set(_money_columns(ts, SPENDING_PREFIX)) | set(_money_columns(ts, INCOME_PREFIX))
+    in_estate = set(ESTATE_SERIES) | set(LIFT_SERIES) if estate is not None else set()  # drawn there, not here
+    grouped |= in_estate
     further = [c for c in ts.columns if c not in grouped and c not in ID_COLUMNS
-               and pd.api.types.is_numeric_dtype(ts[c])]
-    groups = {**{g: [m for m in ms if m in ts] for g, ms in GROUPS.items()}, "Further metrics": further}
+               and pd.api.types.is_numeric_dtype(ts[c]) and ts[c].notna().any()]  # undefined in every run: none
+    groups = {**{g: [m for m in ms if m in ts and m not in in_estate] for g, ms in GROUPS.items()},
+              "Further metrics": further}
     figs = []
     for k, (title, ms) in enumerate((g, ms) for g, ms in groups.items() if ms):
         fig = figures.timeseries(ts, ms, rep.colours, title, res.window)
@@ -211,8 +226,21 @@ def _headline(rep: Report, outcomes: pd.DataFrame) -> dict:
             parts.append(stats.summarise(outcomes, scen, [m]))
             computed.append(m)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
+    rows = _summary_rows(table, HEADLINE, scen)
+    _summary_csv(rep, table, "headline.csv")
+    notes = []
+    if computed:
+        notes.append("Computed here from timeseries.parquet (summary.parquet lacks them): "
+                     + ", ".join(metric(m).label for m in computed) + ".")
+    return {"rows": rows, "baseline": base, "others": scen[1:], "scenarios": scen, "notes": notes}
+
+
+def _summary_rows(table: pd.DataFrame, metrics, scen: list[str]) -> list[dict]:
+    """Rows of a table of outcomes (headline, estate): per scenario the mean with its 95% interval and,
+    after the baseline (the first scenario), the difference to it with Welch's interval and Hedges' g."""
+    base = scen[0]
     rows = []
-    for m in HEADLINE:
+    for m in metrics:
         d = table[table["metric"] == m].set_index("scenario")
         if d.empty:
             continue
@@ -230,16 +258,99 @@ def _headline(rep: Report, outcomes: pd.DataFrame) -> dict:
         mm = metric(m)
         rows.append({"metric": m, "label": mm.label, "unit": mm.unit, "cells": cells,
                      "n": ", ".join(sorted({str(int(v)) for v in d["n"].dropna()}))})
+    return rows
+
+
+def _summary_csv(rep: Report, table: pd.DataFrame, name: str) -> None:
     csv = table.copy()
     csv.insert(2, "label", csv["metric"].map(lambda m: metric(m).label))
     csv.insert(3, "unit", csv["metric"].map(lambda m: metric(m).unit))
-    _write_text(rep.out / "headline.csv", csv.to_csv(index=False, float_format="%.10g"))
-    rep.files.append("headline.csv")
+    _write_text(rep.out / name, csv.to_csv(index=False, float_format="%.10g"))
+    rep.files.append(name)
+
+
+# ---------------------------------------------------------------------------------------- estate
+def _defined(ts: pd.DataFrame, name: str) -> bool:
+    """Whether some run has a value of the metric (estate metrics are NaN where there is no estate)."""
+    return name in ts and bool(ts[name].notna().any())
+
+
+def _coinciding(ts: pd.DataFrame, metrics: list[str], scen: list[str]) -> str:
+    """A sentence naming the scenarios whose ``metrics`` are identical in every run and month (their lines are
+    drawn on top of each other), or ''."""
+    key = ["seed", "step"]
+    runs = {s: ts.loc[ts["scenario"] == s, [*key, *metrics]].sort_values(key) for s in scen}
+    pairs = [(a, b) for i, a in enumerate(scen) for b in scen[i + 1:]
+             if runs[a][key].to_numpy().shape == runs[b][key].to_numpy().shape
+             and (runs[a][key].to_numpy() == runs[b][key].to_numpy()).all()
+             and np.array_equal(runs[a][metrics].to_numpy(float), runs[b][metrics].to_numpy(float), equal_nan=True)]
+    if not pairs:
+        return ""
+    return (" " + "; ".join(f"{a} and {b}" for a, b in pairs) + ": the same values in every run and month (the "
+            "lines lie on top of each other, the later scenario's drawn last).")
+
+
+def _estate(rep: Report, outcomes: pd.DataFrame) -> dict | None:
+    """Fees, service, facility condition, the owners' committee and lifts per scenario (a table with 95%
+    intervals, ``estate.csv``) and over time; None when the runs have no estate (every estate metric NaN).
+
+    Fees, service, condition and the committee are a run's means over its last ``window`` months (as the
+    headline table's); lift outcomes are a run's values at its end (lifts installed in the run, share of
+    stairwells with a lift, mean months from proposal to a working lift over the lifts installed, projects
+    approved over projects decided), shown when some run installed a lift.
+    """
+    res, ts = rep.res, rep.res.timeseries
+    estate_only = [m for m in (*ESTATE_SERIES, *LIFT_SERIES) if m != "facility_condition"]
+    if not any(_defined(ts, m) for m in estate_only):
+        return None
+    scen = res.scenarios
+    fees = _defined(ts, "fee_collection")
+    rows_of = [m for m in ESTATE_OUTCOMES if _defined(ts, m)] if fees else \
+        [m for m in ("facility_condition",) if _defined(ts, m)]
+    lift_cols = [m for m in LIFT_OUTCOMES if m in ts]
+    final = stats.run_outcomes(ts[["scenario", "seed", "step", *lift_cols]], ["scenario", "seed"], 1)
+    lifts = "lifts_installed" in final and bool((final["lifts_installed"] > 0).any())
+    parts = [stats.summarise(outcomes, scen, rows_of)] if rows_of else []
+    if lifts:
+        parts.append(stats.summarise(final, scen, lift_cols))
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
+    groups = []
+    if rows_of:
+        groups.append((f"Mean of the last {res.window} months", _summary_rows(table, rows_of, scen)))
+    if lifts:
+        groups.append(("Lifts, at the end of the run", _summary_rows(table, lift_cols, scen)))
+    if parts:
+        _summary_csv(rep, table, "estate.csv")
     notes = []
-    if computed:
-        notes.append("Computed here from timeseries.parquet (summary.parquet lacks them): "
-                     + ", ".join(metric(m).label for m in computed) + ".")
-    return {"rows": rows, "baseline": base, "others": scen[1:], "scenarios": scen, "notes": notes}
+    if any(_defined(ts, m) for m in LIFT_SERIES) and not lifts:
+        notes.append("No run installed a lift: the lift outcomes are left out of the table.")
+    runs = _n_runs(res)
+    figs = []
+    series = [m for m in ESTATE_SERIES if _defined(ts, m)]
+    if fees and series:
+        fig = figures.timeseries(ts, series, rep.colours, "The estate, month by month", res.window)
+        cap = ("Property fees paid: the share of the households billed by a property company that paid the month's "
+               "fee (each household decides, as residents decide to contribute). Property service: the share of full "
+               "service the company delivers, funded by last month's fees after its margin (a supervised company "
+               "keeps a smaller margin). Facility condition: mean condition of the community's facilities (0–1). "
+               "Fee income and the company's spending are its own books, not the community's purse. Owners' "
+               "committee active: the share of runs with an elected committee not captured by a faction; turnout: "
+               "the share of flats whose owner took part in the last election; the maintenance fund holds owners' "
+               "deposits and pays part of an approved lift. "
+               f"Lines: mean over {runs}; bands: 95% confidence intervals. The grey strip marks the last {res.window} "
+               "months." + _coinciding(ts, series, scen))
+        figs.append(rep.figure(fig, "estate", "The estate, month by month", cap))
+    series = [m for m in LIFT_SERIES if _defined(ts, m)]
+    if series and lifts:
+        fig = figures.timeseries(ts, series, rep.colours, "Lifts, month by month", res.window)
+        cap = ("Lifts installed in the run so far (cumulative) and the share of stairwells with a lift; projects "
+               "awaiting the owners' approval; the mean months from proposal to a working lift of the lifts installed "
+               "so far (undefined before the first); projects approved over projects decided (approved or "
+               f"abandoned) so far. Lines: mean over {runs}; bands: 95% confidence intervals."
+               + _coinciding(ts, series, scen))
+        figs.append(rep.figure(fig, "lifts", "Lifts, month by month", cap))
+    return {"groups": groups, "scenarios": scen, "baseline": scen[0], "others": scen[1:], "notes": notes,
+            "figures": figs, "lifts": lifts}
 
 
 def _network(rep: Report) -> dict:

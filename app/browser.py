@@ -92,3 +92,37 @@ def open_page(browser, url: str, timeout_ms: float = 60_000):
 
 def month(page) -> int:
     return int(page.get_attribute("#month", "data-step"))
+
+
+def screenshot(path: Path, preset: str, months: int, colour_by_fees: bool = False,
+               viewport: dict | None = None) -> Path:
+    """Serve the page, choose a preset by its label, step ``months`` and save a screenshot at ``path``
+    (the graph coloured by fees paid when ``colour_by_fees``)."""
+    from playwright.sync_api import sync_playwright
+
+    with serving() as url, sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport=viewport or VIEWPORT)
+        page.set_default_timeout(60_000)
+        page.goto(url)
+        page.wait_for_selector("#month")
+        page.get_by_role("button", name=preset).click()
+        page.wait_for_function("document.querySelector('#month')?.dataset.step === '0'")
+        for i in range(months):
+            page.get_by_role("button", name="Step").click()
+            page.wait_for_function(f"document.querySelector('#graph svg')?.dataset.step === '{i + 1}'")
+        if colour_by_fees:
+            page.locator(".colour-toggle").get_by_role("button", name="Fee paid").click()
+            page.wait_for_selector("#graph[data-colouring='fees']")
+        time.sleep(0.5)  # let button ripples fade
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+        browser.close()
+    return Path(path)
+
+
+if __name__ == "__main__":  # python -m app.browser <png> "<preset label>" <months> [fees] [<width>x<height>]
+    args = sys.argv[1:]
+    size = next((a for a in args[3:] if "x" in a), None)
+    vp = dict(zip(("width", "height"), map(int, size.split("x")))) if size else None
+    print(screenshot(Path(args[0]), args[1], int(args[2]), "fees" in args[3:], vp))

@@ -28,6 +28,9 @@ CONTRIBUTED, FREE_RODE, NO_BENEFIT = 0, 1, 2
 CATEGORY_LABELS = ("contributed", "free rode", "did not benefit")
 CATEGORY_HINTS = ("took part this month", "benefited without taking part", "did not take part, no benefit")
 CATEGORY_COLOURS = (BLUE, VERMILLION, GREY)
+PAID, UNPAID, NO_BILL = 0, 1, 2
+"""Categories of the graph's fee colouring: the resident's household paid this month's property fee, did not,
+or was not billed (no property company serves its building, or month 0 before the first bill)."""
 
 FONT = "font-family='Segoe UI, Roboto, Helvetica, Arial, sans-serif'"
 
@@ -49,6 +52,27 @@ def pct(x: float, digits: int = 1) -> str:
     if x is None or not math.isfinite(x):
         return "—"
     return f"{100 * x:.{digits}f}%"
+
+
+@dataclass(frozen=True)
+class Colouring:
+    """How the graph colours residents: a title and, per category, a label, a hint and a colour."""
+
+    key: str
+    title: str
+    labels: tuple[str, ...]
+    hints: tuple[str, ...]
+    colours: tuple[str, ...]
+    counted: str = ""
+    """What the legend's counts count ('' residents; ' households' for the fees)."""
+
+
+ACTIVITY = Colouring("activity", "Who did what this month", CATEGORY_LABELS, CATEGORY_HINTS, CATEGORY_COLOURS)
+FEES = Colouring("fees", "Whose household paid this month's property fee",
+                 ("paid", "did not pay", "no bill"),
+                 ("paid this month's fee", "billed, did not pay", "no company serves it (or month 0)"),
+                 (BLUE, VERMILLION, GREY), " households")
+COLOURINGS = {c.key: c for c in (ACTIVITY, FEES)}
 
 
 # ---------------------------------------------------------------------------- institution cards
@@ -98,7 +122,8 @@ class NetworkPicture:
     """The social-capital graph of one run, ready to draw frame after frame.
 
     Ties are drawn in four strength classes (darker and thicker = stronger tie); residents
-    are dots coloured by what they did this month (:data:`CATEGORY_LABELS`).
+    are dots coloured by a category: what they did this month (:data:`ACTIVITY`) or whether their
+    household paid this month's fee (:data:`FEES`).
     """
 
     STRENGTH_BINS = (0.2, 0.4, 0.6)
@@ -134,8 +159,10 @@ class NetworkPicture:
             f"{html.escape(_fit(label, 2.2 * layout.building_radius, font))}</text>"
             for (lx, ly), label in zip(layout.building_label, building_labels))
 
-    def svg(self, strength: np.ndarray, category: np.ndarray, step: int = 0) -> str:
-        """The picture for tie strengths ``strength`` (graph's data array) and residents' categories.
+    def svg(self, strength: np.ndarray, category: np.ndarray, step: int = 0,
+            colours: tuple[str, ...] = CATEGORY_COLOURS) -> str:
+        """The picture for tie strengths ``strength`` (graph's data array) and residents' categories
+        (category ``k`` drawn in ``colours[k]``).
 
         ``step`` is written on the ``<svg>`` (``data-step``) so tests can tell which month is drawn.
         """
@@ -143,14 +170,15 @@ class NetworkPicture:
         w = strength[self.tie_index]
         tie_class = np.searchsorted(self.STRENGTH_BINS, w)
         parts = [f"<svg viewBox='0 0 {lay.width:.0f} {lay.height:.0f}' "
-                 f"width='100%' {FONT} role='img' aria-label='social-capital graph' data-step='{step}'>",
+                 f"width='100%' {FONT} role='img' aria-label='social-capital graph' data-step='{step}' "
+                 f"data-colours='{' '.join(colours)}'>",
                  self.background, self.labels]
         for k in range(len(self.TIE_OPACITY)):
             sel = self.tie_path[tie_class == k]
             if len(sel):
                 parts.append(f"<path d='{''.join(sel)}' stroke='#333' stroke-opacity='{self.TIE_OPACITY[k]}' "
                              f"stroke-width='{self.TIE_WIDTH[k]}' fill='none'/>")
-        for k, colour in enumerate(CATEGORY_COLOURS):
+        for k, colour in enumerate(colours):
             sel = self.dot_path[category == k]
             if len(sel):
                 parts.append(f"<path class='dots-{k}' d='{''.join(sel)}' fill='{colour}' "
@@ -159,14 +187,15 @@ class NetworkPicture:
         return "".join(parts)
 
 
-def network_legend(counts: np.ndarray) -> str:
-    """HTML legend of the graph's colours with this month's counts."""
+def network_legend(counts: np.ndarray, colouring: Colouring = ACTIVITY) -> str:
+    """HTML legend of the graph's colours with this month's counts (of what ``colouring.counted`` says)."""
     n = max(int(counts.sum()), 1)
     items = []
-    for k, (label, hint, colour) in enumerate(zip(CATEGORY_LABELS, CATEGORY_HINTS, CATEGORY_COLOURS)):
+    for k, (label, hint, colour) in enumerate(zip(colouring.labels, colouring.hints, colouring.colours)):
         items.append(
             f"<span class='legend-item' id='legend-{k}' data-count='{int(counts[k])}'>"
-            f"<span class='dot' style='background:{colour}'></span><b>{label}</b>&nbsp;{int(counts[k])} "
+            f"<span class='dot' style='background:{colour}'></span><b>{label}</b>&nbsp;{int(counts[k])}"
+            f"{colouring.counted} "
             f"({pct(counts[k] / n, 0)})<span class='hint'> · {hint}</span></span>")
     items.append("<span class='legend-item'><span class='tie'></span>tie: darker = stronger</span>")
     return "<div class='legend'>" + "".join(items) + "</div>"
@@ -218,7 +247,8 @@ def line_chart(series: list[Series], ghosts: list[Series], x_max: int, chart_id:
                width: float = 420, height: float = 240) -> str:
     """An SVG line chart of shares (y as %) over months (x in years).
 
-    ``ghosts`` are the previous run's lines, drawn wide and faded behind the current ones.
+    ``ghosts`` are the previous run's lines, drawn wide and faded behind the current ones. Each current line
+    carries its last value (``data-last``), for tests.
     """
     left, right, top, bottom = 60, 12, 10, 40
     y_max = nice_max([s.values for s in series + ghosts])
@@ -254,7 +284,8 @@ def line_chart(series: list[Series], ghosts: list[Series], x_max: int, chart_id:
     for s in series:
         dash = f" stroke-dasharray='{s.dash}'" if s.dash else ""
         parts.append(f"<path d='{_path(s.values, sx, sy)}' fill='none' stroke='{s.colour}' stroke-width='{s.width}'"
-                     f"{dash} stroke-linejoin='round' class='line'/>")
+                     f"{dash} stroke-linejoin='round' class='line' "
+                     f"data-last='{float(s.values[-1]) if len(s.values) else math.nan!r}'/>")
     parts.append("</svg>")
     return "".join(parts)
 

@@ -18,7 +18,14 @@ free_rider_share   0–0.95 (share of residents)            resident.disposition
                                                           others rescaled to sum to 1 by
                                                           model.config.apply_overrides)
 buildings          1–12 (community size)                  community.buildings
+owners_committee   on / off (estates only)                owners_committee.enabled, .guidance
+                                                          (door-to-door guidance when on)
+deliberation       on / off (estates only)                lifts.deliberation (building
+                                                          deliberation of lift projects)
 =================  =====================================  ===============================
+
+The two estate levers are shown only for a community with an estate (a property company or
+stairwells without a lift: ``model.estate``); elsewhere they change nothing the model reads.
 
 Every value entering from the page passes :func:`set_lever`, :func:`parse_seed` or
 :func:`clamp_speed`, which clamp a number to its range (or refuse a value of the wrong kind)
@@ -47,6 +54,10 @@ CONSULTATION_MODES: tuple[str, ...] = ("none", "sham", "real")
 REAL_ADOPTION = 0.6
 """Share of residents' views the 'real' consultation lever makes the rules require adopted (co-creation's)."""
 SWITCHES: tuple[str, ...] = ("incentives", "sanctions", "disclosure", "online")
+ESTATE_SWITCHES: tuple[str, ...] = ("owners_committee", "deliberation")
+"""Switches shown only when the run has an estate."""
+OWNERS_GUIDANCE = 0.5
+"""Door-to-door guidance of owners' elections the owners'-committee lever brings (the owners_committee scenario's)."""
 
 FREE_RIDER_SHARE_RANGE = (0.0, 0.95)
 """Share of residents who are free riders by disposition (the rest keep their proportions)."""
@@ -65,6 +76,8 @@ LABELS = {
     "online": "Online channel",
     "free_rider_share": "Share of free riders",
     "buildings": "Community size (buildings)",
+    "owners_committee": "Owners' committee (elections guided)",
+    "deliberation": "Building deliberation of lifts",
 }
 
 
@@ -97,6 +110,8 @@ class Levers:
     online: bool = False
     free_rider_share: float = 0.3
     buildings: int = 3
+    owners_committee: bool = False
+    deliberation: bool = False
 
 
 @functools.lru_cache(maxsize=4)
@@ -202,6 +217,8 @@ def levers_from_config(cfg: dict) -> Levers:
         online=bool(channels["enabled"] and channels["online"]),
         free_rider_share=float(cfg["resident"]["dispositions"]["free_rider"]),
         buildings=int(cfg["community"]["buildings"]),
+        owners_committee=bool(cfg["owners_committee"]["enabled"]),
+        deliberation=bool(cfg["lifts"]["deliberation"]),
     )
 
 
@@ -213,11 +230,16 @@ def overrides(levers: Levers, cfg: dict) -> dict[str, Any]:
         "sanctions.enabled": levers.sanctions,
         "disclosure.enabled": levers.disclosure,
         "community.buildings": int(levers.buildings),
+        "owners_committee.enabled": levers.owners_committee,
+        "lifts.deliberation": levers.deliberation,
     }
     if levers.consultation == "sham":  # meetings required; the plan drafted in advance, nothing adopted
         out.update({"consultation.adoption_rate": 0.0, "government.adoption": 0.0})
     elif levers.consultation == "real" and levers_from_config(cfg).consultation != "real":
         out["consultation.adoption_rate"] = REAL_ADOPTION
+    oc = cfg["owners_committee"]
+    if levers.owners_committee and not oc["enabled"] and oc["guidance"] < OWNERS_GUIDANCE:
+        out["owners_committee.guidance"] = OWNERS_GUIDANCE  # unguided, owners rarely reach the quorum
     channels = cfg["channels"]
     if levers.online:
         out.update({"channels.enabled": True, "channels.online": True})
@@ -273,7 +295,7 @@ def set_lever(levers: Levers, name: str, raw: Any) -> tuple[Levers, str | None]:
             return levers, (f"{label}: {show(raw)} is not allowed; choose {', '.join(CONSULTATION_MODES)} "
                             f"(kept {current}).")
         return dataclasses.replace(levers, consultation=raw), None
-    if name in SWITCHES:
+    if name in SWITCHES or name in ESTATE_SWITCHES:
         if not isinstance(raw, bool):
             return levers, f"{label}: {show(raw)} is not on or off (kept {'on' if current else 'off'})."
         return dataclasses.replace(levers, **{name: raw}), None
@@ -322,12 +344,14 @@ def clamp_speed(raw: Any) -> tuple[int, str | None]:
     return int(y), msg
 
 
-def describe(levers: Levers) -> str:
-    """One line naming every lever's value, for the run's caption."""
+def describe(levers: Levers, estate: bool = False) -> str:
+    """One line naming every lever's value, for the run's caption (the estate's levers when ``estate``)."""
     def onoff(b: bool) -> str:
         return "on" if b else "off"
 
     return (f"consultation {levers.consultation} · incentives {onoff(levers.incentives)} · "
             f"peer sanctions {onoff(levers.sanctions)} · open ledger {onoff(levers.disclosure)} · "
             f"online {onoff(levers.online)} · free riders {levers.free_rider_share:.0%} · "
-            f"{levers.buildings} building{'s' if levers.buildings != 1 else ''}")
+            f"{levers.buildings} building{'s' if levers.buildings != 1 else ''}"
+            + (f" · owners' committee {onoff(levers.owners_committee)} · building deliberation "
+               f"{onoff(levers.deliberation)}" if estate else ""))

@@ -9,7 +9,10 @@ components that draw the run (:func:`Dashboard`, :func:`MonthCounter`) read the 
 counter — Mesa's ``update_counter``, so Mesa's own visualisation components added to the
 page would redraw with it — and a step re-renders them and nothing else. The institution cards show what each institution (street office, residents' committee, Party
 organisation, each social organisation, the units in the area together) decided this month, from
-their ``card()``; what changed since last month is marked. Playing steps the
+their ``card()``; what changed since last month is marked. Where the community has an estate
+(``model.estate``: a property company, stairwells without a lift) the page adds the owners' committee and
+property company cards, charts of fees paid, service and lifts, the estate's levers, and lets the graph
+colour residents by whether their household paid this month's fee. Playing steps the
 model in a thread (:func:`Player`) at the chosen number of steps per second.
 
 Why not Mesa's ``SolaraViz`` shell itself: its parameters take effect only on "Reset" (a
@@ -28,6 +31,7 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import solara
 from mesa.visualization.utils import update_counter
 from solara.components.slider import _slider  # Solara's own slider widget, without its casts
@@ -55,6 +59,8 @@ CSS = """
 .controls .lever-label { font-size: 18px; margin-top: 8px; }
 .controls .lever-label b { font-size: 19px; }
 .controls .v-btn-group .v-btn { font-size: 18px !important; min-width: 76px !important; }
+.controls .scenario-toggle { flex-wrap: wrap !important; height: auto !important; }
+.controls .scenario-toggle .v-btn { height: 42px !important; }
 .preset-btn { width: 100%; margin-bottom: 6px; justify-content: flex-start !important; height: 44px !important; }
 .play-row .v-btn { height: 48px !important; min-width: 104px !important; font-size: 19px !important; }
 #month { font-size: 34px; font-weight: 700; line-height: 1.1; }
@@ -85,6 +91,8 @@ CSS = """
 .legend .dot { display: inline-block; width: 16px; height: 16px; border-radius: 50%; border: 1px solid #fff; }
 .legend .tie { display: inline-block; width: 26px; height: 0; border-top: 2px solid rgba(0,0,0,.5); }
 .legend .hint { color: #555; }
+.graph-head { display: flex; justify-content: space-between; align-items: center; gap: 8px; flex-wrap: wrap; }
+.colour-toggle .v-btn { font-size: 16px !important; letter-spacing: 0 !important; text-transform: none !important; }
 @media (max-width: 1500px) {  /* smaller projectors (1280 × 800): everything still on one screen */
   .live-page { padding: 4px 8px; }
   .live-header h1 { font-size: 26px; }
@@ -277,7 +285,8 @@ def Controls(presets, preset_key, scenario, levers, seed, speed, playing, run, f
         solara.ToggleButtonsSingle(value=levers.consultation, on_value=lambda v: set_lever("consultation", v),
                                    classes=["consultation-toggle"],
                                    children=[solara.Button(m, value=m) for m in L.CONSULTATION_MODES])
-        for name in L.SWITCHES:
+        estate = run.value is not None and run.value.estate
+        for name in L.SWITCHES + (L.ESTATE_SWITCHES if estate else ()):  # the estate's only where there is one
             solara.Switch(label=L.LABELS[name], value=getattr(levers, name),
                           on_value=lambda v, name=name: set_lever(name, v), classes=[f"switch-{name}"])
         solara.HTML(tag="div", classes=["lever-label"],
@@ -312,8 +321,9 @@ def MonthCounter(run, frame):
 @solara.component
 def Dashboard(run, ghost, frame):
     """Tiles, institution cards, the social-capital graph and the charts of the current run: re-rendered
-    every frame."""
+    every frame. With property fees the graph can be coloured by whose household paid (a choice kept per tab)."""
     frame.value  # noqa: B018 - subscribe to frames
+    colour_by = solara.use_reactive(draw.ACTIVITY.key)
     r: Run | None = run.value
     if r is None:
         solara.Info("No run: choose a preset.")
@@ -325,11 +335,19 @@ def Dashboard(run, ghost, frame):
         + (f"<br><span style='color:#666'><b>Previous run (faded):</b> {g.label}</span>" if g else "")))
     solara.HTML(tag="div", classes=["tiles"], unsafe_innerHTML=_tiles(latest, g, r.steps))
     solara.HTML(tag="div", unsafe_innerHTML=r.cards_html())
-    network, counts = r.network_svg()
+    colouring = draw.COLOURINGS[colour_by.value] if r.has_fees else draw.ACTIVITY
+    network, counts = r.network_svg(colouring)
     x_max = draw.months_axis(max(r.steps, len(next(iter(g.series.values()))) - 1 if g else 0))
     with solara.Div(classes=["panels"]):
-        solara.HTML(tag="div", classes=["panel", "graph-panel"], attributes={"id": "graph"}, unsafe_innerHTML=(
-            "<h2>Who did what this month, on the social-capital graph</h2>" + network + draw.network_legend(counts)))
+        with solara.Div(classes=["panel", "graph-panel"]):
+            with solara.Div(classes=["graph-head"]):
+                solara.HTML(tag="h2", unsafe_innerHTML=f"{colouring.title}, on the social-capital graph")
+                if r.has_fees:
+                    solara.ToggleButtonsSingle(value=colouring.key, on_value=colour_by.set, classes=["colour-toggle"],
+                                               children=[solara.Button("What they did", value=draw.ACTIVITY.key),
+                                                         solara.Button("Fee paid", value=draw.FEES.key)])
+            solara.HTML(tag="div", attributes={"id": "graph", "data-colouring": colouring.key},
+                        unsafe_innerHTML=network + draw.network_legend(counts, colouring))
         with solara.Div(classes=["charts"]):
             for spec in _charts(r, g):
                 title, now, chart_id, series, ghosts = spec
@@ -359,7 +377,9 @@ def _tiles(latest: dict, ghost: Ghost | None, step: int) -> str:
 def _charts(r: Run, g: Ghost | None):
     """(title, current value, id, lines, previous run's lines) of each chart."""
     def ghost_of(key: str, colour: str, width: float = 3.0):
-        return [draw.Series("previous", g.series[key], colour, width)] if g is not None else []
+        if g is None or not np.isfinite(g.series[key]).any():  # none, or a run without the metric (no estate)
+            return []
+        return [draw.Series("previous", g.series[key], colour, width)]
 
     latest = r.model.latest
     participation = [
@@ -368,7 +388,7 @@ def _charts(r: Run, g: Ghost | None):
         draw.Series("35–59", r.series("participation_rate_middle"), draw.SKY_BLUE, 3, "2 4"),
         draw.Series("60+", r.series("participation_rate_elderly"), draw.GREEN, 3, "12 4 2 4"),
     ]
-    return [
+    charts = [
         ("Participation", draw.pct(latest["participation_rate"]), "chart-participation", participation,
          ghost_of("participation_rate", draw.BLACK, 4.5)),
         ("Free-rider share", draw.pct(latest["free_riding_rate"]), "chart-free-riders",
@@ -381,6 +401,21 @@ def _charts(r: Run, g: Ghost | None):
          [draw.Series("mean trust (0–100%)", r.series("trust_in_government"), draw.PURPLE, 4)],
          ghost_of("trust_in_government", draw.PURPLE, 4)),
     ]
+    estate = []  # first, where there is an estate: what its preset is about
+    if r.has_fees:
+        estate.append((
+            "Property fees and service", f"{draw.pct(latest['fee_collection'])} paid", "chart-estate",
+            [draw.Series("households that paid this month's fee", r.series("fee_collection"), draw.BLUE, 4),
+             draw.Series("the property company's service (share of full service)", r.series("property_service"),
+                         draw.ORANGE, 3, "10 5")],
+            ghost_of("fee_collection", draw.BLUE, 4)))
+    if r.estate and r.model.config.community.lift_share < 1.0:
+        estate.append((
+            "Stairwells with a lift", draw.pct(latest["entrances_with_lift"]), "chart-lifts",
+            [draw.Series("share of stairwells with a working lift", r.series("entrances_with_lift"),
+                         draw.GREEN, 4)],
+            ghost_of("entrances_with_lift", draw.GREEN, 4)))
+    return estate + charts
 
 
 @solara.component

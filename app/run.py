@@ -3,7 +3,8 @@
 The page never touches the model's internals beyond what a user of the model would: it
 builds ``CommunityModel(scenario_name=..., community=..., rng=seed, **overrides)``, calls
 ``step()``, and reads ``model.latest``, the data collector's series, ``model.state``, the
-tie strengths of ``model.graph`` and each institution's ``card()`` (``model.institutions``).
+tie strengths of ``model.graph``, each institution's ``card()`` (``model.institutions``) and, where the
+community has an estate, which households paid this month's property fee (``model.estate.paying``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents import AreaUnit, Government, PartyOrganisation, ResidentsCommittee, SocialOrganisation
+from agents.owners import OwnersCommittee
+from agents.property import PropertyCompany
 from app import draw
 from app.layout import structural_layout
 from app.levers import Levers, Preset, base_config, describe, overrides
@@ -22,7 +25,9 @@ from model.community import CommunityModel
 CHART_METRICS = (
     "participation_rate", "participation_rate_youth", "participation_rate_middle", "participation_rate_elderly",
     "mean_contribution", "free_riding_rate", "trust_in_government",
+    "fee_collection", "property_service", "entrances_with_lift",
 )
+"""Metrics drawn on the charts (and kept for the previous run's faded lines); the last three only with an estate."""
 
 
 CARDS = (  # (institution type, card id, title, one card for all agents of the type?) in the order shown
@@ -31,10 +36,13 @@ CARDS = (  # (institution type, card id, title, one card for all agents of the t
     (PartyOrganisation, "party", "Party organisation", True),
     (SocialOrganisation, "social-org", "Social organisation", False),
     (AreaUnit, "units", "Units in the area", True),
+    (OwnersCommittee, "owners-committee", "Owners' committee", True),
+    (PropertyCompany, "property", "Property company", False),
 )
 """The live page's institution cards. A type shown as one card whose model has several agents of it
 (units in the area) gets their cards merged (:func:`merge_cards`); otherwise each agent has its own
-card, numbered. Institutions of a type not listed are shown after these, under their class name."""
+card, numbered (its title numbered only when there are several). Institutions of a type not listed are
+shown after these, under their class name."""
 
 
 def scenario_title(name: str) -> str:
@@ -56,6 +64,18 @@ def categories(model: CommunityModel) -> np.ndarray:
     benefited = s.benefit > 1e-3 * model.config.projects.facility_value
     return np.where(participated, draw.CONTRIBUTED,
                     np.where(benefited, draw.FREE_RODE, draw.NO_BENEFIT)).astype(np.int8)
+
+
+def fee_categories(model: CommunityModel) -> np.ndarray:
+    """Whether each resident's household paid this month's property fee: 0 paid, 1 billed and did not pay,
+    2 not billed (no company serves its building, or month 0). Per household (``model.estate``), so the share
+    of category 0 among households billed equals ``model.latest["fee_collection"]``.
+
+    Returns one category per household; :meth:`Run.network_svg` spreads it over the household's residents.
+    """
+    est = model.estate
+    billed = (est.company_of_household >= 0) & (model.steps > 0)
+    return np.where(billed, np.where(est.paying, draw.PAID, draw.UNPAID), draw.NO_BILL).astype(np.int8)
 
 
 _AMOUNT = re.compile(r"^(-?[\d,]*\.?\d+)(\D*)$")
@@ -94,7 +114,8 @@ def institution_cards(model: CommunityModel) -> list[draw.Card]:
             count = f" ({len(agents)})" if len(agents) > 1 else ""
             out.append(draw.Card(card_id, title + count, merge_cards([a.card() for a in agents])))
         else:
-            out += [draw.Card(f"{card_id}-{k + 1}", f"{title} {k + 1}", a.card()) for k, a in enumerate(agents)]
+            out += [draw.Card(f"{card_id}-{k + 1}", f"{title} {k + 1}" if len(agents) > 1 else title, a.card())
+                    for k, a in enumerate(agents)]
     others = [a for a in model.institutions if type(a) not in seen]
     out += [draw.Card(f"institution-{a.unique_id}", type(a).__name__, a.card()) for a in others]
     return out
@@ -128,9 +149,19 @@ class Run:
         """The cards of the month before (the page marks what changed)."""
 
     @property
+    def estate(self) -> bool:
+        """Whether the community has an estate (a property company or stairwells without a lift)."""
+        return self.model.estate is not None
+
+    @property
+    def has_fees(self) -> bool:
+        """Whether a property company bills households (the graph can then be coloured by fees paid)."""
+        return self.estate and len(self.model.property_companies) > 0
+
+    @property
     def label(self) -> str:
         return (f"{scenario_title(self.scenario)} in the {self.preset.community} community · "
-                f"{describe(self.levers)} · seed {self.seed}")
+                f"{describe(self.levers, self.estate)} · seed {self.seed}")
 
     @property
     def steps(self) -> int:
@@ -157,7 +188,13 @@ class Run:
     def categories(self) -> np.ndarray:
         return categories(self.model)
 
-    def network_svg(self) -> tuple[str, np.ndarray]:
-        """The graph's SVG and the count of residents in each category."""
-        cat = self.categories()
-        return self.picture.svg(self.model.graph.strength, cat, self.steps), np.bincount(cat, minlength=3)
+    def network_svg(self, colouring: draw.Colouring = draw.ACTIVITY) -> tuple[str, np.ndarray]:
+        """The graph's SVG coloured by ``colouring`` and the count in each category (residents; households for
+        the fees, which need a property company: :attr:`has_fees`)."""
+        if colouring.key == draw.FEES.key:
+            per_household = fee_categories(self.model)
+            cat, counts = per_household.take(self.model.structure.household), np.bincount(per_household, minlength=3)
+        else:
+            cat = self.categories()
+            counts = np.bincount(cat, minlength=3)
+        return self.picture.svg(self.model.graph.strength, cat, self.steps, colouring.colours), counts

@@ -67,7 +67,7 @@ SLOW_TESTS = {
 }
 """Single slow tests (``<module>::<function>``, every parameter) of modules that are otherwise fast."""
 SLOW_FIXTURES = {"pattern_results", "local_ray", "compare_report", "sweep_report", "sobol_report", "morris_report",
-                 "serial_sweep"}
+                 "serial_sweep", "estate_report"}
 """Fixtures that make a test slow: the 20-seed calibration runs, Ray, built reports, Hydra sweeps."""
 
 

@@ -20,6 +20,7 @@ from solara.widgets.widgets import HTML
 from app import draw
 from app import levers as L
 from app import page as page_mod
+from app import run as run_mod
 from app.layout import structural_layout
 from app.run import Run, categories, institution_cards, merge_cards
 from conftest import run_cli
@@ -36,7 +37,7 @@ def presets():
 def test_presets_are_data_naming_scenarios_and_communities_that_exist(presets):
     import scenarios
 
-    assert list(presets) == ["free_riders", "top_down_vs_co_creation", "ageing"]
+    assert list(presets) == ["free_riders", "top_down_vs_co_creation", "ageing", "old_estate"]
     fr = presets["free_riders"]
     assert (fr.label, fr.scenario, fr.community) == ("Free riders take hold", "free_rider_demo", "demo")
     assert presets["top_down_vs_co_creation"].scenarios == ("top_down", "co_creation")
@@ -82,6 +83,31 @@ def test_each_lever_sets_its_config_keys(presets):
     assert m.config.channels.online and m.government.consultation_policy == "sham" and m.structure.n_buildings == 5
 
 
+@pytest.mark.parametrize("scenario", ["no_property_supervision", "owners_committee", "building_deliberation"])
+def test_the_estate_levers_start_where_the_scenario_puts_them(presets, scenario):
+    cfg = L.base_config(presets["old_estate"], scenario)
+    lev = L.levers_from_config(cfg)
+    assert (lev.owners_committee, lev.deliberation) == (scenario == "owners_committee",
+                                                        scenario == "building_deliberation")
+    assert L.overrides(lev, cfg) == {}
+
+
+def test_the_owners_committee_lever_brings_guided_elections_and_deliberation_its_switch(presets):
+    cfg = L.base_config(presets["old_estate"])  # no_property_supervision: neither
+    lev = L.levers_from_config(cfg)
+    on = L.set_lever(L.set_lever(lev, "owners_committee", True)[0], "deliberation", True)[0]
+    assert L.overrides(on, cfg) == {"owners_committee.enabled": True, "owners_committee.guidance": L.OWNERS_GUIDANCE,
+                                    "lifts.deliberation": True}
+    assert L.set_lever(lev, "deliberation", "yes") == (lev, "Building deliberation of lifts: 'yes' is not on or off "
+                                                            "(kept off).")
+    oc_on = L.overrides(L.set_lever(lev, "owners_committee", True)[0], cfg)
+    m = CommunityModel(scenario_name="no_property_supervision", community="old_estate", rng=0, **oc_on)
+    scenario = CommunityModel(scenario_name="owners_committee", community="old_estate", rng=0)
+    assert m.config.owners_committee == scenario.config.owners_committee, "the lever is the scenario's committee"
+    assert "owners' committee on · building deliberation on" in L.describe(on, estate=True)
+    assert "owners' committee" not in L.describe(on)
+
+
 def test_switching_the_online_channel_off_keeps_meetings_open(presets):
     cfg = L.base_config(presets["ageing"])  # co_creation: offline and online
     lev = L.levers_from_config(cfg)
@@ -120,7 +146,7 @@ def test_no_lever_position_warns_of_an_inactive_parameter(presets):
     from model.params import InactiveParameterWarning
 
     positions = [dict(consultation=c) for c in L.CONSULTATION_MODES]
-    positions += [{name: value} for name in L.SWITCHES for value in (False, True)]
+    positions += [{name: value} for name in L.SWITCHES + L.ESTATE_SWITCHES for value in (False, True)]
     positions += [dict(free_rider_share=0.6), dict(buildings=5)]
     with warnings.catch_warnings():
         warnings.simplefilter("error", InactiveParameterWarning)
@@ -255,6 +281,22 @@ def test_every_institution_of_the_model_has_a_card_showing_its_own_decisions(sce
     assert cards["units"].title == f"Units in the area ({len(m.units)})"
 
 
+def test_an_estate_has_cards_for_its_owners_committee_and_property_company_and_fee_colours():
+    m = CommunityModel(scenario_name="owners_committee", community="old_estate", rng=0)
+    assert all(k == draw.NO_BILL for k in run_mod.fee_categories(m)), "month 0: nobody billed yet"
+    for _ in range(3):
+        m.step()
+    cards = {c.card_id: c for c in institution_cards(m)}
+    assert list(cards)[-2:] == ["owners-committee", "property-1"]
+    assert cards["owners-committee"].entries == m.owners_committee.card()
+    assert cards["property-1"].entries == list(m.property_companies)[0].card()
+    assert cards["property-1"].title == "Property company", "one company: no number"
+    fees = run_mod.fee_categories(m)
+    assert len(fees) == m.structure.n_households
+    assert np.mean(fees == draw.PAID) == m.latest["fee_collection"]  # every household of the old estate is billed
+    assert not (fees == draw.NO_BILL).any()
+
+
 def test_cards_mark_what_changed_since_last_month_and_escape_their_text():
     before = [draw.Card("office", "Street office", {"views adopted": "30%", "leader": "no. 1"})]
     now = [draw.Card("office", "Street office", {"views adopted": "35%", "leader": "no. 1"}),
@@ -340,6 +382,32 @@ def test_presets_and_scenarios_load_their_levers(page):
     page.find(v.BtnToggle, class_="scenario-toggle").widget.v_model = "co_creation"
     caption = _html(page, "run-caption").unsafe_innerHTML
     assert caption.startswith("<b>This run:</b> Co-creation") and "incentives on" in caption
+
+
+def test_an_estate_shows_its_levers_fee_chart_and_graph_coloured_by_fees_paid(page):
+    assert not page.find(v.Switch, label=L.LABELS["owners_committee"]).widgets, "no estate: no estate levers"
+    assert "chart-estate" not in _text(page) and not page.find(v.BtnToggle, class_="colour-toggle").widgets
+    _click(page, "An old estate")
+    for _ in range(3):
+        _click(page, "Step")
+    expected = CommunityModel(scenario_name="no_property_supervision", community="old_estate", rng=0)
+    for _ in range(3):
+        expected.step()
+    text = _text(page)
+    assert "id='chart-estate'" in text and "id='chart-lifts'" in text
+    assert f"{draw.pct(expected.latest['fee_collection'])} paid" in text
+    assert _html(page, "graph").attributes["data-colouring"] == "activity"
+    page.find(v.BtnToggle, class_="colour-toggle").widget.v_model = "fees"
+    graph = _html(page, "graph")
+    assert graph.attributes["data-colouring"] == "fees" and "households" in graph.unsafe_innerHTML
+    paid = int(re.search(r"id='legend-0' data-count='(\d+)'", graph.unsafe_innerHTML).group(1))
+    assert paid == int(expected.estate.paying.sum())
+    page.find(v.Switch, label=L.LABELS["owners_committee"]).widget.v_model = True
+    caption = _html(page, "run-caption").unsafe_innerHTML
+    assert "owners' committee on" in caption and "Previous run (faded)" in caption
+    assert _html(page, "graph").attributes["data-colouring"] == "fees", "the colouring chosen stays"
+    _click(page, "Free riders take hold")
+    assert _html(page, "graph").attributes["data-colouring"] == "activity", "no fees: coloured by what they did"
 
 
 def test_bad_seed_is_clamped_or_refused_with_a_message_not_a_traceback(page):

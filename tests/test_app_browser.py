@@ -204,6 +204,27 @@ def test_comparison_and_ageing_presets(live):
     shot(page, "live_page_5_ageing.png")
 
 
+def test_an_old_estate_shows_fees_paid_on_its_chart_and_graph(live):
+    url, browser, _ = live
+    page = B.open_page(browser, url)
+    page.get_by_role("button", name="An old estate").click()
+    expect(page.locator("#run-caption")).to_contain_text("No property supervision in the old_estate community")
+    wait_month(page, 0)
+    press_step(page, 12)
+    expected = CommunityModel(scenario_name="no_property_supervision", community="old_estate", rng=0)
+    for _ in range(12):
+        expected.step()
+    fees = page.locator("#chart-estate path.line").first
+    assert float(fees.get_attribute("data-last")) == expected.latest["fee_collection"]
+    page.locator(".colour-toggle").get_by_role("button", name="Fee paid").click()
+    expect(page.locator("#graph")).to_have_attribute("data-colouring", "fees")
+    assert int(page.get_attribute("#legend-0", "data-count")) == int(expected.estate.paying.sum())
+    expect(page.locator("#card-owners-committee")).to_be_visible()
+    expect(page.locator("#card-property-1 [data-key='service']")).to_have_attribute(
+        "data-value", list(expected.property_companies)[0].card()["service"])
+    shot(page, "live_page_6_old_estate.png")
+
+
 def test_the_server_refuses_foreign_origins_cdn_fetches_and_internal_endpoints(live):
     """The running server (the page itself loads through the same guard: the tests above)."""
     import urllib.error

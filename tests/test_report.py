@@ -23,18 +23,28 @@ from scipy import stats as sps
 
 import results_fixture as fx
 from analysis import figures, network, stats
-from analysis.labels import (COST_PER_PARTICIPANT, COST_PER_PROJECT, GOVERNMENT_CHOICES, HEADLINE,
-                             INSTITUTION_OUTCOMES, metric)
+from analysis import report as report_mod
+from analysis.labels import (COST_PER_PARTICIPANT, COST_PER_PROJECT, ESTATE_OUTCOMES, GOVERNMENT_CHOICES, HEADLINE,
+                             INSTITUTION_OUTCOMES, LIFT_OUTCOMES, metric)
 from analysis.palette import FIXED, OKABE_ITO, scenario_colours
 from analysis.report import SECTIONS, build_report, money_outcomes
 from conftest import run_cli
 from model.community import CommunityModel
 
+WITHOUT_ESTATE = [s for s in SECTIONS["compare"] if s != "estate"]
+"""A compare report's sections for a community without an estate (the default's)."""
 
 # ------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="session")
 def compare_report(tmp_path_factory):
     out = fx.build_compare(tmp_path_factory.mktemp("compare"), seeds=range(3), steps=24)
+    return build_report(out)
+
+
+@pytest.fixture(scope="session")
+def estate_report(tmp_path_factory):
+    out = fx.build_compare(tmp_path_factory.mktemp("estate"), scenarios=("no_property_supervision",
+                           "building_deliberation"), community="old_estate", seeds=range(3), steps=36)
     return build_report(out)
 
 
@@ -65,6 +75,7 @@ class Page(HTMLParser):
         self.images: list[dict] = []
         self.links: list[str] = []
         self.tables: dict[str, list[list[str]]] = {"headline": [], "money": []}
+        """Rows of the headline-style tables (the headline's and the estate's, in order) and the money table."""
         self.rows = self.tables["headline"]
         self._table_class = None
         self._row: list[str] | None = None
@@ -125,7 +136,10 @@ def page(path: Path) -> Page:
 # --------------------------------------------------------------------------------------- compare
 def test_compare_report_holds_every_section_in_order(compare_report):
     assert compare_report.name == "report.html"
-    assert page(compare_report).sections == SECTIONS["compare"]
+    assert page(compare_report).sections == WITHOUT_ESTATE, "the default community has no estate: no estate section"
+    html = compare_report.read_text(encoding="utf-8")
+    assert metric("fee_collection").label not in html and "estate.csv" not in html
+    assert not (compare_report.parent / "estate.csv").exists()
 
 
 def test_every_embedded_figure_decodes_to_a_real_image(compare_report):
@@ -267,7 +281,7 @@ def test_a_graph_that_cannot_be_drawn_leaves_the_rest_of_the_report(compare_repo
     m["overrides"]["community.no_such_key"] = 1
     (d / "manifest.json").write_text(json.dumps(m))
     p = page(build_report(d))
-    assert p.sections == SECTIONS["compare"]
+    assert p.sections == WITHOUT_ESTATE
     html = (d / "report.html").read_text(encoding="utf-8")
     assert "could not be re-created" in html and "no_such_key" in html
     assert len(p.images) >= 5
@@ -283,6 +297,50 @@ def test_representative_seed_is_closest_to_the_medians(compare_report):
 
 
 # ----------------------------------------------------------------------------------------- sweep
+def test_an_estate_report_has_fees_service_condition_and_lifts_per_scenario(estate_report):
+    """Fees, service, condition and the committee: means of the last 12 months of a run; lifts: at the end."""
+    assert page(estate_report).sections == SECTIONS["compare"]
+    d = estate_report.parent
+    ts = pd.read_parquet(d / "timeseries.parquet")
+    table = pd.read_csv(d / "estate.csv")
+    assert list(dict.fromkeys(table["metric"])) == [*ESTATE_OUTCOMES, *LIFT_OUTCOMES]
+    tail = ts[ts.step > ts.step.max() - 12].groupby(["scenario", "seed"])
+    end = ts[ts.step == ts.step.max()].set_index(["scenario", "seed"])
+    for s in ("no_property_supervision", "building_deliberation"):
+        row = table[table.scenario == s].set_index("metric")
+        for m in ESTATE_OUTCOMES:
+            assert row.loc[m, "mean"] == pytest.approx(tail[m].mean().loc[s].mean(), rel=1e-9), (s, m)
+        for m in LIFT_OUTCOMES:
+            assert row.loc[m, "mean"] == pytest.approx(end.loc[s, m].mean(), rel=1e-9), (s, m)
+        assert row.loc["fee_collection", "ci_low"] <= row.loc["fee_collection", "mean"] <= row.loc[
+            "fee_collection", "ci_high"]
+    deliberation = table[table.scenario == "building_deliberation"].set_index("metric")
+    assert deliberation.loc["lifts_installed", "mean"] > 0, "lifts were installed: their rows are shown"
+    rows = page(estate_report).rows
+    estate_rows = rows[len(HEADLINE):]
+    labels = [r[0] for r in estate_rows]
+    for m in (*ESTATE_OUTCOMES, *LIFT_OUTCOMES):
+        assert any(lab.startswith(metric(m).label) for lab in labels), m
+    for r in estate_rows:
+        assert len(r) == 4 and re.search(r"\[[^\]]+, [^\]]+\]", r[1]) and "g = " in r[3]
+    html = _section_html(estate_report, "estate")
+    assert "Mean of the last 12 months" in html and "Lifts, at the end of the run" in html
+    assert 'id="fig-estate"' in html and 'id="fig-lifts"' in html
+    further = _section_html(estate_report, "timeseries")
+    assert metric("fee_collection").label not in further, "estate metrics are drawn in their own section"
+    # differences in bold exactly where their interval excludes zero
+    other = table[table.scenario == "building_deliberation"]
+    clear = int(((other.diff_ci_low > 0) | (other.diff_ci_high < 0)).sum())
+    assert html.count('class="num clear"') == clear < len(other), (clear, len(other))
+
+
+def test_scenarios_with_identical_series_are_named_in_the_caption():
+    ts = pd.DataFrame({"scenario": ["a", "a", "b", "b", "c", "c"], "seed": 0, "step": [0, 1] * 3,
+                       "x": [1.0, np.nan, 1.0, np.nan, 1.0, 2.0]})
+    assert report_mod._coinciding(ts, ["x"], ["a", "b", "c"]).startswith(" a and b: the same values")
+    assert report_mod._coinciding(ts, ["x"], ["a", "c"]) == ""
+
+
 def test_sweep_report(sweep_report):
     p = page(sweep_report)
     assert p.sections == SECTIONS["sweep"]
@@ -556,7 +614,7 @@ def test_a_job_without_institutions_or_money_columns_says_so_and_keeps_the_rest(
     report = build_report(bad)
     html = report.read_text(encoding="utf-8")
     assert "what the institutions decided is left out" in html and "the money section is left out" in html
-    assert page(report).sections == SECTIONS["compare"]
+    assert page(report).sections == WITHOUT_ESTATE
     assert not (tmp_path / "old" / "money.csv").exists()
     err = capsys.readouterr().err
     assert err.count("\n") == 2 and err.count("the report leaves out") == 2, err
