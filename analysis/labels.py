@@ -82,6 +82,7 @@ CATALOGUE: dict[str, Metric] = {m.name: m for m in [
     Metric("social_capital_bonding", "Social capital, bonding (same building)", "mean tie strength, 0–1", "score"),
     Metric("social_capital_bridging", "Social capital, bridging (across buildings)", "mean tie strength, 0–1",
            "score"),
+    Metric("names_a_neighbour", "Can name a neighbour", "% of residents", "share"),
     Metric("satisfaction", "Satisfaction", _SCORE, "score"),
     Metric("efficacy", "Efficacy", _SCORE, "score"),
     Metric("need_fit", "Need fit", "mean fit of services to needs, 0–1", "score"),

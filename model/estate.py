@@ -22,8 +22,8 @@ on storey ``k`` of ``S`` values it at
 
     u_h = x_h (γ (1 + γ_E · elderly_h) − ω (1 − s − f)) − δ · 1[k ≤ k_A],      x_h = (k − 1)/(S − 1)
 
-(``γ`` gain, ``γ_E`` elderly_gain, ``ω`` cost_weight, ``s`` subsidy_share, ``f`` the share of the owners' part
-the maintenance fund pays — only with an active owners' committee —, ``δ`` disturbance on the ``k_A`` affected
+(``γ`` gain, ``γ_E`` elderly_gain, ``ω`` cost_weight, ``s`` subsidy_share, ``f = min(fund_share, fund / owners'
+part)`` the share of the owners' part the maintenance fund can pay — only with an active owners' committee —, ``δ`` disturbance on the ``k_A`` affected
 storeys); it agrees when ``u_h > 0``. Each month an objector comes round with probability
 ``ρ · (tie-weighted share of its contacts who agree)`` (informal pressure, ``ρ`` = ``persuasion``). With
 **building deliberation** (楼事楼议) every objector is heard in a hearing and an owners' meeting: when the
@@ -187,7 +187,9 @@ class Estate:
     def lift_value(self) -> np.ndarray:
         """``u_h`` of every flat (module docstring), with the fund share an active owners' committee can pay."""
         L, oc = self.model.config.lifts, self.model.owners_committee
-        fund = self.model.config.owners_committee.fund_share if oc.active and oc.fund > 0 else 0.0
+        owners_part = (1.0 - L.subsidy_share) * L.cost
+        fund = (min(self.model.config.owners_committee.fund_share, oc.fund / owners_part)
+                if oc.active and owners_part > 0 else 0.0)  # what the fund can actually pay of one lift
         gain = L.gain * (1.0 + L.elderly_gain * self.elderly)
         pay = L.cost_weight * max(1.0 - L.subsidy_share - fund, 0.0)
         return self.height * (gain - pay) - L.disturbance * self.affected
