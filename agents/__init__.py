@@ -2,9 +2,12 @@
 
 from agents.committee import ResidentsCommittee
 from agents.government import Government
+from agents.owners import OwnersCommittee
 from agents.party import PartyOrganisation
+from agents.property import PropertyCompany
 from agents.resident import Resident
 from agents.social_org import SocialOrganisation
 from agents.unit import AreaUnit
 
-__all__ = ["AreaUnit", "Government", "PartyOrganisation", "Resident", "ResidentsCommittee", "SocialOrganisation"]
+__all__ = ["AreaUnit", "Government", "OwnersCommittee", "PartyOrganisation", "PropertyCompany", "Resident",
+           "ResidentsCommittee", "SocialOrganisation"]
