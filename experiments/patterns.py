@@ -383,11 +383,10 @@ def format_table(rows: list[Row], n_seeds: int) -> str:
         c = row.criterion
         lo, hi = row.interval
         lines.append(f"{c.key:<4}{c.claim[:85]:<86}{c.target:>14}{c.show(row.mean):>9}"
-                     f"{'[' + c.show(lo) + ', ' + c.show(hi) + ']':>20}  {'pass' if row.passed else 'FAIL'}"
-                     + (f"  (input: set {c.sets})" if c.sets else ""))
+                     f"{'[' + c.show(lo) + ', ' + c.show(hi) + ']':>20}  {'pass' if row.passed else 'FAIL'}")
     n_pass = sum(r.passed for r in rows)
     lines.append(f"{n_pass}/{len(rows)} criteria pass")
-    inputs = [r.criterion.key for r in rows if r.criterion.sets]
+    inputs = [f"{r.criterion.key} (set {r.criterion.sets})" for r in rows if r.criterion.sets]
     if inputs:
         lines.append(f"Inputs (a figure that set a parameter; they check the calibration, not an outcome): "
                      f"{', '.join(inputs)}")
