@@ -48,7 +48,8 @@ class OwnersCommittee(mesa.Agent):
         self.turnout = float("nan")
         """Share of flats whose owner took part in the last election."""
         self.next_election = 1
-        self.low_service_months = 0
+        self.low_service_months: dict[int, int] = {}
+        """Consecutive months of service below ``replace_below``, by company index."""
         self.fund = 0.0
         """Yuan in the maintenance fund."""
         self.votes_called = 0
@@ -87,14 +88,15 @@ class OwnersCommittee(mesa.Agent):
             return
         self.fund += p.fund_deposit * m.structure.n_households
         for company in m.property_companies:
-            self.low_service_months = self.low_service_months + 1 if company.service < p.replace_below else 0
-            if self.low_service_months >= p.patience:
+            low = self.low_service_months.get(company.index, 0) + 1 if company.service < p.replace_below else 0
+            self.low_service_months[company.index] = low
+            if low >= p.patience:
                 self.votes_called += 1
                 voters, yes = self.vote(u[0], u[1], np.full(m.structure.n_households, 1.0 - company.service),
                                         m.estate.company_of_household == company.index)
                 if voters.mean() >= p.quorum and yes.sum() >= p.majority * voters.sum():
                     company.replace()
-                self.low_service_months = 0
+                self.low_service_months[company.index] = 0
 
     def vote(self, u_turnout: np.ndarray, u_yes: np.ndarray, p_yes: np.ndarray, flats: np.ndarray | None = None):
         """An owners' vote over the flats selected (all by default): (took part, said yes) per flat (bool arrays

@@ -56,8 +56,11 @@ REAL_ADOPTION = 0.6
 SWITCHES: tuple[str, ...] = ("incentives", "sanctions", "disclosure", "online")
 ESTATE_SWITCHES: tuple[str, ...] = ("owners_committee", "deliberation")
 """Switches shown only when the run has an estate."""
-OWNERS_GUIDANCE = 0.5
-"""Door-to-door guidance of owners' elections the owners'-committee lever brings (the owners_committee scenario's)."""
+OWNERS_GUIDANCE = float(yaml.safe_load((Path(__file__).resolve().parents[1] / "scenarios" / "scenario"
+                                         / "owners_committee.yaml").read_text(encoding="utf-8"))
+                        ["owners_committee"]["guidance"])
+"""Door-to-door guidance of owners' elections the owners'-committee lever brings: the owners_committee
+scenario's, read from its file (one place sets it)."""
 
 FREE_RIDER_SHARE_RANGE = (0.0, 0.95)
 """Share of residents who are free riders by disposition (the rest keep their proportions)."""

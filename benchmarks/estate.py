@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
-from experiments.api import evaluate
+from benchmarks.institutions import cell, outcomes
 
 OUTCOMES = {
     "participation": "participation_rate", "trust_gov": "trust_in_government", "trust_nbr": "trust_in_neighbours",
@@ -46,25 +44,15 @@ EFFECTS: tuple[tuple[str, str, str, str, dict, str, dict], ...] = (
 """(actor, what is compared, community, arm scenario, arm overrides, reference scenario, reference overrides)."""
 
 
-def outcomes(scenario: str, community: str, overrides: dict, seeds: list[int]) -> dict[str, np.ndarray]:
-    res = evaluate(scenario, community, seeds=seeds, overrides=overrides, metrics=list(OUTCOMES.values()), n_jobs=2)
-    s = res.summary.set_index("seed").loc[seeds]
-    return {label: s[metric].to_numpy(dtype=float) for label, metric in OUTCOMES.items()}
-
-
 def main(argv: list[str]) -> None:
     n = int(argv[0]) if argv else 20
     seeds = list(range(n))
     print(f"Paired effects over {n} seeds (mean ± sd of arm − reference; 120 months)")
     print(f"{'actor':22s} {'comparison':54s} " + " ".join(f"{k:>16s}" for k in OUTCOMES))
     for actor, what, community, scenario, arm, ref_scenario, reference in EFFECTS:
-        a, b = outcomes(scenario, community, arm, seeds), outcomes(ref_scenario, community, reference, seeds)
-        cells = []
-        for k in OUTCOMES:
-            d = a[k] - b[k]
-            d = d[np.isfinite(d)]
-            digits = 1 if k in ("lifts", "lift months") else 3
-            cells.append((f"{d.mean():+.{digits}f} ± {d.std(ddof=1):.{digits}f}" if len(d) > 1 else "n/a").rjust(16))
+        a = outcomes(scenario, arm, seeds, community, OUTCOMES)
+        b = outcomes(ref_scenario, reference, seeds, community, OUTCOMES)
+        cells = [cell(a[k], b[k], 1 if k in ("lifts", "lift months") else 3, width=16) for k in OUTCOMES]
         print(f"{actor:22s} {what:54s} " + " ".join(cells), flush=True)
 
 

@@ -48,10 +48,19 @@ EFFECTS: tuple[tuple[str, str, str, dict, dict], ...] = (
 """(actor, what is compared, scenario, arm overrides, reference overrides)."""
 
 
-def outcomes(scenario: str, overrides: dict, seeds: list[int]) -> dict[str, np.ndarray]:
-    res = evaluate(scenario, seeds=seeds, overrides=overrides, metrics=list(OUTCOMES.values()), n_jobs=2)
+def outcomes(scenario: str, overrides: dict, seeds: list[int], community: str | None = None,
+             columns: dict[str, str] = OUTCOMES) -> dict[str, np.ndarray]:
+    """Each run's value of every column (label → metric), over the seeds, in seed order."""
+    res = evaluate(scenario, community, seeds=seeds, overrides=overrides, metrics=list(columns.values()), n_jobs=2)
     s = res.summary.set_index("seed").loc[seeds]
-    return {label: s[metric].to_numpy(dtype=float) for label, metric in OUTCOMES.items()}
+    return {label: s[metric].to_numpy(dtype=float) for label, metric in columns.items()}
+
+
+def cell(a: np.ndarray, b: np.ndarray, digits: int, width: int = 17) -> str:
+    """``mean ± sd`` of the paired differences ``a − b`` over the seeds where both are defined (n/a with < 2)."""
+    d = a - b
+    d = d[np.isfinite(d)]
+    return (f"{d.mean():+.{digits}f} ± {d.std(ddof=1):.{digits}f}" if len(d) > 1 else "n/a").rjust(width)
 
 
 def main(argv: list[str]) -> None:
@@ -61,12 +70,8 @@ def main(argv: list[str]) -> None:
     print(f"{'actor':22s} {'scenario':18s} {'comparison':58s} " + " ".join(f"{k:>17s}" for k in OUTCOMES))
     for actor, what, scenario, arm, reference in EFFECTS:
         a, b = outcomes(scenario, arm, seeds), outcomes(scenario, reference, seeds)
-        cells = []
-        for k in OUTCOMES:
-            d = a[k] - b[k]
-            d = d[np.isfinite(d)]
-            digits = 0 if k in ("spending", "cost/project") else (1 if k == "projects" else 3)
-            cells.append(f"{d.mean():+.{digits}f} ± {d.std(ddof=1):.{digits}f}".rjust(17))
+        cells = [cell(a[k], b[k], 0 if k in ("spending", "cost/project") else (1 if k == "projects" else 3))
+                 for k in OUTCOMES]
         print(f"{actor:22s} {scenario:18s} {what:58s} " + " ".join(cells), flush=True)
 
 

@@ -204,8 +204,7 @@ class Estate:
         if self.has_lift.all():
             return
         now = m.steps
-        if m.life_course is not None and now % 12 == 1:  # residents aged a year
-            self.elderly = self._elderly_households()
+        self.elderly = self._elderly_households()  # residents age and move (model.life_course)
         stranded = self.elderly & ~self.affected
         pressure = np.bincount(self.entrance, weights=stranded, minlength=self.n_entrances) / np.maximum(self.flats, 1)
         start = (~self.has_lift & (self.lift_stage == IDLE) & (now >= self.cooldown_until)

@@ -74,15 +74,15 @@ def test_committee_needs_its_quorum_and_a_bare_quorum_can_be_captured():
     off = {"owners_committee.turnout_base": 0.0, "owners_committee.turnout_trust": 0.0,
            "owners_committee.guidance": 0.0}
     assert not run(2, 0, "owners_committee", **off).owners_committee.elected
-    m = run(2, 0, "owners_committee", **{"owners_committee.capture_risk": 1.0, "owners_committee.guidance": 0.0,
-                                        "owners_committee.quorum": 0.3})
-    oc = m.owners_committee
-    assert oc.elected and oc.turnout < 1.0
-    m = run(2, 0, "owners_committee", **{"owners_committee.capture_risk": 1.0, "owners_committee.guidance": 0.0,
-                                        "owners_committee.quorum": 0.3, "lifts.proposal_rate": 0.0})
-    # captured with probability (1 − turnout)/(1 − quorum) ≥ … ; a captured committee supervises no one
-    if m.owners_committee.captured:
-        assert not m.property_companies[0].supervised
+    bare = {"owners_committee.guidance": 0.0, "owners_committee.quorum": 0.3}
+    risky = [run(2, seed, "owners_committee", **bare, **{"owners_committee.capture_risk": 1.0}) for seed in range(8)]
+    assert all(m.owners_committee.elected and m.owners_committee.turnout < 1.0 for m in risky)
+    # captured with probability (1 − turnout)/(1 − quorum), about 0.8 here: some are, and they supervise no one
+    captured = [m for m in risky if m.owners_committee.captured]
+    assert captured and all(not m.property_companies.to_list()[0].supervised for m in captured)
+    safe = [run(2, seed, "owners_committee", **bare, **{"owners_committee.capture_risk": 0.0}) for seed in range(8)]
+    assert not any(m.owners_committee.captured for m in safe)
+    assert all(m.property_companies.to_list()[0].supervised for m in safe)
 
 
 def test_active_committee_replaces_a_company_whose_service_stays_poor():
@@ -104,7 +104,7 @@ def _lifts(scenario: str, seeds) -> tuple[list[int], list[float]]:
 
 def test_building_deliberation_halves_lift_time_and_approves_more():
     """Old estate, 6 seeds × 80 stairwells: mean months from proposal to a working lift 18.2 without a channel,
-    7.0 with building deliberation (ratio 0.38; tolerance 0.25–0.6); approved 74% vs 100% (≥ 10 points more)."""
+    7.0 with building deliberation (ratio 0.38; tolerance 0.25–0.6); approved 65% vs 100% (≥ 10 points more)."""
     slow, slow_ok = _lifts("no_property_supervision", range(6))
     fast, fast_ok = _lifts("building_deliberation", range(6))
     ratio = np.mean(fast) / np.mean(slow)
@@ -122,11 +122,12 @@ def test_split_stakes_low_floors_object_high_floors_support():
 
 def test_lifts_let_upper_storey_elderly_take_part():
     """Elderly residents above the affected storeys reach half the occasions without a lift: with a lift in every
-    stairwell from the start their participation is higher (paired seeds; measured +0.04 to +0.10)."""
+    stairwell from the start they take part in more of the last 12 months (paired seeds; measured +1.7 to +3.0
+    months)."""
     gaps = []
     for seed in range(4):
         walk_up = run(36, seed, "co_creation")
-        lifted = run(36, seed, "co_creation", **{"community.lift_share": 1.0, "property.companies": 1})
+        lifted = run(36, seed, "co_creation", **{"community.lift_share": 1.0})
         s = walk_up.state
         upper = (s.age_group == 2) & (s.storey > 2)
         gaps.append(lifted.participation_counts[upper].mean() - walk_up.participation_counts[upper].mean())
