@@ -53,11 +53,14 @@ class Government(mesa.Agent):
     - share of complaints and suggestions answered: ``r ← r + η (r* − r)``, ``r* = ρ + (1 − ρ) h``
       (``ρ`` = ``responsiveness``), each answer paid (``answer_cost``);
     - disclosure on the open ledger (when one exists): ``d = max(d_rule, h)``;
-    - a quarterly needs survey when ``h ≥ survey_above`` (paid);
+    - a needs survey each quarter when ``h ≥ h_s`` (``survey_above``), and below it with probability
+      ``σ₀ + (1 − σ₀) h / h_s`` (``σ₀`` = ``survey_base``, the share of projects the district's rules have
+      surveyed; paid; the decision is drawn from its own stream ``…survey_decision``);
     - upkeep by contractors: an envelope ``U = u · (1 − w_J) · B`` a month (``u`` = ``upkeep_share``:
       upkeep counts for every KPI term but projects completed);
-    - project approval: a proposal is approved while ``balance + H · B − committed ≥ cost``
-      (``H`` = ``planning_horizon``; ``committed`` the money projects under way still need);
+    - project approval: a proposal is approved while ``balance + H · max(B − O, 0) − committed ≥ cost``
+      (``H`` = ``planning_horizon``; ``O`` the purse's mean monthly spending so far on everything but projects,
+      the standing commitments it plans around; ``committed`` the money projects under way still need);
     - purchased-service contracts, each year, by the contract rule (``social_orgs.contract_rule``).
 
     **Leader's tenure**: at ``tenure_months`` a new leader takes office with the successor's KPI,
@@ -88,6 +91,8 @@ class Government(mesa.Agent):
         self.attention = 0.0
         """KPI pressure residents can relieve (0–1)."""
         self.surveyed = False
+        self.last_survey: int | None = None
+        """Month of the office's last needs survey (None: none yet)."""
         self.upkeep_budget = 0.0
         n_grids = model.n_grids
         self.reports = np.zeros((n_grids, len(DOMAINS)))
@@ -131,9 +136,13 @@ class Government(mesa.Agent):
             u = self.streams_of("online").random(n)
             reporters |= s.digital_access & s.participated & (u < channels.params.online_reporting)
         due = p.survey_cost * p.survey_share * n
-        self.surveyed = (self.attention >= p.survey_above and m.steps % 3 == 1 and p.survey_share > 0
-                         and m.purse.pay("survey", due) >= due)
+        quarter = m.steps % 3 == 1 and p.survey_share > 0
+        if quarter and self.attention < p.survey_above:  # below the threshold: the rule's share, more with attention
+            chance = p.survey_base + (1 - p.survey_base) * self.attention / p.survey_above
+            quarter = chance > 0 and self.streams_of("survey_decision").random() < chance
+        self.surveyed = quarter and m.purse.pay("survey", due) >= due
         if self.surveyed:  # one number per resident in a survey month
+            self.last_survey = m.steps
             reporters |= self.streams_of("survey").random(n) < p.survey_share
         self.hear(reporters)
         if m.complainants.any():  # complaints tell how unhappy residents are, not what is missing
@@ -200,12 +209,22 @@ class Government(mesa.Agent):
             else:
                 org.contracted = bool(org.rng.random() < org.contract_stability) or self.model.steps == 1
 
+    def standing_spending(self) -> float:
+        """Yuan a month the purse has spent on average so far on everything but projects (services, meetings,
+        coins, upkeep, the ledger …): the standing commitments the office plans around (0 in the first month)."""
+        purse, months = self.model.purse, self.model.steps
+        if months == 0:
+            return 0.0
+        return (purse.spent_in_all() - purse.total_spending["projects"]) / months
+
     def approve(self, cost: np.ndarray) -> np.ndarray:
-        """Which proposals (in grid order) it approves: while ``balance + H·B − committed ≥ cost``."""
+        """Which proposals (in grid order) it approves: while ``balance + H·max(B − O, 0) − committed ≥ cost``
+        (``O``: :meth:`standing_spending`; the office plans with the money its standing commitments leave)."""
         m = self.model
         pb = m.projects
         committed = float(np.clip(pb.cost - pb.funded, 0, None)[pb.active].sum())
-        room = m.purse.balance + self.params.planning_horizon * self.monthly_budget() - committed
+        free = max(self.monthly_budget() - self.standing_spending(), 0.0)
+        room = m.purse.balance + self.params.planning_horizon * free - committed
         approved = np.zeros(len(cost), dtype=bool)
         for i, c in enumerate(cost):
             if room >= c:

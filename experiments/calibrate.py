@@ -43,7 +43,7 @@ from experiments.store import RunStore
 
 PROG = "experiments.calibrate"
 MIN_SEEDS = 20
-KEYS = [c.key for c in P.CRITERIA]
+KEYS = [c.key for c in P.CHECKS]
 
 OPTIONS = {
     "replications": Option(MIN_SEEDS, int, f"seeds per arm: 0 … n−1 (the patterns need {MIN_SEEDS})",
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [k for k in opts["criteria"] if k not in KEYS]
     if unknown:
         cli.fail(f"criteria: {unknown[0]!r} is not a criterion; allowed: {', '.join(KEYS)}")
-    criteria = [c for c in P.CRITERIA if c.key in opts["criteria"]] if opts["criteria"] else list(P.CRITERIA)
+    criteria = [c for c in P.CHECKS if c.key in opts["criteria"]] if opts["criteria"] else list(P.CHECKS)
     arms = P.arms_needed(criteria)
     seeds = list(range(opts["replications"]))
     try:

@@ -134,13 +134,18 @@ class CommunityModel(mesa.Model):
         self.facilities = FacilityStock()
         self.purse = Purse()
         """The one purse every yuan comes into and goes out of (:mod:`model.purse`)."""
-        self.totals = {"projects_completed": 0, "projects_abandoned": 0, "government_spending": 0.0}
+        self.totals = {"projects_completed": 0, "projects_abandoned": 0, "projects_started": 0, "projects_surveyed": 0,
+                       "projects_disputed": 0,
+                       "government_spending": 0.0}
         self.complainants = np.zeros(structure.n, dtype=bool)
         """Residents who complained this month (the street office hears them next month)."""
         self.heard = np.full(structure.n, 0.5)
         """Each resident's memory of complaints answered (0–1; 0.5: no experience)."""
         self.unit_hours = 0.0
         self.capture = np.zeros(len(DOMAINS))
+        self.active_contacts: np.ndarray | None = None
+        """Strength-weighted number of each resident's neighbours (outside the household) who took part last month
+        (``A_i``; None before the first month)."""
 
         if self.graph.compiled:  # numba is loaded: the street office's reports kernel too (model.kernels)
             from model import kernels
@@ -366,6 +371,10 @@ class CommunityModel(mesa.Model):
         disputed = u_dispute[grids] < np.clip(choice.dispute_probability, 0, 1)
         self.projects.start(grids, domains, choice.cost, choice.hours, self.grid_fit[grids, domains],
                             choice.consulted, disputed, self.steps)
+        self.totals["projects_started"] += len(grids)
+        self.totals["projects_disputed"] += int(np.count_nonzero(disputed))
+        fresh = gov.last_survey is not None and self.steps - gov.last_survey < 3  # the office's survey is recent
+        self.totals["projects_surveyed"] += len(grids) if fresh else int(np.count_nonzero(choice.consulted))
         started = np.zeros(self.n_grids, dtype=bool)
         started[grids] = True
         self.state.contributed_to_project[started[self.structure.grid]] = False
@@ -411,7 +420,14 @@ class CommunityModel(mesa.Model):
         activity = self._activity_occasions()
         if activity is not None:
             terms.add_opportunity(activity)
+        before = terms.opportunity
         self._call("contribution_terms", rec, terms)
+        notice = d.notice_reach if terms.notice is None else terms.notice
+        if self.active_contacts is not None and np.any(notice < 1):  # news of occasions travels along ties
+            reach = 1.0 - (1.0 - notice) * np.exp(-self.active_contacts / d.news_scale)
+            terms.opportunity = before + (terms.opportunity - before) * reach
+        if d.encouragement > 0 and self.active_contacts is not None:  # several active contacts, not an average
+            terms.engagement_logit += d.encouragement * -np.expm1(-self.active_contacts / d.encouragement_scale)
         z = (d.engagement_intercept + d.engagement_trust_in_government * s.trust_in_government
              + d.engagement_trust_in_neighbours * s.trust_in_neighbours + d.engagement_efficacy * s.efficacy
              + d.engagement_stake * stake + terms.engagement_logit)
@@ -505,7 +521,7 @@ class CommunityModel(mesa.Model):
         pb.cost[rework] = pb.funded[rework] + cfg.rework_cost_share * cfg.cost
         completed = np.flatnonzero(done & ~rework)
         if len(completed):
-            self.facilities.add(completed, pb.domain[completed], pb.fit[completed], self.steps)
+            self.facilities.add(completed, pb.domain[completed], pb.fit[completed], self.steps, pb.started[completed])
             pb.stop(completed)
         rec.completed_grids = completed
         self.totals["projects_completed"] += len(completed)
@@ -567,6 +583,8 @@ class CommunityModel(mesa.Model):
 
         nbr_target = (L.neighbour_trust_baseline + L.neighbour_trust_weight * rec.neighbour_participation
                       + fb.trust_in_neighbours - dispute)
+        if L.tie_trust_weight > 0:  # trust grows from strong ties
+            nbr_target = nbr_target + L.tie_trust_weight * np.maximum(self.graph.neighbour_strength() - L.tie_floor, 0)
         s.trust_in_neighbours += L.trust_in_neighbours_rate * (np.clip(nbr_target, 0, 1) - s.trust_in_neighbours)
 
         progressed = rec.participated & rec.working_grids[grid]
@@ -608,6 +626,11 @@ class CommunityModel(mesa.Model):
         month[:] = rec.participated
         L = self.config.learning
         self.graph.update_ties(rec.participated, L.tie_growth, L.tie_decay)
+        # neighbours only: household ties (all of strength household_tie_strength) are taken out
+        household = self.structure.household
+        active_at_home = np.bincount(household, weights=rec.participated, minlength=self.structure.n_households)
+        home = self.config.community.household_tie_strength * (active_at_home.take(household) - rec.participated)
+        self.active_contacts = np.maximum(self.graph.active_strength() - home, 0.0)
 
     # ------------------------------------------------------------------ views
     def social_graph(self):

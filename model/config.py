@@ -24,6 +24,7 @@ from typing import Any
 
 from model.mechanisms import MECHANISMS
 from model.params import (
+    CALIBRATED,
     SHARE_TOLERANCE,
     ByAge,
     ByDomain,
@@ -46,7 +47,6 @@ SEED_CENSUS = "Jilin 2020 census (domain brief): 0–14 11.71%, 15–59 65.23%, 
 SEED_003 = "seed [003]: micro-grids of 300–500 households, about 120 households per building"
 FGF2001 = "Fischbacher, Gächter & Fehr (2001): ~50% conditional cooperators, ~30% free riders, ~14% hump-shaped"
 FG2010 = "Fischbacher & Gächter (2010): conditional cooperators match imperfectly (slope < 1)"
-CALIBRATED = "assumption, calibrated to the patterns of experiments.patterns (python -m experiments.calibrate)"
 
 
 @dataclass
@@ -240,10 +240,10 @@ class DecisionConfig:
     cost_sensitivity: float = param(1.0, "weight of net private cost in the decision", range=(0.0, 10.0))
     noise_sd: float = param(0.05, "sd of idiosyncratic noise in the contribution share", range=(0.0, 1.0))
     participation_threshold: float = share(
-        0.05, "contribution share at which a resident counts as taking part this month"
+        0.10, "contribution share at which a resident counts as taking part this month"
     )
     engagement_intercept: float = param(
-        -5.1, "engagement logit intercept (engagement ≈ 0.1 at the status-quo attitudes)", range=(-20.0, 20.0),
+        -4.9, "engagement logit intercept (engagement ≈ 0.1 at the status-quo attitudes)", range=(-20.0, 20.0),
         source=CALIBRATED)
     engagement_trust_in_government: float = param(
         3.0, "engagement logit weight of trust in government", range=(-10.0, 10.0), source=CALIBRATED)
@@ -254,6 +254,20 @@ class DecisionConfig:
     engagement_stake: float = param(
         1.0, "engagement logit weight of stake (need fit of the grid's project)", range=(-10.0, 10.0),
         source=CALIBRATED)
+    encouragement: float = param(
+        1.5, "engagement logit gain from contacts who took part last month, at saturation: joining takes "
+        "encouragement from several active contacts, weighted by how strong the ties are (a count, not a share)",
+        range=(0.0, 20.0), source="Centola & Macy (2007): complex contagion; domain brief: ties and trust → belonging "
+        "→ more participation")
+    encouragement_scale: float = param(
+        1.0, "strength-weighted number of active contacts at which encouragement reaches 63% of its gain "
+        "(1.0: two active contacts of strength 0.5, or one household member and a neighbour)", range=(0.01, 100.0))
+    notice_reach: float = share(
+        0.3, "share of the occasions mechanisms create (meetings, co-building, activities) a resident hears of with no "
+        "active neighbour to tell them (notices, posters); the rest travels along ties")
+    news_scale: float = param(
+        1.0, "strength-weighted number of active neighbours at which 63% of the rest of the occasions are heard of",
+        range=(0.01, 100.0))
     base_opportunity: float = share(
         0.35, "how much there is to take part in with no mechanism on (social organisations' activities)"
     )
@@ -290,14 +304,19 @@ class LearningConfig:
     trust_satisfaction_weight: float = param(0.5, "weight of satisfaction in the trust target", range=(0.0, 2.0))
     neighbour_trust_baseline: float = share(0.2, "neighbour trust with no joint activity")
     neighbour_trust_weight: float = param(0.7, "weight of neighbours' participation in the neighbour-trust target", range=(0.0, 2.0))
+    tie_trust_weight: float = param(
+        0.2, "neighbour-trust target gain per unit of a resident's mean neighbour-tie strength above the tie floor "
+        "(trust in neighbours grows from strong ties)", range=(0.0, 2.0),
+        source="Putnam (2000): bonding ties and generalised trust; domain brief: joint activity → ties and trust")
     named_tie_strength: float = share(
-        0.4, "neighbour-tie strength from which a resident can name the neighbour (the names_a_neighbour metric)",
-        source="assumption (seed [004]: only 38% of residents can name a neighbour)")
+        0.29, "neighbour-tie strength from which a resident can name the neighbour (the names_a_neighbour metric)",
+        source="set so that about 38% can name a neighbour under the status quo (seed [004]); input check i4")
     tie_growth: float = share(0.08, "monthly growth of a tie when both residents take part")
     tie_decay: float = share(0.01, "monthly decay of a tie towards its floor without joint activity")
     tie_floor: float = share(0.05, "strength a neighbour tie decays to (household ties do not decay)")
-    satisfaction_baseline: float = share(0.25, "satisfaction with no benefit, voice or dispute")
-    satisfaction_benefit_weight: float = param(0.55, "weight of benefits received in the satisfaction target", range=(0.0, 2.0))
+    satisfaction_baseline: float = share(0.32, "satisfaction with no benefit, voice or dispute", source=CALIBRATED)
+    satisfaction_benefit_weight: float = param(0.5, "weight of benefits received in the satisfaction target",
+                                               range=(0.0, 2.0), source=CALIBRATED)
     benefit_reference: float = param(
         1.5, "benefit (need-fit-weighted facility service) that counts as fully served", range=(0.01, 100.0)
     )
@@ -349,8 +368,8 @@ class GovernmentConfig:
     adaptation_rate: float = share(
         0.1, "monthly share of the way the office moves its practice towards what its KPI asks for")
     planning_horizon: float = param(
-        3.0, "months of budget the office counts on when it approves a new project", unit="months",
-        range=(0.0, 120.0))
+        5.5, "months of the budget its standing commitments leave that the office counts on when it approves a new "
+        "project", unit="months", range=(0.0, 120.0), source=CALIBRATED)
     upkeep_share: float = share(
         0.15, "share of the monthly budget set aside for contractors' upkeep of facilities under a KPI that "
         "counts nothing but upkeep's effects (scaled by 1 − the projects-completed weight)",
@@ -367,7 +386,11 @@ class GovernmentConfig:
         range=(0.0, 2.0), source="seed [004]: suggestions ignored → trust falls")
     complaint_memory: float = share(0.3, "weight of a new complaint's answer in a complainant's memory")
     survey_above: float = share(
-        0.35, "the office's attention (KPI pressure, 0–1) above which it commissions a quarterly needs survey")
+        0.35, "the office's attention (KPI pressure, 0–1) from which it commissions a needs survey every quarter "
+        "(below it, in a quarter with probability attention / survey_above)")
+    survey_base: float = share(
+        0.0, "probability a quarter brings a needs survey whatever the office's attention (the district's rules for "
+        "some projects)", source="seed [004]: needs surveys in only 28% of projects under top-down")
     survey_share: float = share(0.1, "share of residents a needs survey samples")
     survey_cost: float = param(10.0, "cost of a needs survey per resident sampled", unit="yuan/resident",
                                range=(0.0, 1e5))
@@ -449,8 +472,8 @@ class SocialOrgConfig:
     capacity: Dist = param(Dist(0.3, 0.1), "professional capacity (0–1)", source="domain brief: 'small, scattered, weak'")
     quality: Dist = param(Dist(0.6, 0.1), "initial quality of the service delivered (0–1)")
     recruitment_rate: float = share(
-        0.05, "monthly probability that an organisation at full capacity recruits a willing contributor"
-    )
+        0.01, "monthly probability that an organisation at full capacity recruits a willing contributor",
+        source=CALIBRATED)
     volunteer_threshold: float = share(0.15, "contribution share above which a resident can be recruited")
     volunteer_commitment: float = share(0.15, "minimum share of time budget a volunteer gives")
     volunteer_dropout: float = share(
@@ -495,7 +518,7 @@ class ProjectConfig:
     )
     upkeep_share: float = share(0.3, "share of residents' contributed hours that goes to upkeep of facilities")
     unorganised_upkeep_efficiency: float = share(
-        0.2, "share of residents' upkeep hours that actually maintain facilities with no supervision group",
+        0.1, "share of residents' upkeep hours that actually maintain facilities with no supervision group",
         source="assumption (seed [004]: 'maintenance vacuum' after construction)",
     )
     rework_probability: float = share(0.3, "probability a finished project fails inspection and needs rework",

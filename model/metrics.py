@@ -49,6 +49,12 @@ units_giving                   units in the area that gave this month
 volunteer_share                share of residents enrolled as volunteers
 volunteer_retention            share of volunteers of 12 months ago still volunteering
                                (NaN before month 12)
+projects_surveyed_share        share of the projects started so far that were chosen with residents' needs asked:
+                               consulted at a meeting, or within 3 months of the office's needs survey
+project_duration               mean months from start to completion of the projects completed so far (NaN: none)
+co_funding_refused             share of the households asked to co-fund their grid's project this month (co-building:
+                               those of grids with a project under way) of which no member gave (NaN: co-building
+                               off or nobody asked)
 active_disputes                grids with an unsettled dispute
 facility_condition             mean condition of facilities (0–1; NaN without facilities)
 fee_collection                 share of households served by a property company that paid this month's
@@ -184,6 +190,12 @@ def compute(model, rec) -> dict[str, float]:
     row["units_giving"] = float(sum(u.gave for u in model.units))
     row["volunteer_share"] = _share(s.volunteer)
     row["volunteer_retention"] = _retention(model, step)
+    started = model.totals["projects_started"]
+    row["projects_surveyed_share"] = model.totals["projects_surveyed"] / started if started else float("nan")
+    built = fac.months[: fac.n][fac.built[: fac.n] > 0]
+    row["project_duration"] = float(built.mean()) if built.size else float("nan")
+    cb = model.mechanisms.get("co_building")
+    row["co_funding_refused"] = cb.refused if cb is not None else float("nan")
     row["active_disputes"] = float((model.projects.active & (model.projects.dispute_level > 0)).sum())
     row["facility_condition"] = float(fac.condition[: fac.n].mean()) if fac.n else float("nan")
     _estate_metrics(model, row)

@@ -165,6 +165,10 @@ class SocialGraph:
         self._entries = {name: np.flatnonzero(mask) for name, mask in (
             ("neighbour", self.neighbour_tie), ("bonding", self._bonding), ("bridging", self._bridging))}
         self.degree = np.diff(indptr)
+        self._neighbour_degree = np.bincount(self.rows[self.neighbour_tie], minlength=n)
+        self._household_strength = np.bincount(self.rows[~self.neighbour_tie], weights=data[~self.neighbour_tie],
+                                               minlength=n)
+        """Summed strength of household ties per resident (they never change)."""
         self._ones = np.ones(n)
         self._buffers: tuple[np.ndarray, ...] | None = None
         self._compiled = bool(len(data) >= COMPILED_MIN_ENTRIES if compiled is None else compiled)
@@ -232,6 +236,22 @@ class SocialGraph:
             lonely = ~self._has_ties
             out[lonely] = default[lonely] if isinstance(default, np.ndarray) else default
         return out
+
+    def active_strength(self) -> np.ndarray:
+        """Strength-weighted number of each resident's contacts who were ``active`` in the last
+        :meth:`update_ties`: ``A_i = Σ_j w_ij · active_j`` (ties as updated; a count, not a share).
+
+        Raises:
+            RuntimeError: no update has happened yet.
+        """
+        if self._active_strength is None:
+            raise RuntimeError("active_strength: the ties have not been updated yet")
+        return self._active_strength.copy()
+
+    def neighbour_strength(self) -> np.ndarray:
+        """Mean strength of each resident's neighbour ties (every tie but those within the household; 0–1;
+        0 for a resident with none): ``S_i = Σ_j w_ij 1[j not in i's household] / #neighbour ties_i``."""
+        return (self._row_strength - self._household_strength) / np.maximum(self._neighbour_degree, 1)
 
     def names_a_neighbour(self, strength: float) -> np.ndarray:
         """Whether each resident has at least one neighbour tie (not within the household) of at least

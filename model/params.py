@@ -41,6 +41,10 @@ SHARE_TOLERANCE = 1e-6
 """How far the shares of a ``@shares_sum_to_one`` group may sum from 1."""
 
 
+
+CALIBRATED = "assumption, calibrated to the patterns of experiments.patterns (python -m experiments.calibrate)"
+"""The source of a value chosen so that the calibration patterns hold together."""
+
 class ConfigError(ValueError):
     """A configuration value is invalid. The message is one line naming the key."""
 

@@ -67,12 +67,14 @@ class FacilityStock:
         self.condition = np.zeros(capacity)
         self.fit = np.zeros(capacity)
         self.built = np.zeros(capacity, dtype=np.int32)
+        self.months = np.zeros(capacity, dtype=np.int32)
+        """Months from the project's start to its completion (0 for facilities there from the start)."""
 
-    def add(self, grids, domains, fits, step: int) -> None:
+    def add(self, grids, domains, fits, step: int, started=None) -> None:
         k = len(grids)
         if self.n + k > len(self.grid):
             new = max(2 * len(self.grid), self.n + k)
-            for name in ("grid", "domain", "condition", "fit", "built"):
+            for name in ("grid", "domain", "condition", "fit", "built", "months"):
                 old = getattr(self, name)
                 arr = np.zeros(new, dtype=old.dtype)
                 arr[: self.n] = old[: self.n]
@@ -83,6 +85,7 @@ class FacilityStock:
         self.condition[sl] = 1.0
         self.fit[sl] = fits
         self.built[sl] = step
+        self.months[sl] = 0 if started is None else step - np.asarray(started)
         self.n += k
 
     def service(self, n_grids: int, n_domains: int) -> np.ndarray:

@@ -119,4 +119,4 @@ def pattern_results():
     (on 2 cores): measures by arm, in seed order (:func:`experiments.patterns.replicate`)."""
     from experiments import patterns
 
-    return patterns.replicate(patterns.arms_needed(patterns.CRITERIA), PATTERN_SEEDS, n_jobs=2)
+    return patterns.replicate(patterns.arms_needed(patterns.CHECKS), PATTERN_SEEDS, n_jobs=2)

@@ -17,7 +17,7 @@ from experiments import patterns
 from tests.conftest import run_cli
 
 
-@pytest.mark.parametrize("criterion", patterns.CRITERIA, ids=[c.key for c in patterns.CRITERIA])
+@pytest.mark.parametrize("criterion", patterns.CHECKS, ids=[c.key for c in patterns.CHECKS])
 def test_pattern_holds_over_replications(pattern_results, criterion):
     (row,) = patterns.evaluate(pattern_results, [criterion])
     lo, hi = row.interval
@@ -43,18 +43,18 @@ def test_replications_do_not_depend_on_the_number_of_jobs():
 
 
 def _table_rows(stdout: str) -> dict[str, str]:
-    keys = {c.key for c in patterns.CRITERIA}
+    keys = {c.key for c in patterns.CHECKS}
     return {ln[:4].strip(): ln for ln in stdout.splitlines() if ln[:4].strip() in keys}
 
 
 def test_calibrate_fails_with_exit_1_when_an_override_breaks_a_criterion(tmp_path):
-    """Without incentives the co-creation arm loses ~60% of its volunteers a year: criterion 3b
+    """Without incentives the co-creation arm loses ~60% of its volunteers a year: criterion i2
     (10-30% with community coins) must FAIL, and the job exit with code 1."""
-    r = run_cli("experiments.calibrate", "criteria=[3b]", "replications=2", "incentives.enabled=false",
+    r = run_cli("experiments.calibrate", "criteria=[i2]", "replications=2", "incentives.enabled=false",
                 "launcher=serial", "progress=false", f"out={tmp_path / 'cal'}")
     rows = _table_rows(r.stdout)
-    assert list(rows) == ["3b"], r.stdout + r.stderr
-    assert rows["3b"].rstrip().endswith("FAIL") and r.returncode == 1, r.stdout + r.stderr
+    assert list(rows) == ["i2"], r.stdout + r.stderr
+    assert rows["i2"].rstrip().endswith("FAIL") and r.returncode == 1, r.stdout + r.stderr
     assert "0/1 criteria pass" in r.stdout and "indicative only" in r.stdout
 
 

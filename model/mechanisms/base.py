@@ -81,6 +81,9 @@ class DecisionTerms:
     access: np.ndarray | None = None
     """Share of the occasions the resident can reach through an open channel (0–1; default 1).
     It scales both the opportunity and the private return of one's stake (channels)."""
+    notice: np.ndarray | float | None = None
+    """Share of the occasions mechanisms create that the resident hears of with no active neighbour to tell them
+    (0–1; None: ``decision.notice_reach`` for everyone); an online platform posts every occasion to its users."""
 
     def __post_init__(self) -> None:
         if self.access is None:

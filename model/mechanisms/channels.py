@@ -34,7 +34,7 @@ class ChannelParams(MechanismParams):
         ByAge(1.0, 1.0, 1.0), "time-cost multiplier of taking part offline (1: the status-quo meetings)",
         range=(0.0, 10.0), source="assumption (the core time cost is that of in-person meetings)")
     online_cost: ByAge = param(
-        ByAge(0.6, 0.8, 1.2), "time-cost multiplier of taking part online, for residents with digital access",
+        ByAge(0.5, 0.8, 1.2), "time-cost multiplier of taking part online, for residents with digital access",
         range=(0.0, 10.0), source="assumption (seed [004]: an online platform raised young residents' "
         "participation by 50%; the elderly find apps harder)")
     excluded_access: float = share(
@@ -62,11 +62,15 @@ class Channels(Mechanism):
         on = np.where(s.digital_access, on, inf)
         factor = np.minimum(off, on)
         self.excluded = ~np.isfinite(factor)
+        self.on_platform = np.isfinite(on)
+        """Residents who use the online platform (it is run and they have digital access)."""
         self.cost_factor = np.where(self.excluded, 1.0, factor)
 
     def contribution_terms(self, model, record, terms) -> None:
         terms.net_cost *= self.cost_factor
         terms.access[self.excluded] *= self.params.excluded_access
+        if self.params.online:  # the platform posts every occasion to the residents on it
+            terms.notice = np.where(self.on_platform, 1.0, model.config.decision.notice_reach)
 
     def begin_step(self, model, record) -> None:
         if self.params.online:

@@ -14,8 +14,10 @@ the grid's needs in the project's domain weights ``(1 − a) · own + a · v_g``
 reported to the office (a channel of its picture). Voters are those who take part
 (``voice: participants``, so strong, active groups can capture the choice) or everyone in the grid
 (``voice: all``, a full needs survey). Each attendee's view is adopted with probability ``a``
-(signal +1, else −1), and a project's dispute probability falls by the factor
-``1 − dispute_prevention · a``.
+(signal +1, else −1), and a project's dispute probability ``p`` falls by the factor
+``1 − dispute_prevention · a`` and then rises with the grievance of being heard and ignored,
+``p ← p + γ (1 − a)² (1 − p)`` (``γ`` = ``sham_grievance``; ``(1 − a)²``: a meeting that adopts half of
+what it hears leaves a quarter of the grievance of a sham one).
 
 Attendees are the residents of grids starting a project who took part last month or are
 volunteers; a renter among them is invited with probability ``renter_reach`` (owners' forums invite
@@ -58,6 +60,10 @@ class ConsultationParams(MechanismParams):
     opportunity: float = share(0.15, "opportunity to take part added by consultation meetings")
     dispute_prevention: float = share(0.7, "share of disputes consultation prevents up front when every view is adopted",
                                       source="domain brief: consultation up front prevents most disputes")
+    sham_grievance: float = share(
+        0.3, "chance a meeting whose views are all ignored turns attendees against the plan (a dispute) where none "
+        "would have started", source="assumption (seed [004]: a plan drafted in advance, views not adopted → "
+        "collective petitions (群体性上访))")
     memory_rate: float = share(0.3, "weight of a new consultation experience in a resident's memory")
     trust_weight: float = param(0.25, "trust-in-government target shift per unit perceived voice", range=(0.0, 2.0))
     efficacy_weight: float = param(0.3, "efficacy target shift per unit perceived voice", range=(0.0, 2.0))
@@ -111,7 +117,9 @@ class Consultation(Mechanism):
         choice.views[:held] = np.where(total > 0, votes / np.where(total > 0, total, 1.0), choice.views[:held])
         model.government.hear(attendees)  # the meetings are a channel of the office's picture of needs
         a = model.government.adoption
-        choice.dispute_probability[:held] *= 1 - p.dispute_prevention * a
+        dp = choice.dispute_probability[:held] * (1 - p.dispute_prevention * a)
+        # heard and ignored, attendees turn against the plan: p ← p + γ (1 − a)² (1 − p) (the sham meeting's grievance)
+        choice.dispute_probability[:held] = dp + p.sham_grievance * (1 - a) ** 2 * (1 - dp)
         adopted = self.rng.random(model.n_residents) < a
         signal = ((2 * adopted.view(np.int8) - 1) * attendees).astype(float)  # +1 / -1 / 0
         record.views_adopted = signal
