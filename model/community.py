@@ -626,11 +626,7 @@ class CommunityModel(mesa.Model):
         month[:] = rec.participated
         L = self.config.learning
         self.graph.update_ties(rec.participated, L.tie_growth, L.tie_decay)
-        # neighbours only: household ties (all of strength household_tie_strength) are taken out
-        household = self.structure.household
-        active_at_home = np.bincount(household, weights=rec.participated, minlength=self.structure.n_households)
-        home = self.config.community.household_tie_strength * (active_at_home.take(household) - rec.participated)
-        self.active_contacts = np.maximum(self.graph.active_strength() - home, 0.0)
+        self.active_contacts = self.graph.neighbour_active_strength()
 
     # ------------------------------------------------------------------ views
     def social_graph(self):

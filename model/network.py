@@ -166,9 +166,8 @@ class SocialGraph:
             ("neighbour", self.neighbour_tie), ("bonding", self._bonding), ("bridging", self._bridging))}
         self.degree = np.diff(indptr)
         self._neighbour_degree = np.bincount(self.rows[self.neighbour_tie], minlength=n)
-        self._household_strength = np.bincount(self.rows[~self.neighbour_tie], weights=data[~self.neighbour_tie],
-                                               minlength=n)
-        """Summed strength of household ties per resident (they never change)."""
+        self._home = np.flatnonzero(~self.neighbour_tie)
+        """Positions of the ties within households (about one per resident: cheap to sum over every month)."""
         self._ones = np.ones(n)
         self._buffers: tuple[np.ndarray, ...] | None = None
         self._compiled = bool(len(data) >= COMPILED_MIN_ENTRIES if compiled is None else compiled)
@@ -237,21 +236,30 @@ class SocialGraph:
             out[lonely] = default[lonely] if isinstance(default, np.ndarray) else default
         return out
 
-    def active_strength(self) -> np.ndarray:
-        """Strength-weighted number of each resident's contacts who were ``active`` in the last
-        :meth:`update_ties`: ``A_i = Σ_j w_ij · active_j`` (ties as updated; a count, not a share).
+    def _home_sums(self, weights: np.ndarray) -> np.ndarray:
+        """Per resident, the sum of ``weights`` (one per stored entry, given at the household ties) over the
+        resident's ties within the household."""
+        return np.bincount(self.rows.take(self._home), weights=weights, minlength=self.n)
+
+    def neighbour_active_strength(self) -> np.ndarray:
+        """Strength-weighted number of each resident's neighbours (contacts outside the household) who were
+        ``active`` in the last :meth:`update_ties`: ``A_i = Σ_j w_ij · active_j · 1[j not in i's household]``
+        (ties as updated; a count, not a share).
 
         Raises:
             RuntimeError: no update has happened yet.
         """
         if self._active_strength is None:
-            raise RuntimeError("active_strength: the ties have not been updated yet")
-        return self._active_strength.copy()
+            raise RuntimeError("neighbour_active_strength: the ties have not been updated yet")
+        home = self._home
+        at_home = self._home_sums(self.adjacency.data.take(home) * self._last_active.take(self.cols.take(home)))
+        return np.maximum(self._active_strength - at_home, 0.0)
 
     def neighbour_strength(self) -> np.ndarray:
         """Mean strength of each resident's neighbour ties (every tie but those within the household; 0–1;
         0 for a resident with none): ``S_i = Σ_j w_ij 1[j not in i's household] / #neighbour ties_i``."""
-        return (self._row_strength - self._household_strength) / np.maximum(self._neighbour_degree, 1)
+        outside = self._row_strength - self._home_sums(self.adjacency.data.take(self._home))
+        return np.maximum(outside, 0.0) / np.maximum(self._neighbour_degree, 1)
 
     def names_a_neighbour(self, strength: float) -> np.ndarray:
         """Whether each resident has at least one neighbour tie (not within the household) of at least
