@@ -52,6 +52,23 @@ class Snapshot:
     timeseries: pd.DataFrame
     window: int
     """Months shown at the start and the end: the job's window, at most the run's length."""
+    household: np.ndarray
+    trust_in_neighbours_end: np.ndarray
+    """Each resident's trust in neighbours at the end (0–1)."""
+
+    def active_neighbours_end(self) -> np.ndarray:
+        """Per resident, over the ties outside the household at the end: ``Σ_j w_ij · p_j`` with ``p_j`` the share
+        of the last ``window`` months neighbour j took part in (the strength of active neighbours that encourages
+        and brings news, averaged over the window)."""
+        out = self.household[self.rows] != self.household[self.cols]
+        return np.bincount(self.rows[out], weights=self.weight_end[out] * self.took_part_end[self.cols[out]],
+                           minlength=self.n)
+
+    def neighbour_tie_strength_end(self) -> np.ndarray:
+        """Per resident, the mean strength of its ties outside the household at the end (0 with none)."""
+        out = self.household[self.rows] != self.household[self.cols]
+        total = np.bincount(self.rows[out], weights=self.weight_end[out], minlength=self.n)
+        return total / np.maximum(np.bincount(self.rows[out], minlength=self.n), 1)
 
     @property
     def n(self) -> int:
@@ -98,7 +115,8 @@ def rerun(scenario: str, community: str | None, seed: int, steps: int, window: i
     k = min(window, steps)
     return Snapshot(scenario, seed, steps, g.rows.copy(), g.cols.copy(), w0, g.adjacency.data.copy(),
                     took_part[:k].mean(axis=0), took_part[-k:].mean(axis=0),
-                    model.structure.building.copy(), model.structure.grid.copy(), model.timeseries(), k)
+                    model.structure.building.copy(), model.structure.grid.copy(), model.timeseries(), k,
+                    model.structure.household.copy(), model.state.trust_in_neighbours.copy())
 
 
 def reproduces(snap: Snapshot, stored: pd.DataFrame) -> float:
@@ -208,4 +226,41 @@ def figure(snaps: list[Snapshot], positions: list[np.ndarray], colours: dict[str
     seed = snaps[0].seed
     fig.suptitle(f"Social-capital graph of the representative run (seed {seed}): node colour = participation, "
                  f"node size = weighted degree, line = tie strength", x=0.01, ha="left")
+    return fig
+
+
+def _binned(x: np.ndarray, y: np.ndarray, edges: np.ndarray, min_count: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of ``y`` in each bin of ``x`` (bins with fewer than ``min_count`` residents left out): centres, means."""
+    idx = np.clip(np.digitize(x, edges) - 1, 0, len(edges) - 2)
+    count = np.bincount(idx, minlength=len(edges) - 1)
+    total = np.bincount(idx, weights=y, minlength=len(edges) - 1)
+    keep = count >= min_count
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    return centres[keep], total[keep] / count[keep]
+
+
+def why_figure(snaps: list[Snapshot], colours: dict[str, str]):
+    """Why the ties matter, at the end of each representative run: residents' participation against the strength
+    of their active neighbours (encouragement and news travel along ties, ODD §3.4.3), and their trust in
+    neighbours against the mean strength of their neighbour ties (trust grows from strong ties, §3.4.6)."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
+    for snap in snaps:
+        colour = colours.get(snap.scenario, "#555555")
+        active = snap.active_neighbours_end()
+        edges = np.unique(np.percentile(active, np.linspace(0, 100, 11)))  # deciles: every point holds ~10%
+        edges[-1] += 1e-9
+        x, y = _binned(active, snap.took_part_end, edges) if len(edges) > 1 else (active[:0], active[:0])
+        axes[0].plot(x, 100 * y, marker="o", color=colour, label=snap.scenario)
+        x, y = _binned(snap.neighbour_tie_strength_end(), snap.trust_in_neighbours_end, np.linspace(0, 1, 21))
+        axes[1].plot(x, 100 * y, marker="o", color=colour, label=snap.scenario)
+    axes[0].set_xlabel("strength of active neighbours (Σ tie strength × share of months they took part)")
+    axes[0].set_ylabel(f"took part (% of the last {snaps[0].window} months)")
+    axes[0].set_title("Participation goes with the strength of one's active ties (deciles)", loc="left",
+                      fontsize=10.5)
+    axes[1].set_xlabel("mean strength of the resident's neighbour ties (0–1)")
+    axes[1].set_ylabel("trust in neighbours (%)")
+    axes[1].set_title("Trust in neighbours grows with the strength of one's ties", loc="left", fontsize=10.5)
+    for ax in axes:
+        ax.set_ylim(0, 100)
+        ax.legend(frameon=False, fontsize=9)
     return fig

@@ -12,7 +12,8 @@ The file holds, all generated:
   meaning and source of the default;
 - what each scenario and community file changes relative to the schema defaults (composed
   through the scenario catalogue, :func:`scenarios.compose_dict`);
-- the calibration criteria (:data:`experiments.patterns.CRITERIA`): claim, target, source.
+- the calibration criteria and input checks (:data:`experiments.patterns.CHECKS`): claim, target, source, and
+  whether the row checks an outcome or an input (a figure that set a parameter).
 
 ``tests/test_docs.py`` fails when the committed file differs from what this module renders.
 """
@@ -149,9 +150,9 @@ def criteria_table() -> str:
     from experiments import patterns
 
     out = ["| criterion | claim | arms | target | source | input or outcome |", "|---|---|---|---|---|---|"]
-    for c in patterns.CRITERIA:
+    for c in patterns.CHECKS:
         arms = ", ".join(patterns.ARMS[a].describe() for a in c.arms)
-        kind = f"input: the figure set `{c.sets}`" if c.sets else "outcome"
+        kind = f"input check: the figure set `{c.sets}`" if c.sets else "outcome"
         out.append(f"| {c.key} | {_cell(c.claim)} | {_cell(arms)} | {_cell(c.target)} | {_cell(c.source)} "
                    f"| {_cell(kind)} |")
     return "\n".join(out) + "\n"
@@ -175,6 +176,11 @@ def render() -> str:
         "documents' figures are stylised patterns from anonymous case anecdotes, not measured data.",
         "",
         "## Calibration criteria",
+        "",
+        "Outcomes (criteria 1a–10) and input checks (i1–i6). An *input check* is a figure of the seeds that set "
+        "a parameter: it shows that the calibration still holds and is never counted as evidence that the model "
+        "reproduces an outcome; no criterion checks a parameter set from its own figure. Parameters marked "
+        "*calibrated* in the parameter table were chosen so that all the criteria hold together (ODD §4).",
         "",
         criteria_table(),
         "## Scenarios and communities",

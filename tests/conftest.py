@@ -17,12 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SLOW_MODULES = {"test_docking", "test_app_browser", "test_benchmark", "test_mechanisms", "test_free_rider_demo",
                 "test_streams", "test_hardening", "test_store_hardening", "test_api", "test_ema", "test_objective",
                 "test_classroom_browser", "test_institutions", "test_parameters", "test_estate",
-                "test_life_course"}
+                "test_life_course", "test_ties"}
 """Test modules that are slow as a whole: docking against the reference model, the browser, the
 benchmark, the mechanisms' and the free-rider demo's replicated runs, the paired-stream replications,
 the hardening fuzz over every numeric key and the store's subprocess jobs, the API's, EMA's and the Optuna sweeper's runs,
 the classroom in the browser, the institutions' replicated decisions, the sweep over every parameter and the
-estate's replicated fee spirals and lift projects."""
+estate's replicated fee spirals and lift projects, and the ties' paired counterfactuals."""
 SLOW_TESTS = {
     # more than ~2 s each on this machine (pytest --durations): subprocesses (Python + Hydra start-up), many runs
     "test_config::test_every_scenario_and_community_file_composes_and_validates",

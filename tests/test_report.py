@@ -271,7 +271,7 @@ def test_graph_section_says_whether_the_re_run_matches(override, expected, compa
     with figures.style():
         section = _network(Report(load(d), tmp_path / "out"))
     assert expected in section["check"] and section["check_ok"] == (override == 60)
-    assert len(section["figures"]) == 1
+    assert len(section["figures"]) == 2  # the graph, and why the ties matter
 
 
 def test_a_graph_that_cannot_be_drawn_leaves_the_rest_of_the_report(compare_report, tmp_path):
