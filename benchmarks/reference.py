@@ -161,9 +161,9 @@ class Resident(FixedAgent):
     def step(self) -> None:
         """Decide this month's contribution share (model.community.CommunityModel._decide).
 
-        From the second month the active contacts ``A_i`` of last month matter twice: of the occasions the
-        mechanisms add, a share ``1 − (1 − ν_i) exp(−A_i / news_scale)`` is heard of (``ν_i`` = ``notice_reach``,
-        1 for a user of the online platform), and the engagement logit gains
+        From the second month the active contacts ``A_i`` of last month matter twice: of the occasions
+        the mechanisms add, a share ``1 − (1 − ν_i) exp(−A_i / news_scale)`` is heard of (``ν_i`` =
+        ``notice_reach``, 1 for a user of the online platform), and the engagement logit gains
         ``encouragement · (1 − exp(−A_i / encouragement_scale))``."""
         m = self.model
         d, mech = m.config.decision, m.mechanisms
@@ -646,8 +646,9 @@ class ReferenceModel(mesa.Model):
 
     def _consult(self, plans: list[dict], p) -> None:
         """Meetings as the purse pays for them; attendees vote for their most pressing unmet need; a consulted
-        project's dispute probability ``p ← p (1 − prevention · a)``, then ``p ← p + sham_grievance (1 − a)² (1 − p)``;
-        each attendee's view is adopted with the office's adoption ``a`` and remembered (voice)."""
+        project's dispute probability ``p ← p (1 − prevention · a)``, then
+        ``p ← p + sham_grievance (1 − a)² (1 − p)``; each attendee's view is adopted with the office's
+        adoption ``a`` and remembered (voice)."""
         held = len(plans) if p.meeting_cost <= 0 else int(
             self.purse.pay("consultation", p.meeting_cost * len(plans)) // p.meeting_cost + 1e-9)
         held = plans[:held]
