@@ -9,11 +9,13 @@ written:
 - every resident is a Mesa agent (``FixedAgent`` on a cell of
   ``mesa.discrete_space.Network``) holding its own attributes as Python floats;
 - residents act one at a time in Python: ``Resident.step()`` is the contribution decision
-  (with the occasions a grid worker's visit and social organisations' activities bring), then
+  (with the occasions a grid worker's visit and social organisations' activities bring, and the
+  news of occasions and the encouragement its active contacts of last month bring), then
   ``observe()``, ``publish()``, ``receive_benefits()``, ``judge()`` (satisfaction, and whether to
   complain), ``remember_answer()``, ``evaluate()`` (trust, with word of mouth about complaints
-  answered) and ``reward()`` (points, volunteering) for the later phases of the month, each run
-  over the agents with ``AgentSet.do``;
+  answered and trust from strong ties), ``reward()`` (points, volunteering) and, after the ties
+  are updated, ``count_active_contacts()`` for the later phases of the month, each run over the
+  agents with ``AgentSet.do``;
 - neighbours are found through the network space (``self.cell.neighborhood``) and tie
   strengths are attributes of the networkx graph's edges (``G.edges[i, j]["weight"]``);
 - residents' random numbers are drawn one at a time from the model's one generator (Mesa's
@@ -107,6 +109,9 @@ class Resident(FixedAgent):
         self.heard = 0.5
         self.complained = False
         self.feedback_trust = self.feedback_efficacy = 0.0
+        self.active_contacts: float | None = None
+        """Strength-weighted number of neighbours (outside the household) who took part last month (``A_i``;
+        None before the first month)."""
 
     # ------------------------------------------------------------- neighbours
     def ties(self):
@@ -115,6 +120,24 @@ class Resident(FixedAgent):
         for cell in self.cell.neighborhood:
             for other in cell.agents:
                 yield other, edges[other.index]["weight"]
+
+    def neighbour_ties(self):
+        """(neighbour, tie strength) for every tie outside the household."""
+        edges = self.model.G[self.index]
+        for cell in self.cell.neighborhood:
+            for other in cell.agents:
+                tie = edges[other.index]
+                if tie["kind"] != "household":
+                    yield other, tie["weight"]
+
+    def count_active_contacts(self) -> None:
+        """``A_i = Σ_j w_ij · 1[j took part]`` over the ties outside the household, as updated this month."""
+        self.active_contacts = sum(w for other, w in self.neighbour_ties() if other.participated)
+
+    def neighbour_strength(self) -> float:
+        """Mean strength of the ties outside the household (0 with none)."""
+        strengths = [w for _, w in self.neighbour_ties()]
+        return sum(strengths) / len(strengths) if strengths else 0.0
 
     def neighbour_mean(self, attribute: str, default: float) -> float:
         """Tie-strength-weighted mean of an attribute over the neighbours (``default`` if no ties)."""
@@ -136,7 +159,12 @@ class Resident(FixedAgent):
         self.fit = [w / top for w in self.needs]
 
     def step(self) -> None:
-        """Decide this month's contribution share (model.community.CommunityModel._decide)."""
+        """Decide this month's contribution share (model.community.CommunityModel._decide).
+
+        From the second month the active contacts ``A_i`` of last month matter twice: of the occasions
+        the mechanisms add, a share ``1 − (1 − ν_i) exp(−A_i / news_scale)`` is heard of (``ν_i`` =
+        ``notice_reach``, 1 for a user of the online platform), and the engagement logit gains
+        ``encouragement · (1 − exp(−A_i / encouragement_scale))``."""
         m = self.model
         d, mech = m.config.decision, m.mechanisms
         grid = m.grids[self.grid]
@@ -149,10 +177,13 @@ class Resident(FixedAgent):
             opportunity = _add_opportunity(opportunity, m.config.committee.visit_opportunity)
         if m.activities:  # social organisations' activities in their domains
             opportunity = _add_opportunity(opportunity, sum(a * self.fit[k] for a, k in m.activities))
+        before, notice = opportunity, d.notice_reach  # the occasions mechanisms add are heard of along ties
         if "channels" in mech:
             net_cost *= self.channel_cost_factor
             if self.excluded:
                 access *= mech["channels"].params.excluded_access
+            if mech["channels"].params.online and self.on_platform:  # the platform posts every occasion
+                notice = 1.0
         if "consultation" in mech:
             opportunity = _add_opportunity(opportunity, mech["consultation"].params.opportunity)
         if "mobilisation" in mech:
@@ -170,6 +201,10 @@ class Resident(FixedAgent):
             p = mech["incentives"].params
             net_cost -= p.cost_offset * m.honoured * self.trust_in_government
             logit += p.honour_boost * self.participated
+        if self.active_contacts is not None:
+            reach = 1.0 - (1.0 - notice) * math.exp(-self.active_contacts / d.news_scale)
+            opportunity = before + (opportunity - before) * reach
+            logit += d.encouragement * (1.0 - math.exp(-self.active_contacts / d.encouragement_scale))
         z = (d.engagement_intercept + d.engagement_trust_in_government * self.trust_in_government
              + d.engagement_trust_in_neighbours * self.trust_in_neighbours + d.engagement_efficacy * self.efficacy
              + d.engagement_stake * stake + logit)
@@ -254,7 +289,8 @@ class Resident(FixedAgent):
             self.heard += self.model.config.government.complaint_memory * (answered - self.heard)
 
     def evaluate(self) -> None:
-        """Trust in government (with word of mouth about complaints answered), in neighbours, and efficacy."""
+        """Trust in government (with word of mouth about complaints answered), in neighbours (with
+        ``tie_trust_weight · max(mean neighbour-tie strength − tie_floor, 0)`` from strong ties), and efficacy."""
         m, L = self.model, self.model.config.learning
         told = 0.5 * self.heard + 0.5 * self.neighbour_mean("heard", self.heard)
         fb_trust = self.feedback_trust + m.config.government.complaint_trust_weight * (told - 0.5)
@@ -263,6 +299,8 @@ class Resident(FixedAgent):
         grid = m.grids[self.grid]
         nbr_target = (L.neighbour_trust_baseline + L.neighbour_trust_weight * self.neighbour_mean("participated", 0.0)
                       - grid.penalty)
+        if L.tie_trust_weight > 0:  # trust grows from strong ties
+            nbr_target += L.tie_trust_weight * max(self.neighbour_strength() - L.tie_floor, 0.0)
         self.trust_in_neighbours += L.trust_in_neighbours_rate * (_clip01(nbr_target) - self.trust_in_neighbours)
         progressed = self.participated and grid.working
         eff_target = L.efficacy_baseline + L.efficacy_progress_weight * progressed + self.feedback_efficacy
@@ -418,7 +456,7 @@ class ReferenceModel(mesa.Model):
                 org.contract_value = cfg.funding.contract_value
         self.units = AreaUnit.create_agents(self, cfg.units.count, params=cfg.units)
 
-        cost_factor, excluded = self._channel_factors(sampled)
+        cost_factor, excluded, on_platform = self._channel_factors(sampled)
         s = sampled
         for i in range(n):
             traits = {
@@ -431,6 +469,7 @@ class ReferenceModel(mesa.Model):
                 "mobilised": bool(self.party.mobilised[i]), "volunteer": bool(s.volunteer[i]),
                 "participated": False, "active_leader": False, "contributed_to_project": False,
                 "channel_cost_factor": float(cost_factor[i]), "excluded": bool(excluded[i]),
+                "on_platform": bool(on_platform[i]),
             }
             r = Resident(self, i, self.network[i], traits)
             self.grids[r.grid].residents.append(r)
@@ -455,15 +494,18 @@ class ReferenceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _channel_factors(self, s):
+        """Each resident's time-cost factor, whether no channel reaches them, and whether they use the online
+        platform (model.mechanisms.channels)."""
         n = self.n_residents
         if "channels" not in self.mechanisms:
-            return np.ones(n), np.zeros(n, bool)
+            return np.ones(n), np.zeros(n, bool), np.zeros(n, bool)
         p = self.mechanisms["channels"].params
         off = np.asarray(p.offline_cost.as_tuple())[s.age_group] if p.offline else np.full(n, np.inf)
         on = np.asarray(p.online_cost.as_tuple())[s.age_group] if p.online else np.full(n, np.inf)
-        factor = np.minimum(off, np.where(s.digital_access, on, np.inf))
+        on = np.where(s.digital_access, on, np.inf)
+        factor = np.minimum(off, on)
         excluded = ~np.isfinite(factor)
-        return np.where(excluded, 1.0, factor), excluded
+        return np.where(excluded, 1.0, factor), excluded, np.isfinite(on)
 
     # ------------------------------------------------------------- what the institutions read
     @property
@@ -603,8 +645,10 @@ class ReferenceModel(mesa.Model):
                 r.contributed_to_project = False
 
     def _consult(self, plans: list[dict], p) -> None:
-        """Meetings as the purse pays for them; attendees vote for their most pressing unmet need; each
-        attendee's view is adopted with the office's adoption ``a`` and remembered (voice)."""
+        """Meetings as the purse pays for them; attendees vote for their most pressing unmet need; a consulted
+        project's dispute probability ``p ← p (1 − prevention · a)``, then
+        ``p ← p + sham_grievance (1 − a)² (1 − p)``; each attendee's view is adopted with the office's
+        adoption ``a`` and remembered (voice)."""
         held = len(plans) if p.meeting_cost <= 0 else int(
             self.purse.pay("consultation", p.meeting_cost * len(plans)) // p.meeting_cost + 1e-9)
         held = plans[:held]
@@ -628,8 +672,9 @@ class ReferenceModel(mesa.Model):
         everyone = [r for group in attendees.values() for r in group]
         self.government.hear(self._mask(everyone))  # the meetings are a channel of the office's picture
         a = self.government.adoption
-        for plan in held:
-            plan["dispute_p"] *= 1 - p.dispute_prevention * a
+        for plan in held:  # prevented up front, then the grievance of being heard and ignored
+            dp = plan["dispute_p"] * (1 - p.dispute_prevention * a)
+            plan["dispute_p"] = dp + p.sham_grievance * (1 - a) ** 2 * (1 - dp)
         for r in everyone:
             signal = 1.0 if self.rng.random() < a else -1.0
             r.voice += p.memory_rate * (signal - r.voice)
@@ -721,7 +766,8 @@ class ReferenceModel(mesa.Model):
                 f["condition"] = _clip01(f["condition"] - cfg.facility_decay * (1 - coverage))
 
     def _update_ties(self) -> None:
-        """Ties grow when both residents took part this month and decay towards their floor otherwise."""
+        """Ties grow when both residents took part this month and decay towards their floor otherwise; then each
+        resident counts its active contacts outside the household over the ties as updated."""
         L = self.config.learning
         people = self.network
         for u, v, tie in self.G.edges(data=True):
@@ -731,6 +777,7 @@ class ReferenceModel(mesa.Model):
                 tie["weight"] = w + L.tie_growth * (1.0 - w)
             else:
                 tie["weight"] = w - L.tie_decay * (w - tie["floor"])
+        self.residents.do("count_active_contacts")
 
 
 def _mean(model, attribute: str) -> float:
