@@ -100,6 +100,8 @@ def measure(model) -> dict[str, Any]:
 
     - ``final_<metric>``: mean of the metric over the last 12 months (``FINAL_METRICS``);
     - ``participation_by_year``: mean participation rate in each year of the run;
+    - ``first_year_names_a_neighbour``: mean share who can name a neighbour over months 1–12 (the status quo the
+      community starts from);
     - ``volunteer_attrition``: share of volunteers enrolled 12 months earlier who are gone,
       averaged over months 24 to the end (the first year is a warm-up);
     - ``facility_relative_use``: mean condition of the facilities completed during the run
@@ -124,6 +126,7 @@ def measure(model) -> dict[str, Any]:
     part = ts["participation_rate"].to_numpy()[1:]
     years = len(part) // YEAR
     out["participation_by_year"] = [float(part[y * YEAR:(y + 1) * YEAR].mean()) for y in range(years)]
+    out["first_year_names_a_neighbour"] = float(ts["names_a_neighbour"].iloc[1:YEAR + 1].mean())
     retention = ts["volunteer_retention"].to_numpy()[2 * YEAR:]
     out["volunteer_attrition"] = (1.0 - float(np.nanmean(retention))
                                   if np.isfinite(retention).any() else math.nan)
@@ -409,8 +412,8 @@ INPUT_CHECKS: tuple[Criterion, ...] = (
               lambda r: r["lifts_no_channel"]["lift_duration"], ("lifts_no_channel",), 12.0, 24.0,
               "seed [004]: 加装电梯 without a channel for low-floor residents takes 18 months on average",
               unit="months", sets="lifts.persuasion"),
-    Criterion("i4", "top-down (the status quo), year 10: residents who can name a neighbour, about 38%",
-              _final("top_down", "names_a_neighbour"), ("top_down",), 0.26, 0.50,
+    Criterion("i4", "the status quo (top-down, first year): residents who can name a neighbour, about 38%",
+              _m("top_down", "first_year_names_a_neighbour"), ("top_down",), 0.26, 0.50,
               "seed [004]: only 38% of residents can name a neighbour", sets="learning.named_tie_strength"),
     Criterion("i5", "top-down: share of residents' views adopted below 40%",
               _final("top_down", "views_adopted"), ("top_down",), None, 0.40,

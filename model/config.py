@@ -309,8 +309,9 @@ class LearningConfig:
         "(trust in neighbours grows from strong ties)", range=(0.0, 2.0),
         source="Putnam (2000): bonding ties and generalised trust; domain brief: joint activity → ties and trust")
     named_tie_strength: float = share(
-        0.29, "neighbour-tie strength from which a resident can name the neighbour (the names_a_neighbour metric)",
-        source="set so that about 38% can name a neighbour under the status quo (seed [004]); input check i4")
+        0.4, "neighbour-tie strength from which a resident can name the neighbour (the names_a_neighbour metric)",
+        source="set so that about 38% can name a neighbour in the status quo the community starts from (seed "
+        "[004]: 38%; 33% in the model's first year); input check i4")
     tie_growth: float = share(0.08, "monthly growth of a tie when both residents take part")
     tie_decay: float = share(0.01, "monthly decay of a tie towards its floor without joint activity")
     tie_floor: float = share(0.05, "strength a neighbour tie decays to (household ties do not decay)")
