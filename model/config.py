@@ -240,7 +240,8 @@ class DecisionConfig:
     cost_sensitivity: float = param(1.0, "weight of net private cost in the decision", range=(0.0, 10.0))
     noise_sd: float = param(0.05, "sd of idiosyncratic noise in the contribution share", range=(0.0, 1.0))
     participation_threshold: float = share(
-        0.10, "contribution share at which a resident counts as taking part this month"
+        0.10, "contribution share at which a resident counts as taking part this month (above a twentieth of the "
+        "time budget, so that volunteers' committed floor alone does not set participation)", source=CALIBRATED
     )
     engagement_intercept: float = param(
         -4.9, "engagement logit intercept (engagement ≈ 0.1 at the status-quo attitudes)", range=(-20.0, 20.0),
@@ -255,16 +256,20 @@ class DecisionConfig:
         1.0, "engagement logit weight of stake (need fit of the grid's project)", range=(-10.0, 10.0),
         source=CALIBRATED)
     encouragement: float = param(
-        1.5, "engagement logit gain from contacts who took part last month, at saturation: joining takes "
-        "encouragement from several active contacts, weighted by how strong the ties are (a count, not a share)",
-        range=(0.0, 20.0), source="Centola & Macy (2007): complex contagion; domain brief: ties and trust → belonging "
+        1.5, "engagement logit gain, at saturation, from neighbours (contacts outside the household) who took part "
+        "last month: joining takes encouragement from several active neighbours, weighted by how strong the ties "
+        "are (a count, not a share)",
+        range=(0.0, 20.0),
+        source="Centola & Macy (2007): complex contagion; domain brief: ties and trust → belonging "
         "→ more participation")
     encouragement_scale: float = param(
-        1.0, "strength-weighted number of active contacts at which encouragement reaches 63% of its gain "
-        "(1.0: two active contacts of strength 0.5, or one household member and a neighbour)", range=(0.01, 100.0))
+        1.0, "strength-weighted number of active neighbours at which encouragement reaches 63% of its gain "
+        "(1.0: two active neighbours with ties of strength 0.5)", range=(0.01, 100.0))
     notice_reach: float = share(
-        0.3, "share of the occasions mechanisms create (meetings, co-building, activities) a resident hears of with no "
-        "active neighbour to tell them (notices, posters); the rest travels along ties")
+        0.3, "share of the occasions mechanisms create (meetings, co-building, supervision, …; not the social "
+        "organisations' own activities) a resident hears of with no active neighbour to tell them (notices, "
+        "posters); the rest travels along ties; residents on an online platform hear of them all",
+        source="assumption (domain brief: bridging ties carry news of occasions)")
     news_scale: float = param(
         1.0, "strength-weighted number of active neighbours at which 63% of the rest of the occasions are heard of",
         range=(0.01, 100.0))
