@@ -2,7 +2,7 @@
 occasions along ties, trust in neighbours from strong ties.
 
 Paired seeds (0–5), default community, 120 months, means over the last 12 months. Measured on the final code
-(``python /tmp/ties_measure.py 6`` in the issue-15 note; the same numbers as below):
+(``python -m benchmarks.social_capital`` prints them):
 
 =========================  ===========================  ===========================
 arm − base                 co-creation                  top-down
