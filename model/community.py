@@ -396,7 +396,12 @@ class CommunityModel(mesa.Model):
           their stake is high, like a higher MPCR) and, for all but free riders, the warm glow
           of belonging and efficacy (``civic_return``);
         - norm pull, norm and committed floor from mechanisms (sanctions, reputation, volunteers,
-          leaders).
+          leaders);
+        - ties (from the second month; ``A_i`` = :meth:`model.network.SocialGraph.neighbour_active_strength`, the
+          strength-weighted number of neighbours outside the household who took part last month): of the
+          occasions mechanisms add, the resident hears of the share ``1 − (1 − ν_i) exp(−A_i / news_scale)``
+          (``ν_i`` = ``notice_reach``, 1 on an online platform), and ``Δz_i`` gains
+          ``encouragement · (1 − exp(−A_i / encouragement_scale))`` (complex contagion).
 
         The resident takes part when the share reaches ``participation_threshold``; beliefs
         then move towards the tie-weighted mean contribution of neighbours.
@@ -606,7 +611,7 @@ class CommunityModel(mesa.Model):
             c = self.complainants
             self.heard[c] += g.complaint_memory * (answered[c] - self.heard[c])
 
-    def _reward_and_update_ties(self, rec: StepRecord) -> None:
+    def _reward_and_update_ties(self, rec: StepRecord) -> None:  # also counts next month's active neighbours
         s, so = self.state, self.config.social_orgs
         rec.dropout_multiplier = np.ones(self.n_residents)
         self._call("reward", rec)
