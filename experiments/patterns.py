@@ -489,8 +489,9 @@ def format_table(rows: list[Row], n_seeds: int) -> str:
         lo, hi = row.interval
         lines.append(f"{c.key:<4}{c.claim[:85]:<86}{c.target:>14}{c.show(row.mean):>9}"
                      f"{'[' + c.show(lo) + ', ' + c.show(hi) + ']':>20}  {'pass' if row.passed else 'FAIL'}")
-    lines.append(f"{sum(r.passed for r in outcomes)}/{len(outcomes)} criteria pass"
-                 + (f"; {sum(r.passed for r in inputs)}/{len(inputs)} inputs hold" if inputs else ""))
+    counts = [f"{sum(r.passed for r in group)}/{len(group)} {what}" for group, what in
+              ((outcomes, "criteria pass"), (inputs, "inputs hold")) if group]
+    lines.append("; ".join(counts))
     if inputs:
         lines.append("Inputs (the parameter each figure set): "
                      + ", ".join(f"{r.criterion.key} {r.criterion.sets}" for r in inputs))

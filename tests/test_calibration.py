@@ -48,14 +48,14 @@ def _table_rows(stdout: str) -> dict[str, str]:
 
 
 def test_calibrate_fails_with_exit_1_when_an_override_breaks_a_criterion(tmp_path):
-    """Without incentives the co-creation arm loses ~60% of its volunteers a year: criterion i2
+    """Without incentives the co-creation arm loses ~60% of its volunteers a year: input check i2
     (10-30% with community coins) must FAIL, and the job exit with code 1."""
     r = run_cli("experiments.calibrate", "criteria=[i2]", "replications=2", "incentives.enabled=false",
                 "launcher=serial", "progress=false", f"out={tmp_path / 'cal'}")
     rows = _table_rows(r.stdout)
     assert list(rows) == ["i2"], r.stdout + r.stderr
     assert rows["i2"].rstrip().endswith("FAIL") and r.returncode == 1, r.stdout + r.stderr
-    assert "0/1 criteria pass" in r.stdout and "indicative only" in r.stdout
+    assert "0/1 inputs hold" in r.stdout and "criteria pass" not in r.stdout and "indicative only" in r.stdout
 
 
 def test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes(tmp_path):
