@@ -43,7 +43,7 @@ CASES = [
      "samples × (D + 1) × replications = 1073741824 × 9 × 1 (D = 8 parameters) = 9663676416 runs is more than"),
     ("experiments.sensitivity", ["method=sobol", "samples=1000000000"],
      "samples × (D + 2) × replications = 1000000000 × 10 × 1 (D = 8 parameters) = 10000000000 runs is more than"),
-    ("experiments.calibrate", ["replications=100000"], "replications × arms = 100000 × 9 = 900000 runs × about"),
+    ("experiments.calibrate", ["replications=100000"], "replications × arms = 100000 × 10 = 1000000 runs × about"),
     ("experiments.lab", ["groups=1000000", "group_size=1000"],
      "groups × group_size × rounds = 1000000 × 1000 × 10 = 10,000,000,000 player-rounds is more than"),
     ("experiments.run", ["community.buildings=100000", "community.households_per_building=10000", "steps=3"],

