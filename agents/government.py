@@ -55,7 +55,8 @@ class Government(mesa.Agent):
     - disclosure on the open ledger (when one exists): ``d = max(d_rule, h)``;
     - a needs survey each quarter when ``h ≥ h_s`` (``survey_above``), and below it with probability
       ``σ₀ + (1 − σ₀) h / h_s`` (``σ₀`` = ``survey_base``, the share of projects the district's rules have
-      surveyed; paid; the decision is drawn from its own stream ``…survey_decision``);
+      surveyed; paid; the decision and the sample are drawn every quarter, surveyed or not, from the streams
+      ``…survey_decision`` and ``…survey``, so that a lever changing the office's attention keeps them aligned);
     - upkeep by contractors: an envelope ``U = u · (1 − w_J) · B`` a month (``u`` = ``upkeep_share``:
       upkeep counts for every KPI term but projects completed);
     - project approval: a proposal is approved while ``balance + H · max(B − O, 0) − committed ≥ cost``
@@ -136,14 +137,15 @@ class Government(mesa.Agent):
             u = self.streams_of("online").random(n)
             reporters |= s.digital_access & s.participated & (u < channels.params.online_reporting)
         due = p.survey_cost * p.survey_share * n
-        quarter = m.steps % 3 == 1 and p.survey_share > 0
-        if quarter and self.attention < p.survey_above:  # below the threshold: the rule's share, more with attention
-            chance = p.survey_base + (1 - p.survey_base) * self.attention / p.survey_above
-            quarter = chance > 0 and self.streams_of("survey_decision").random() < chance
-        self.surveyed = quarter and m.purse.pay("survey", due) >= due
-        if self.surveyed:  # one number per resident in a survey month
-            self.last_survey = m.steps
-            reporters |= self.streams_of("survey").random(n) < p.survey_share
+        self.surveyed = False
+        if m.steps % 3 == 1 and p.survey_share > 0:  # each quarter, drawn whether or not it surveys (aligned streams)
+            decide, sample = self.streams_of("survey_decision").random(), self.streams_of("survey").random(n)
+            chance = 1.0 if self.attention >= p.survey_above else (
+                p.survey_base + (1 - p.survey_base) * self.attention / p.survey_above)  # the rule's share, and more
+            self.surveyed = decide < chance and m.purse.pay("survey", due) >= due
+            if self.surveyed:
+                self.last_survey = m.steps
+                reporters |= sample < p.survey_share
         self.hear(reporters)
         if m.complainants.any():  # complaints tell how unhappy residents are, not what is missing
             heard = reporters | m.complainants

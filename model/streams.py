@@ -57,7 +57,7 @@ STREAMS: dict[str, str] = {
     "lab.groups": "laboratory game: stranger matching's regrouping each round",
     "lab.noise": "laboratory game: decision noise (one number per player a round)",
     "agent.<type>.<id>": "each institution agent's own draws, e.g. ``agent.social_org.2`` (contract renewals), "
-                         "``agent.government.<id>.online`` / ``.survey`` / ``.survey_decision`` (online posts, survey samples, whether to survey below the threshold: drawn while used), ``agent.committee.<id>`` (visits), "
+                         "``agent.government.<id>.online`` / ``.survey`` / ``.survey_decision`` (online posts, drawn while the platform runs; survey samples and whether to survey, drawn every quarter), ``agent.committee.<id>`` (visits), "
                          "``agent.party.<id>`` (members registered), ``agent.unit.<id>`` (giving when asked)",
 }
 """Every stream name and what draws from it (documented in ``docs/ODD.md``, *Stochasticity*)."""

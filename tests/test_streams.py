@@ -55,12 +55,15 @@ def test_paired_differences_vary_far_less_than_unpaired_ones():
     variance of the difference of last-year participation.
 
     Measured on the named streams: lever (co-evaluation on vs off under top-down, its third party unpaid) ratio
-    0.0020 with 12 seeds; the shared generator gave 0.53. A lever that costs money shares less: paid out of the
+    0.092 with 12 seeds; the shared generator gave 0.53. Before issue 15 it was 0.0020: since ties do causal work
+    (encouragement and news from active neighbours) a lever's small changes in who takes part spread along the
+    ties, and the top-down office's attention to petitions moves its surveys, which pairing cannot hold fixed
+    (0.023 without petitions in its KPI). A lever that costs money shares less: paid out of the
     one purse it moves project funding and timing, which pairing cannot hold fixed (measured with 12 seeds:
     co-evaluation with its third party paid 0.44, the open ledger 0.45, incentives 0.56, peer sanctions 0.061). Scenarios (co-creation vs top-down) 0.42 with
     12 seeds but 0.99 with 40 (``python -m benchmarks.common_random_numbers 40``): the two regimes share the
     population but little of their project history, so pairing gains nothing there; it is printed, not
-    asserted. The bound 0.05 is over 10× the measured lever ratio and 10× below the old one.
+    asserted. The bound 0.2 is about twice the measured lever ratio and well below the shared generator's.
     """
     n = 12
     top_down = np.array([last_year_participation("top_down", s) for s in range(2 * n)])
@@ -74,7 +77,7 @@ def test_paired_differences_vary_far_less_than_unpaired_ones():
     lever_ratio, scenario_ratio = ratio(lever), ratio(co_creation)
     print(f"\nvariance of paired / unpaired differences, {n} seeds: co_evaluation on vs off {lever_ratio:.4f}; "
           f"co_creation vs top_down {scenario_ratio:.3f}")
-    assert lever_ratio < 0.05
+    assert lever_ratio < 0.2
 
 
 # ------------------------------------------------------------------ (c) the recorded seed
