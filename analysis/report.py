@@ -409,8 +409,8 @@ def _network(rep: Report) -> dict:
                "neighbours and is encouraged by several of them (complex contagion; ODD §3.4.3), and taking part "
                "together strengthens the ties in turn, so the two go together. Right (bins of at least 10 "
                "residents): trust in neighbours grows with the strength of one's ties (§3.4.6). The causal part is "
-               "measured by freezing the ties: co-creation's participation then falls by about 8 points and trust "
-               "in neighbours by about 18; removing the neighbour ties costs 27 points of participation "
+               "measured by freezing the ties: co-creation's participation then falls by about 7 points and trust "
+               "in neighbours by about 18; removing the neighbour ties costs 28 points of participation "
                "(tests/test_ties.py, ODD §4).")
     return {"figures": [rep.figure(fig, "social_capital_graph", "Social-capital graph, start and end", cap),
                         rep.figure(why, "why_ties_matter", "Why the ties matter", why_cap)],
