@@ -55,6 +55,9 @@ class Snapshot:
     household: np.ndarray
     trust_in_neighbours_end: np.ndarray
     """Each resident's trust in neighbours at the end (0–1)."""
+    neighbour_tie_strength_end: np.ndarray
+    """Each resident's mean strength of its ties outside the household at the end
+    (:meth:`model.network.SocialGraph.neighbour_strength`)."""
 
     def active_neighbours_end(self) -> np.ndarray:
         """Per resident, over the ties outside the household at the end: ``Σ_j w_ij · p_j`` with ``p_j`` the share
@@ -63,12 +66,6 @@ class Snapshot:
         out = self.household[self.rows] != self.household[self.cols]
         return np.bincount(self.rows[out], weights=self.weight_end[out] * self.took_part_end[self.cols[out]],
                            minlength=self.n)
-
-    def neighbour_tie_strength_end(self) -> np.ndarray:
-        """Per resident, the mean strength of its ties outside the household at the end (0 with none)."""
-        out = self.household[self.rows] != self.household[self.cols]
-        total = np.bincount(self.rows[out], weights=self.weight_end[out], minlength=self.n)
-        return total / np.maximum(np.bincount(self.rows[out], minlength=self.n), 1)
 
     @property
     def n(self) -> int:
@@ -116,7 +113,8 @@ def rerun(scenario: str, community: str | None, seed: int, steps: int, window: i
     return Snapshot(scenario, seed, steps, g.rows.copy(), g.cols.copy(), w0, g.adjacency.data.copy(),
                     took_part[:k].mean(axis=0), took_part[-k:].mean(axis=0),
                     model.structure.building.copy(), model.structure.grid.copy(), model.timeseries(), k,
-                    model.structure.household.copy(), model.state.trust_in_neighbours.copy())
+                    model.structure.household.copy(), model.state.trust_in_neighbours.copy(),
+                    g.neighbour_strength())
 
 
 def reproduces(snap: Snapshot, stored: pd.DataFrame) -> float:
@@ -251,7 +249,7 @@ def why_figure(snaps: list[Snapshot], colours: dict[str, str]):
         edges[-1] += 1e-9
         x, y = _binned(active, snap.took_part_end, edges) if len(edges) > 1 else (active[:0], active[:0])
         axes[0].plot(x, 100 * y, marker="o", color=colour, label=snap.scenario)
-        x, y = _binned(snap.neighbour_tie_strength_end(), snap.trust_in_neighbours_end, np.linspace(0, 1, 21))
+        x, y = _binned(snap.neighbour_tie_strength_end, snap.trust_in_neighbours_end, np.linspace(0, 1, 21))
         axes[1].plot(x, 100 * y, marker="o", color=colour, label=snap.scenario)
     axes[0].set_xlabel("strength of active neighbours (Σ tie strength × share of months they took part)")
     axes[0].set_ylabel(f"took part (% of the last {snaps[0].window} months)")

@@ -40,21 +40,22 @@ EFFECTS: tuple[tuple[str, dict, dict], ...] = (
 
 
 def money_and_fit(scenario: str, seed: int) -> dict[str, float]:
-    """One ten-year run's money (yuan) and the condition and need fit of the facilities it built."""
+    """One ten-year run's money (yuan) and the condition and need fit of the facilities it built (the calibration's
+    measures, :func:`experiments.patterns.measure`, where they exist)."""
+    from experiments.patterns import measure
     from model.community import CommunityModel
 
     m = CommunityModel(scenario_name=scenario, rng=seed)
     for _ in range(120):
         m.step()
-    by = m.purse.by_source_and_use
-    office = sum(v for (source, _), v in by.items() if source == "street_office")
+    out = measure(m)
     fac = m.facilities
-    new = fac.built[: fac.n] > 0
-    return {"office budget": m.purse.total_income["street_office"], "office spent": office,
-            "office, not services": office - by[("street_office", "purchased_services")],
-            "every source spent": m.purse.spent_in_all(), "projects completed": float(m.totals["projects_completed"]),
-            "condition of new facilities": float(fac.condition[: fac.n][new].mean()),
-            "need fit of new facilities": float(fac.fit[: fac.n][new].mean())}
+    services = m.purse.by_source_and_use[("street_office", "purchased_services")]
+    return {"office budget": m.purse.total_income["street_office"], "office spent": out["office_spending"] + services,
+            "office, not services": out["office_spending"], "every source spent": m.purse.spent_in_all(),
+            "projects completed": float(m.totals["projects_completed"]),
+            "condition of new facilities": float(fac.condition[: fac.n][fac.built[: fac.n] > 0].mean()),
+            "need fit of new facilities": out["completed_fit"]}
 
 
 def main(argv: list[str]) -> None:

@@ -286,8 +286,14 @@ class Criterion:
         return (self.low is None or x >= self.low) and (self.high is None or x <= self.high)
 
 
+def _m(arm: str, measure: str) -> Statistic:
+    """A measure of one arm."""
+    return lambda r: r[arm][measure]
+
+
 def _final(arm: str, metric: str) -> Statistic:
-    return lambda r: r[arm][f"final_{metric}"]
+    """The final-year mean of a metric in one arm."""
+    return _m(arm, f"final_{metric}")
 
 
 def _diff(a: str, b: str, metric: str) -> Statistic:
@@ -309,10 +315,6 @@ def _largest_jump_share(r: dict[str, dict[str, Any]]) -> float:
     if total <= 0:
         return math.inf
     return float(np.diff(years).max() / total)
-
-
-def _m(arm: str, measure: str) -> Statistic:
-    return lambda r: r[arm][measure]
 
 
 def _ratio(a: str, b: str, measure: str) -> Statistic:

@@ -64,13 +64,16 @@ class Channels(Mechanism):
         self.excluded = ~np.isfinite(factor)
         self.on_platform = np.isfinite(on)
         """Residents who use the online platform (it is run and they have digital access)."""
+        self.notice = np.where(self.on_platform, 1.0, model.config.decision.notice_reach) if p.online else None
+        """Share of the mechanisms' occasions each resident hears of without an active neighbour: all of them on
+        the platform (``DecisionTerms.notice``; None without a platform)."""
         self.cost_factor = np.where(self.excluded, 1.0, factor)
 
     def contribution_terms(self, model, record, terms) -> None:
         terms.net_cost *= self.cost_factor
         terms.access[self.excluded] *= self.params.excluded_access
-        if self.params.online:  # the platform posts every occasion to the residents on it
-            terms.notice = np.where(self.on_platform, 1.0, model.config.decision.notice_reach)
+        if self.notice is not None:  # the platform posts every occasion to the residents on it
+            terms.notice = self.notice
 
     def begin_step(self, model, record) -> None:
         if self.params.online:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.mechanisms.base import Mechanism, MechanismParams
-
 from model.params import param, share
 
 
@@ -44,6 +43,9 @@ class CoBuilding(Mechanism):
     """Co-building: residents' hours and co-funding go into projects; projects cost less money."""
 
     name = "co_building"
+    refused: float = float("nan")
+    """Share of the households asked to co-fund this month (those of grids with a project under way) of which no
+    member gave (set each month by :meth:`progress`)."""
     order = 20
     Params = CoBuildingParams
 
@@ -53,10 +55,6 @@ class CoBuilding(Mechanism):
 
     def contribution_terms(self, model, record, terms) -> None:
         terms.add_opportunity(self.params.opportunity * model.projects.active[model.structure.grid])
-
-    refused: float = float("nan")
-    """Share of the households asked to co-fund this month (those of grids with a project under way) of which no
-    member gave."""
 
     @staticmethod
     def _households_refusing(model, asked: np.ndarray, payers: np.ndarray) -> float:
