@@ -168,6 +168,7 @@ class SocialGraph:
         self._neighbour_degree = np.bincount(self.rows[self.neighbour_tie], minlength=n)
         self._home = np.flatnonzero(~self.neighbour_tie)
         """Positions of the ties within households (about one per resident: cheap to sum over every month)."""
+        self._home_rows, self._home_cols = self.rows.take(self._home), self.cols.take(self._home)
         self._ones = np.ones(n)
         self._buffers: tuple[np.ndarray, ...] | None = None
         self._compiled = bool(len(data) >= COMPILED_MIN_ENTRIES if compiled is None else compiled)
@@ -239,7 +240,7 @@ class SocialGraph:
     def _home_sums(self, weights: np.ndarray) -> np.ndarray:
         """Per resident, the sum of ``weights`` (one per stored entry, given at the household ties) over the
         resident's ties within the household."""
-        return np.bincount(self.rows.take(self._home), weights=weights, minlength=self.n)
+        return np.bincount(self._home_rows, weights=weights, minlength=self.n)
 
     def neighbour_active_strength(self) -> np.ndarray:
         """Strength-weighted number of each resident's neighbours (contacts outside the household) who were
@@ -251,8 +252,7 @@ class SocialGraph:
         """
         if self._active_strength is None:
             raise RuntimeError("neighbour_active_strength: the ties have not been updated yet")
-        home = self._home
-        at_home = self._home_sums(self.adjacency.data.take(home) * self._last_active.take(self.cols.take(home)))
+        at_home = self._home_sums(self.adjacency.data.take(self._home) * self._last_active.take(self._home_cols))
         return np.maximum(self._active_strength - at_home, 0.0)
 
     def neighbour_strength(self) -> np.ndarray:
