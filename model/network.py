@@ -308,8 +308,8 @@ class SocialGraph:
         if len(residents) == 0:
             return 0
         own = self.entries_of(residents)
-        entries = np.sort(np.concatenate((own, self.mirror[own])))
-        entries = entries[np.concatenate(([True], entries[1:] != entries[:-1]))]  # a tie between two of them: once
+        entries = np.concatenate((own, self.mirror[own]))
+        entries = np.unique(entries)  # a tie between two of them: once (and none for residents without ties)
         entries = entries[self.neighbour_tie[entries]]
         w = self.adjacency.data
         w[entries] = strength

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import scenarios
@@ -30,6 +30,9 @@ SHARES = ("participation_rate", "participation_rate_youth", "participation_rate_
     tie_growth=st.floats(0, 1),
     buildings=st.integers(1, 6),
 )
+# Found by this test: newcomers moving into a flat whose resident had no neighbour ties (model.network.reset_rows)
+@example(scenario="building_deliberation", community="new_estate", seed=107, trust=0.0, sd=0.0, adoption=0.0,
+         noise=0.0, tie_growth=0.0, buildings=3)
 def test_state_and_metrics_stay_in_range(scenario, community, seed, trust, sd, adoption, noise, tie_growth, buildings):
     m = CommunityModel(scenario_name=scenario, community=community, rng=seed, **{
         "resident.trust_in_government.mean": trust, "resident.trust_in_government.sd": sd,
