@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-
-import mesa
 import numpy as np
 
+from agents.institution import Institution
 
-class ResidentsCommittee(mesa.Agent):
+
+class ResidentsCommittee(Institution):
     """The residents' committee: staff hours split between tasks handed down and residents.
 
     **Rule.** Grid workers have ``W = grid_workers_per_grid × grids`` workers of ``hours_per_worker``
@@ -31,6 +30,8 @@ class ResidentsCommittee(mesa.Agent):
     grid workers' visits); seeds [001], [004] (行政化: tasks handed down crowd out work with residents).
     """
 
+    kind = "committee"
+
     def __init__(self, model, params) -> None:
         super().__init__(model)
         self.params = params
@@ -39,9 +40,6 @@ class ResidentsCommittee(mesa.Agent):
         self.coverage = np.zeros(model.n_grids)
         """Share of each grid's residents visited this month."""
 
-    @functools.cached_property
-    def rng(self) -> np.random.Generator:
-        return self.model.streams.get(f"agent.committee.{self.unique_id}")
 
     @property
     def visits(self) -> float:

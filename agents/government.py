@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
+from agents.institution import Institution
 from model.params import DOMAINS
 
 KPI_TERMS = ("projects_completed", "satisfaction", "participation", "complaints")
@@ -12,7 +12,7 @@ SHAM_BELOW = 0.2
 """Adoption below which consultation meetings count as sham (views heard, not taken up) on the cards."""
 
 
-class Government(mesa.Agent):
+class Government(Institution):
     """The street office: holds the budget, approves and funds projects, and decides its practice.
 
     **What it sees** (never residents' true state): each month, through channels with their own
@@ -73,6 +73,8 @@ class Government(mesa.Agent):
     projects); seed [002] (权随责走、费随事转).
     """
 
+    kind = "government"
+
     def __init__(self, model, params) -> None:
         super().__init__(model)
         self.params = params
@@ -99,11 +101,6 @@ class Government(mesa.Agent):
         self.reports = np.zeros((n_grids, len(DOMAINS)))
         """Residents' reports of their most pressing unmet need, by grid and domain (with forgetting)."""
         self.observed = {"satisfaction": float("nan"), "participation": 0.0, "complaints": 0.0}
-
-    def streams_of(self, channel: str) -> np.random.Generator:
-        """The office's own stream for a channel, ``agent.government.<unique_id>.<channel>`` ('online': who
-        posts a need; 'survey': who is sampled), each drawn only while its channel is used."""
-        return self.model.streams.get(f"agent.government.{self.unique_id}.{channel}")
 
     # ------------------------------------------------------------------ views
     @property
@@ -134,12 +131,12 @@ class Government(mesa.Agent):
         reporters = m.committee.visited.copy()
         channels = m.mechanisms.get("channels")
         if channels is not None and channels.params.online:  # one number per resident a month while the platform runs
-            u = self.streams_of("online").random(n)
+            u = self.stream("online").random(n)
             reporters |= s.digital_access & s.participated & (u < channels.params.online_reporting)
         due = p.survey_cost * p.survey_share * n
         self.surveyed = False
         if m.steps % 3 == 1 and p.survey_share > 0:  # each quarter, drawn whether or not it surveys (aligned streams)
-            decide, sample = self.streams_of("survey_decision").random(), self.streams_of("survey").random(n)
+            decide, sample = self.stream("survey_decision").random(), self.stream("survey").random(n)
             chance = 1.0 if self.attention >= p.survey_above else (
                 p.survey_base + (1 - p.survey_base) * self.attention / p.survey_above)  # the rule's share, and more
             self.surveyed = decide < chance and m.purse.pay("survey", due) >= due

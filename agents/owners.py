@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-
-import mesa
 import numpy as np
 
+from agents.institution import Institution
 
-class OwnersCommittee(mesa.Agent):
+
+class OwnersCommittee(Institution):
     """Elected by owners (renters have no vote); supervises the property company, calls owners' votes,
     holds the maintenance fund. It can fail to be elected, or be captured by a faction.
 
@@ -40,6 +39,8 @@ class OwnersCommittee(mesa.Agent):
     lifts); the stakeholders sketch (inactive or captured committees).
     """
 
+    kind = "owners_committee"
+
     def __init__(self, model, params) -> None:
         super().__init__(model)
         self.params = params
@@ -55,9 +56,6 @@ class OwnersCommittee(mesa.Agent):
         self.votes_called = 0
         self.elections = 0
 
-    @functools.cached_property
-    def rng(self) -> np.random.Generator:
-        return self.model.streams.get(f"agent.owners_committee.{self.unique_id}")
 
     @property
     def active(self) -> bool:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 
-import mesa
-import numpy as np
+from agents.institution import Institution
 
 
-class PartyOrganisation(mesa.Agent):
+class PartyOrganisation(Institution):
     """Convenes the joint meeting, mobilises registered members, brokers units' resources.
 
     **Rule.** When the rules give it a joint meeting (``joint_meeting``), it convenes one every
@@ -29,6 +27,8 @@ class PartyOrganisation(mesa.Agent):
     seeds [001], [002] (党建引领; in-service members register in their community).
     """
 
+    kind = "party"
+
     def __init__(self, model, params) -> None:
         super().__init__(model)
         self.params = params
@@ -41,9 +41,6 @@ class PartyOrganisation(mesa.Agent):
         """Party members registered in the community (the leaders the mobilisation mechanism uses)."""
         self.meetings = 0
 
-    @functools.cached_property
-    def rng(self) -> np.random.Generator:
-        return self.model.streams.get(f"agent.party.{self.unique_id}")
 
     @property
     def responsibility_settled(self) -> bool:

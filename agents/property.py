@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
+from agents.institution import Institution
 
-class PropertyCompany(mesa.Agent):
+
+class PropertyCompany(Institution):
     """A property company serving a block of buildings: it is paid fees and chooses what to spend on service.
 
     **Rule.** Each month the company spends what is left of last month's fee income ``I`` after its margin:
@@ -31,6 +32,8 @@ class PropertyCompany(mesa.Agent):
     Sources: seeds [001], [003], [004] (物业 in the estate's working core; fees and service as what residents
     fight over); the stakeholders sketch (fees and service, a spiral both ways).
     """
+
+    kind = "property"
 
     def __init__(self, model, params, buildings: np.ndarray) -> None:
         super().__init__(model)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 
-import mesa
-import numpy as np
+from agents.institution import Institution
 
 
-class SocialOrganisation(mesa.Agent):
+class SocialOrganisation(Institution):
     """A social organisation: bids for contracts, runs activities in its domain, recruits volunteers.
 
     **Rule.**
@@ -32,6 +30,8 @@ class SocialOrganisation(mesa.Agent):
     +80% where purchased services had no oversight; third-party evaluation).
     """
 
+    kind = "social_org"
+
     MIN_BID_CAPACITY = 0.05
     """Capacity below which an organisation no longer bids (it has folded in all but name)."""
 
@@ -49,10 +49,6 @@ class SocialOrganisation(mesa.Agent):
         self.contract_value = model.config.social_orgs.contract_value
         """Yuan per resident per month the contracts pay (shared among contracted organisations)."""
 
-    @functools.cached_property
-    def rng(self) -> np.random.Generator:
-        """The organisation's own random stream, ``agent.social_org.<unique_id>`` (:mod:`model.streams`)."""
-        return self.model.streams.get(f"agent.social_org.{self.unique_id}")
 
     def bid(self) -> bool:
         """Whether it bids at this year's tender."""

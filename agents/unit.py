@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-
-import mesa
 import numpy as np
 
+from agents.institution import Institution
 
-class AreaUnit(mesa.Agent):
+
+class AreaUnit(Institution):
     """A unit in the area: gives venues, money or staff volunteers when asked and it serves its standing.
 
     **Rule.** The street office asks every unit once a quarter (months 1, 4, 7, …); the Party
@@ -24,6 +23,8 @@ class AreaUnit(mesa.Agent):
     Sources: seeds [000], [004] (共建单位; PPP); the stakeholders sketch (capture).
     """
 
+    kind = "unit"
+
     def __init__(self, model, params) -> None:
         super().__init__(model)
         self.params = params
@@ -32,9 +33,6 @@ class AreaUnit(mesa.Agent):
         self.given = 0.0
         """Yuan given since the start."""
 
-    @functools.cached_property
-    def rng(self) -> np.random.Generator:
-        return self.model.streams.get(f"agent.unit.{self.unique_id}")
 
     def step(self) -> None:
         m, p = self.model, self.params

@@ -51,6 +51,7 @@ import numpy as np
 
 from model import decisions
 from model.population import ELDERLY
+from model.streams import StreamOwner
 
 PAYS_AT = 0.5
 """Share of the bill from which a household's decision counts as paying it (the bill is paid whole or not)."""
@@ -59,7 +60,7 @@ IDLE, SEEKING, BUILDING = 0, 1, 2
 """Stages of an entrance's lift project."""
 
 
-class Estate:
+class Estate(StreamOwner):
     """Fee payments of households and lift projects of entrances (arrays; see the module docstring).
 
     Attributes:
@@ -70,7 +71,11 @@ class Estate:
         payment_belief: per resident, expected share of neighbours' households paying (0–1).
         has_lift: bool per entrance; lift_stage, lift_since per entrance.
         lift_durations: months from proposal to a working lift, for each lift installed in the run.
+
+    Its random numbers come from the streams ``estate.<part>`` (:mod:`model.streams`).
     """
+
+    stream_path = "estate"
 
     def __init__(self, model) -> None:
         self.model = model
@@ -100,7 +105,7 @@ class Estate:
         self.paying = np.zeros(self.n_households, dtype=bool)
         self.payment_belief = np.full(model.n_residents, cfg.property.initial_payment_belief)
 
-        self.has_lift = model.streams.get("lifts.initial").random(self.n_entrances) < cfg.community.lift_share
+        self.has_lift = self.stream("lifts.initial").random(self.n_entrances) < cfg.community.lift_share
         self.installed_in_run = np.zeros(self.n_entrances, dtype=bool)
         self.lift_stage = np.zeros(self.n_entrances, dtype=np.int8)
         self.lift_since = np.zeros(self.n_entrances, dtype=np.int64)
@@ -147,7 +152,7 @@ class Estate:
         if not companies:
             return
         p, s = m.config.property, m.state
-        rng = m.streams.get("fees.noise")
+        rng = self.stream("fees.noise")
         noise = rng.standard_normal(self.n_households) * p.fee_noise
         h = self.head
         served = self.company_of_household >= 0
@@ -198,9 +203,8 @@ class Estate:
         """Proposals, persuasion or deliberation, votes, subsidies and construction (module docstring)."""
         m = self.model
         L = m.config.lifts
-        streams = m.streams
-        u_start = streams.get("lifts.propose").random(self.n_entrances)
-        u_persuade, u_heard, u_vote = streams.get("lifts.stances").random((3, self.n_households))
+        u_start = self.stream("lifts.propose").random(self.n_entrances)
+        u_persuade, u_heard, u_vote = self.stream("lifts.stances").random((3, self.n_households))
         if self.has_lift.all():
             return
         now = m.steps

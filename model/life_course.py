@@ -50,6 +50,7 @@ import numpy as np
 from agents.resident import Resident
 from model.params import AGE_GROUPS
 from model.population import AGE_BOUNDS, ELDERLY, age_group_of, age_within_group, categorical, draw_traits
+from model.streams import StreamOwner
 
 MONTHS = 12
 
@@ -62,14 +63,18 @@ def monthly(annual: float | np.ndarray) -> float | np.ndarray:
     return 1.0 - (1.0 - np.minimum(annual, 1.0)) ** (1.0 / MONTHS)
 
 
-class LifeCourse:
+class LifeCourse(StreamOwner):
     """Moving out and in, ageing and volunteers' succession of a :class:`~model.community.CommunityModel`.
 
     Attributes:
         moved_in: residents (adults) who moved in this month.
         retired: volunteers who retired or left with their household this month.
         succeeded: volunteers' successors enrolled this month.
+
+    Its random numbers come from the streams ``life_course.<part>`` (:mod:`model.streams`).
     """
+
+    stream_path = "life_course"
 
     def __init__(self, model) -> None:
         self.model = model
@@ -87,9 +92,6 @@ class LifeCourse:
         self.succeeded = 0
         self._month = 0
 
-    def _rng(self, name: str) -> np.random.Generator:
-        return self.model.streams.get(f"life_course.{name}")
-
     def step(self) -> None:
         """One month of the life course (see the module's docstring for the rules)."""
         m, p = self.model, self.params
@@ -99,8 +101,8 @@ class LifeCourse:
         if self._month % MONTHS == 0:
             self._age()
         n_h = len(self._first)
-        u_move = self._rng("move").random(n_h)
-        u_vol = self._rng("volunteers").random((2, m.n_residents))
+        u_move = self.stream("move").random(n_h)
+        u_vol = self.stream("volunteers").random((2, m.n_residents))
         oldest = self._oldest
         stay = self._tenure_stay[s.owner.take(self._first).view(np.int8)]
         old = np.flatnonzero(oldest >= AGE_BOUNDS[2])
@@ -125,7 +127,7 @@ class LifeCourse:
         s, res = m.state, m.config.resident
         s.age_years += 1.0
         self._oldest += 1.0
-        u = self._rng("birthdays").random(m.n_residents)
+        u = self.stream("birthdays").random(m.n_residents)
         group = age_group_of(s.age_years)
         changed = np.flatnonzero(group != s.age_group)
         if len(changed) == 0:
@@ -172,25 +174,25 @@ class LifeCourse:
         first[np.searchsorted(rows, self._first[households])] = True
         arrival = np.array([getattr(p.arrival_ages, a) for a in AGE_GROUPS])
         settled = np.array([getattr(cfg.resident.age_shares, a) for a in AGE_GROUPS])
-        group = np.where(first, categorical(self._rng("age_group"), arrival, k),
-                         categorical(self._rng("age_group.others"), settled, k)).astype(np.int8)
+        group = np.where(first, categorical(self.stream("age_group"), arrival, k),
+                         categorical(self.stream("age_group.others"), settled, k)).astype(np.int8)
         sizes = self._size[households]
-        owner = np.repeat(self._rng("owner").random(len(households)) < p.arrival_owner_share, sizes)
-        children = np.repeat(self._rng("has_children").random(len(households))
+        owner = np.repeat(self.stream("owner").random(len(households)) < p.arrival_owner_share, sizes)
+        children = np.repeat(self.stream("has_children").random(len(households))
                              < cfg.community.children_household_share, sizes)
         s.age_group = s.age_group.copy()  # a new array: caches keyed on it (metrics' groups) see the change
         s.age_group[rows] = group
-        s.age_years[rows] = age_within_group(self._rng("age_years"), group)
+        s.age_years[rows] = age_within_group(self.stream("age_years"), group)
         self._oldest[households] = np.maximum.reduceat(s.age_years[rows], np.flatnonzero(first))
         old_fit = s.fit[rows]
         s.owner[rows] = owner
         s.has_children[rows] = children
         s.years_in_community[rows] = 0.0
-        for name, values in draw_traits(self._rng, cfg, group, children).items():
+        for name, values in draw_traits(self.stream, cfg, group, children).items():
             getattr(s, name)[rows] = values
         weight = np.where(group == ELDERLY, cfg.resident.party_member_elderly_bias, 1.0)
         p_party = np.clip(cfg.resident.party_member_share * weight / self._party_weight_mean, 0, 1)
-        s.party_member[rows] = self._rng("party_member").random(k) < p_party
+        s.party_member[rows] = self.stream("party_member").random(k) < p_party
         s.volunteer[rows] = False
         s.volunteer_since[rows] = -1
         for name in ("points", "contribution", "benefit", "payoff"):

@@ -12,12 +12,15 @@ numbers), so the effect of a lever or a parameter is not drowned in sampling noi
 dynamics diverge early, such as co-creation and top-down, gain little: ``docs/ODD.md`` §2.9). Processes that
 run every month draw a vector of fixed size (one number per grid or per resident, selected
 afterwards), so their numbers stay aligned month by month even when a mechanism changes the
-state (which grids start projects, who takes part). ``STREAMS`` lists every name.
+state (which grids start projects, who takes part). ``STREAMS`` lists every name, and a name it does not
+cover is refused; parts of the model that draw are :class:`StreamOwner` s, whose streams are named from
+their own path.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import numpy as np
@@ -47,20 +50,85 @@ STREAMS: dict[str, str] = {
     "projects.rework": "finished projects failing inspection (one number per grid)",
     "decision.noise": "noise of residents' contribution decisions (one number per resident)",
     "volunteers": "volunteers dropping out and being recruited (two numbers per resident)",
+    "estate.lifts.initial": "the estate (model.estate): which stairwells have a lift at the start (setup)",
+    "estate.lifts.propose": "the estate: whether a stairwell without a lift proposes one (one number per stairwell a "
+                            "month)",
+    "estate.lifts.stances": "the estate: households persuaded, heard and voting on a lift (three numbers per "
+                            "household a month)",
+    "estate.fees.noise": "the estate: noise of households' fee decisions (one number per household a month)",
     "life_course.<name>": "the life course (life_course.enabled): life_course.move (one number per household a "
                           "month), life_course.volunteers (two per resident a month), life_course.birthdays (one per "
                           "resident a year), and the newcomers' traits life_course.<trait> (one per newcomer or "
                           "newcomer household; their number depends on the life course's own draws alone)",
-    "mechanism.<name>": "each mechanism's own draws (``Mechanism.rng``), e.g. ``mechanism.co_evaluation``; "
-                        "``mechanism.consultation.reach``: renters invited (one per resident a meeting month)",
+    "life_course.age_group.others": "the life course: the age groups of a newcomer household's other adults",
+    "mechanism.<name>": "each mechanism's own draws (``Mechanism.rng``), e.g. ``mechanism.co_evaluation``",
+    "mechanism.consultation.reach": "renters invited to consultation meetings (one per resident a meeting month)",
     "lab.players": "laboratory game (model.lab): players' types and traits",
     "lab.groups": "laboratory game: stranger matching's regrouping each round",
     "lab.noise": "laboratory game: decision noise (one number per player a round)",
-    "agent.<type>.<id>": "each institution agent's own draws, e.g. ``agent.social_org.2`` (contract renewals), "
-                         "``agent.government.<id>.online`` / ``.survey`` / ``.survey_decision`` (online posts, drawn while the platform runs; survey samples and whether to survey, drawn every quarter), ``agent.committee.<id>`` (visits), "
-                         "``agent.party.<id>`` (members registered), ``agent.unit.<id>`` (giving when asked)",
+    "agent.<type>.<id>": "each institution agent's own draws (``Institution.rng``), e.g. ``agent.social_org.2`` "
+                         "(contract renewals), ``agent.committee.<id>`` (visits), ``agent.party.<id>`` (members "
+                         "registered), ``agent.unit.<id>`` (giving when asked), ``agent.owners_committee.<id>`` "
+                         "(elections)",
+    "agent.government.<id>.<channel>": "the street office's channels: ``online`` (who posts a need, drawn while the "
+                                       "platform runs), ``survey`` and ``survey_decision`` (survey samples and "
+                                       "whether to survey, drawn every quarter)",
 }
-"""Every stream name and what draws from it (documented in ``docs/ODD.md``, *Stochasticity*)."""
+"""Every stream name and what draws from it (documented in ``docs/ODD.md``, *Stochasticity*). A placeholder
+``<...>`` stands for one part of a dotted name. :meth:`Streams.get` refuses a name that matches no entry, so a
+stream cannot be drawn from without being listed here."""
+
+_PLACEHOLDER = re.compile(r"<[a-z_]+>")
+
+
+def _pattern(registry: dict[str, str]) -> re.Pattern:
+    """One regular expression matching every name of ``registry`` (a placeholder ``<...>``: one dotted part)."""
+    def one(name: str) -> str:
+        literals = _PLACEHOLDER.split(name)
+        return r"[A-Za-z0-9_]+".join(re.escape(text) for text in literals)
+
+    return re.compile("|".join(f"(?:{one(name)})" for name in registry))
+
+
+_REGISTERED = _pattern(STREAMS)
+
+
+class UnregisteredStream(ValueError):
+    """A stream name that no entry of :data:`STREAMS` covers."""
+
+
+def check_registered(name: str) -> str:
+    """``name`` if an entry of :data:`STREAMS` covers it; else :class:`UnregisteredStream` (one line)."""
+    if not _REGISTERED.fullmatch(name):
+        raise UnregisteredStream(f"random stream {name!r} is not registered: add it, with what draws from it, to "
+                                 "model.streams.STREAMS")
+    return name
+
+
+def stream_name(owner: str, part: str = "") -> str:
+    """The name of an owner's stream: ``<owner>.<part>``, or the owner's path alone (``part`` empty)."""
+    return f"{owner}.{part}" if owner and part else owner or part
+
+
+class StreamOwner:
+    """A part of the model that draws random numbers (an institution, a mechanism, the estate, the life course).
+
+    Its streams are named from its own :attr:`stream_path` (``agent.<kind>.<id>``, ``mechanism.<name>``,
+    ``estate``, ``life_course``), never typed at the call: ``self.stream()`` is the owner's own stream,
+    ``self.stream("survey")`` its stream ``<stream_path>.survey``. The owner reaches the run's streams through its
+    ``model``.
+    """
+
+    model: Any
+
+    @property
+    def stream_path(self) -> str:  # pragma: no cover - each owner defines it
+        raise NotImplementedError
+
+    def stream(self, part: str = "") -> np.random.Generator:
+        """The generator of the owner's stream ``<stream_path>[.<part>]`` (registered in :data:`STREAMS`)."""
+        return self.model.streams.get(stream_name(self.stream_path, part))
+
 
 SEED_LIMIT = 2**63
 """Seeds are integers ``0 … 2**63 − 1`` (the range of ``config.seed``)."""
@@ -110,11 +178,15 @@ class Streams:
         self._generators: dict[str, np.random.Generator] = {}
 
     def sequence(self, name: str) -> np.random.SeedSequence:
-        """The ``SeedSequence`` of a stream (independent of every other name's)."""
-        return np.random.SeedSequence(self.seed, spawn_key=(stable_key(name),))
+        """The ``SeedSequence`` of a registered stream (independent of every other name's).
+
+        Raises:
+            UnregisteredStream: ``name`` is not covered by :data:`STREAMS`.
+        """
+        return np.random.SeedSequence(self.seed, spawn_key=(stable_key(check_registered(name)),))
 
     def get(self, name: str) -> np.random.Generator:
-        """The generator of stream ``name`` (the same object on every call)."""
+        """The generator of stream ``name`` (the same object on every call; registered in :data:`STREAMS`)."""
         gen = self._generators.get(name)
         if gen is None:
             gen = self._generators[name] = np.random.Generator(np.random.PCG64(self.sequence(name)))

@@ -12,7 +12,8 @@ import pytest
 
 from model.community import CommunityModel
 from model.params import ConfigError
-from model.streams import STREAMS, Streams, resolve_seed, stable_key
+import scenarios
+from model.streams import STREAMS, Streams, UnregisteredStream, check_registered, resolve_seed, stable_key
 
 ZERO_CO_EVALUATION = {"co_evaluation.enabled": True, "co_evaluation.opportunity": 0.0,
                       "co_evaluation.trust_weight": 0.0, "co_evaluation.satisfaction_weight": 0.0,
@@ -112,7 +113,7 @@ def test_streams_are_stable_by_name():
     the Python process (Python's hash is salted per process; the key is BLAKE2b)."""
     alone = Streams(7).get("projects.start").random(5)
     crowded = Streams(7)
-    crowded.get("a.new.stream").random(100)
+    crowded.get("agent.unit.99").random(100)
     crowded.get("mechanism.newcomer").random(3)
     np.testing.assert_array_equal(crowded.get("projects.start").random(5), alone)
     assert not np.array_equal(Streams(7).get("projects.domain").random(5), alone)
@@ -142,14 +143,54 @@ def test_a_trait_drawn_differently_leaves_the_other_traits_unchanged():
                                   np.sort(base.graph.rows[local] * 10**6 + base.graph.cols[local]))
 
 
-def test_every_stream_the_model_creates_is_documented():
-    m = CommunityModel(scenario_name="co_creation", rng=1, **ZERO_SANCTIONS)
-    for _ in range(13):
+def test_an_unregistered_stream_name_is_refused_in_one_line():
+    streams = Streams(1)
+    for name in ("lifts.initial", "a.new.stream", "agent.unit", "agent.government.1.online.extra", ""):
+        with pytest.raises(UnregisteredStream, match="is not registered: add it") as info:
+            streams.get(name)
+        assert "\n" not in str(info.value)
+    with pytest.raises(UnregisteredStream):
+        streams.integer("mesa.randomness")
+
+
+def _streams_drawn(community: str, scenario: str, months: int = 25, **overrides) -> set[str]:
+    m = CommunityModel(scenario_name=scenario, community=community, rng=1, **overrides)
+    for _ in range(months):
         m.step()
-    patterns = {name.split("<")[0] for name in STREAMS}
-    undocumented = [name for name in m.streams._generators if not any(
-        name == p or (p.endswith(".") and name.startswith(p)) for p in patterns)]
-    assert not undocumented
+    return set(m.streams._generators) | {"mesa.random"}  # mesa.random seeds model.random: a sequence, no generator
+
+
+EVERYTHING_ON = {"life_course.enabled": True, "projects.needs_drift": 0.05, "sanctions.enabled": True,
+                 "reputation.enabled": True, "shocks.enabled": True, "shocks.showcase_share": 0.1,
+                 "consultation.renter_reach": 0.5}
+"""Overrides that switch on every process that draws only when it is on (life course, drifting needs, sanctions,
+reputation, the showcase, renters' invitations)."""
+
+
+@pytest.mark.parametrize("community", scenarios.available("community"))
+def test_every_stream_of_every_community_is_registered(community):
+    """Every community (the estates' fees and lifts included) with co-creation and every drawing process on:
+    each stream a run draws from is registered (an unregistered name would have raised)."""
+    drawn = _streams_drawn(community, "co_creation", **EVERYTHING_ON)
+    assert all(check_registered(name) for name in drawn)
+
+
+def test_every_registered_stream_is_drawn_by_some_community():
+    """No stale entries: over every community and the scenarios that use them, each entry of the registry (the
+    laboratory's streams by a lab session) covers a stream some run draws from."""
+    from model.lab import LabConfig, PublicGoodsGame, with_overrides
+    from model.streams import _pattern
+
+    drawn: set[str] = set()
+    for community in scenarios.available("community"):
+        drawn |= _streams_drawn(community, "co_creation", **EVERYTHING_ON)
+    drawn |= _streams_drawn("demo", "top_down")  # the street office's surveys below its attention threshold
+    game = PublicGoodsGame(with_overrides(LabConfig(), matching="stranger"), rng=1)
+    for _ in range(3):
+        game.play_round()
+    drawn |= set(game.streams._generators)
+    unused = [name for name in STREAMS if not any(_pattern({name: ""}).fullmatch(d) for d in drawn)]
+    assert not unused, f"registered streams no run draws from: {unused}"
 
 
 def test_mesa_generators_come_from_a_stream_and_cogov_draws_none_from_them():

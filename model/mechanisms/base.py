@@ -26,13 +26,13 @@ on whole arrays (numpy), never on residents one at a time.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from model.params import param
+from model.streams import StreamOwner
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.community import CommunityModel
@@ -149,7 +149,7 @@ class MechanismParams:
     enabled: bool = param(False, "whether the mechanism is on")
 
 
-class Mechanism:
+class Mechanism(StreamOwner):
     """Base class of a participation mechanism. Override the hooks it acts in."""
 
     name: ClassVar[str] = ""
@@ -160,11 +160,15 @@ class Mechanism:
         self.model = model
         self.params = params
 
-    @functools.cached_property
+    @property
+    def stream_path(self) -> str:
+        return f"mechanism.{self.name}"
+
+    @property
     def rng(self) -> np.random.Generator:
         """The mechanism's own random stream, ``mechanism.<name>`` (:mod:`model.streams`): its draws
         leave every other process's numbers unchanged."""
-        return self.model.streams.get(f"mechanism.{self.name}")
+        return self.stream()
 
     # Hooks (no-ops by default) -------------------------------------------------------
     def setup(self, model: "CommunityModel") -> None: ...

@@ -99,7 +99,7 @@ class Consultation(Mechanism):
         in_grid = starting[grid]
         attendees = in_grid & (s.participated | s.volunteer)
         if p.renter_reach < 1:  # renters are invited less (one number per resident, from a stream of its own)
-            invited = s.owner | (model.streams.get("mechanism.consultation.reach").random(model.n_residents)
+            invited = s.owner | (self.stream("reach").random(model.n_residents)
                                  < p.renter_reach)
             attendees &= invited
         record.consulted |= attendees
