@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from agents.institution import Institution
-from model.params import DOMAINS
+from agents.social_org import SocialOrganisation
+from model.params import DOMAINS, KPI_TERMS
 
-KPI_TERMS = ("projects_completed", "satisfaction", "participation", "complaints")
 SHAM_BELOW = 0.2
 """Adoption below which consultation meetings count as sham (views heard, not taken up) on the cards."""
 
@@ -62,11 +62,30 @@ class Government(Institution):
     - project approval: a proposal is approved while ``balance + H · max(B − O, 0) − committed ≥ cost``
       (``H`` = ``planning_horizon``; ``O`` the purse's mean monthly spending so far on everything but projects,
       the standing commitments it plans around; ``committed`` the money projects under way still need);
-    - purchased-service contracts, each year, by the contract rule (``social_orgs.contract_rule``).
+    - purchased-service contracts, each year, by the contract rule (``social_orgs.contract_rule``);
+    - **which programmes to run** (:mod:`model.programmes`), each quarter (months 1, 4, 7, …). Its *pressure* on
+      each KPI term is what is still missing of it, ``o = (o_J, 1 − Ŝ, 1 − P̂, Ĉ)`` with
+      ``o_J = 1 − min(1, J₁₂ / J*)`` (``J₁₂`` projects completed in the last 12 months, ``J*`` =
+      ``projects_target`` × grids; 0 in the first year, before it is first judged). A programme ``p`` it may run (``allowed``) is worth
+
+          v_p = u_p · Σ_k w_k · s_pk · o_k
+
+      to it (``s_pk`` = ``<p>.serves``, what it expects the programme to relieve; ``u_p`` its memory of the
+      programme's uptake, ``u_p ← u_p + λ_u (uptake_p − u_p)`` each month it runs it, 1 before it has: see
+      :meth:`model.mechanisms.base.Mechanism.uptake`). It keeps every mandated programme (``<p>.mandated``,
+      while the rules bind it), then takes up the others in order of ``v_p / c_p`` (``c_p`` the programme's
+      monthly cost, :meth:`~model.mechanisms.base.Mechanism.monthly_cost`) while ``v_p`` reaches ``start_value``
+      (``keep_value`` for one it runs: it does not drop a programme at the first dip) and the money its KPI
+      leaves for programmes, ``(1 − r · w_J) · B − C`` (``r`` = ``project_reserve``; ``C`` what it pays anyway:
+      the core purchased-service contracts and contractors' upkeep), covers the costs; one it took up
+      less than ``min_months`` ago it keeps unless the money does not cover it; it takes up at most
+      ``new_programmes`` programmes at a review besides the mandated ones (setting one up takes staff and time).
 
     **Leader's tenure**: at ``tenure_months`` a new leader takes office with the successor's KPI,
-    baseline responsiveness and adoption, and stops the practices in ``successor_drops``; the
-    office's picture of needs and residents' memories stay.
+    baseline responsiveness and adoption; the rules' mandates bind the successor only if
+    ``successor_bound``. At the next review the new leader keeps or drops each programme by the same rule
+    under its own KPI (一阵风: what only the office held up goes; what a residents' body has taken over stays);
+    the office's picture of needs and residents' memories stay.
 
     Sources: seed [004] (越位/缺位; 形式共谋: meetings held, plans drafted in advance; 一阵风; KPI =
     projects completed → cosmetic works; under 40% of views adopted, needs surveys in 28% of
@@ -101,6 +120,14 @@ class Government(Institution):
         self.reports = np.zeros((n_grids, len(DOMAINS)))
         """Residents' reports of their most pressing unmet need, by grid and domain (with forgetting)."""
         self.observed = {"satisfaction": float("nan"), "participation": 0.0, "complaints": 0.0}
+        self.bound = True
+        """Whether the rules' mandates (``<programme>.mandated``) bind the office's current leader."""
+        self.pressure = np.zeros(len(KPI_TERMS))
+        """What is still missing of each KPI term as the office sees it (0–1; ``o`` in the class docstring)."""
+        self.values: dict[str, float] = {}
+        """Each programme's worth to the office at its last review (``v_p``)."""
+        self._completed: list[int] = []
+        """Projects completed by month, for the last 12 months (``J₁₂``)."""
 
     # ------------------------------------------------------------------ views
     @property
@@ -114,7 +141,7 @@ class Government(Institution):
     @property
     def consultation_policy(self) -> str:
         """'none' (no meetings), 'sham' (meetings, views hardly adopted) or 'real'."""
-        if "consultation" not in self.model.mechanisms:
+        if not self.model.programmes["consultation"].running:
             return "none"
         return "sham" if self.adoption < SHAM_BELOW else "real"
 
@@ -130,7 +157,7 @@ class Government(Institution):
         n = m.n_residents
         reporters = m.committee.visited.copy()
         channels = m.mechanisms.get("channels")
-        if channels is not None and channels.params.online:  # one number per resident a month while the platform runs
+        if channels is not None and channels.params.online and channels.delivery.any():  # one number per resident a month while the platform runs
             u = self.stream("online").random(n)
             reporters |= s.digital_access & s.participated & (u < channels.params.online_reporting)
         due = p.survey_cost * p.survey_share * n
@@ -173,7 +200,8 @@ class Government(Institution):
         """Plan the month: observe, weigh the KPI, move the practice; a new leader at the end of tenure."""
         m, p = self.model, self.params
         self.months_in_office += 1
-        if p.tenure_months and m.steps == p.tenure_months:
+        new_leader = bool(p.tenure_months and m.steps == p.tenure_months)
+        if new_leader:
             self.new_leader()
         self.reports *= p.needs_memory
         self.observe()
@@ -183,23 +211,93 @@ class Government(Institution):
         self.attention = float(np.clip(w[1] * (1 - sat) + w[2] * (1 - self.observed["participation"])
                                        + w[3] * self.observed["complaints"], 0.0, 1.0))
         h, eta = self.attention, p.adaptation_rate
-        consultation = m.mechanisms.get("consultation")
-        rule = consultation.params.adoption_rate if consultation is not None else 0.0
+        self._remember_uptake()
+        if m.steps % 3 == 1 or new_leader:
+            self.review()
+        consultation = m.mechanism_units["consultation"]
+        rule = consultation.params.adoption_rate if self.binds("consultation") else 0.0
         a_target = max(rule, self.baseline_adoption + (1 - self.baseline_adoption) * h)
         self.adoption += eta * (a_target - self.adoption)
         self.adoption = max(self.adoption, rule)
         self.answer_rate += eta * (self.responsiveness + (1 - self.responsiveness) * h - self.answer_rate)
-        ledger = m.mechanisms.get("disclosure")
-        self.disclosure = max(ledger.params.level, h) if ledger is not None else 0.0
+        ledger = m.mechanism_units["disclosure"]
+        self.disclosure = max(ledger.params.level, h) if m.programmes["disclosure"].office else 0.0
         self.upkeep_budget = p.upkeep_share * (1 - w[0]) * self.monthly_budget()
         if m.steps % 12 == 1:
             self.award_contracts()
 
+    # ------------------------------------------------------------------ programmes
+    def binds(self, name: str) -> bool:
+        """Whether the rules require the office's current leader to run programme ``name``."""
+        return bool(getattr(self.model.config, name).mandated) and self.bound
+
+    def record_completed(self, n: int) -> None:
+        """Projects completed this month (the projects term of its pressure counts the last 12 months)."""
+        self._completed = (self._completed + [int(n)])[-12:]
+
+    def _pressures(self) -> np.ndarray:
+        """``o``: what is still missing of each KPI term (see the class docstring)."""
+        m, p = self.model, self.params
+        target = p.projects_target * m.n_grids  # judged once a year has passed, on the last 12 months
+        o_j = 1.0 - min(1.0, sum(self._completed) / target) if target > 0 and len(self._completed) >= 12 else 0.0
+        sat = self.observed["satisfaction"]
+        sat = sat if np.isfinite(sat) else 0.5
+        return np.clip([o_j, 1 - sat, 1 - self.observed["participation"], self.observed["complaints"]], 0.0, 1.0)
+
+    def _remember_uptake(self) -> None:
+        """Each month: the office's memory of each programme it runs moves towards the uptake it sees."""
+        m, rate = self.model, self.params.uptake_learning
+        for prog in m.programmes:
+            if prog.office and prog.months_running >= 1:
+                prog.uptake += rate * (m.mechanism_units[prog.name].uptake(m) - prog.uptake)
+
+    def committed_services(self) -> float:
+        """Yuan a month it pays whatever programmes it runs: the core purchased-service contracts and contractors'
+        upkeep (``C`` in the class docstring)."""
+        m = self.model
+        core = m.config.social_orgs.contract_value * m.n_residents if any(o.contracted for o in m.social_orgs) else 0.0
+        return core + self.upkeep_budget
+
+    def review(self) -> None:
+        """Keep, take up or drop its programmes (the class docstring's rule)."""
+        m, p = self.model, self.params
+        self.pressure = self._pressures()
+        weighted = self.kpi * self.pressure
+        room = (1.0 - p.project_reserve * self.kpi[0]) * self.monthly_budget() - self.committed_services()
+        candidates = []
+        for prog in m.programmes:
+            mech = m.mechanism_units[prog.name]
+            if "street_office" not in mech.carriers or not mech.params.allowed:
+                continue
+            value = prog.uptake * float(np.dot(weighted, mech.params.serves.as_tuple()))
+            self.values[prog.name] = value
+            candidates.append((prog, value, max(mech.monthly_cost(m), 0.0), self.binds(prog.name)))
+        keep, new = set(), 0
+        for prog, value, cost, mandated in sorted(candidates, key=lambda c: (not c[3], -c[1] / max(c[2], 1.0))):
+            committed = prog.office and prog.office_months < p.min_months
+            enough = value >= (p.keep_value if prog.office else p.start_value)
+            if not (mandated or prog.office) and new >= p.new_programmes:
+                continue  # it can set up only so many programmes at once
+            if mandated or (p.discretion and cost <= room and (enough or committed)):
+                keep.add(prog.name)
+                room -= cost
+                new += not prog.office
+        for prog, *_ in candidates:
+            m.programmes.set_office(prog.name, prog.name in keep)
+
     def award_contracts(self) -> None:
         """Each year: organisations bid; contracts go by the contract rule (``social_orgs.contract_rule``):
         'incumbent' renews each bidder with probability ``contract_stability``, 'rated' awards every bidder
-        whose last rating is at least ``rating_threshold`` (an unrated one by the incumbent rule)."""
-        so = self.model.config.social_orgs
+        whose last rating is at least ``rating_threshold`` (an unrated one by the incumbent rule). Folded
+        organisations leave first, and each vacant place (up to ``social_orgs.count``) is taken by a new one with
+        probability ``social_orgs.entry`` (:class:`agents.social_org.SocialOrganisation`)."""
+        m, so = self.model, self.model.config.social_orgs
+        for org in [o for o in m.social_orgs if o.folded]:  # folded organisations leave; new ones may enter
+            org.exit()
+        chances = m.streams.get("social_orgs.entry").random(so.count)  # one number per place, every tender
+        for u in chances[len(m.social_orgs):]:
+            if u < so.entry:
+                SocialOrganisation.enter(m).contracted = False  # it bids from this tender on
         for org in self.model.social_orgs:
             if not org.bid():
                 org.contracted = False
@@ -216,14 +314,17 @@ class Government(Institution):
             return 0.0
         return (purse.spent_in_all() - purse.total_spending["projects"]) / months
 
+    def committed(self) -> float:
+        """Yuan the projects under way still need."""
+        pb = self.model.projects
+        return float(np.clip(pb.cost - pb.funded, 0, None)[pb.active].sum())
+
     def approve(self, cost: np.ndarray) -> np.ndarray:
         """Which proposals (in grid order) it approves: while ``balance + H·max(B − O, 0) − committed ≥ cost``
         (``O``: :meth:`standing_spending`; the office plans with the money its standing commitments leave)."""
         m = self.model
-        pb = m.projects
-        committed = float(np.clip(pb.cost - pb.funded, 0, None)[pb.active].sum())
         free = max(self.monthly_budget() - self.standing_spending(), 0.0)
-        room = m.purse.balance + self.params.planning_horizon * free - committed
+        room = m.purse.balance + self.params.planning_horizon * free - self.committed()
         approved = np.zeros(len(cost), dtype=bool)
         for i, c in enumerate(cost):
             if room >= c:
@@ -246,13 +347,12 @@ class Government(Institution):
         return answered
 
     def new_leader(self) -> None:
-        """A new leader: the successor's KPI, baseline responsiveness and adoption; dropped practices stop
-        (unless consultation's adoption rule still binds it)."""
+        """A new leader: the successor's KPI, baseline responsiveness and adoption; the rules' mandates bind it only
+        if ``successor_bound``. Its first review follows at once."""
         p = self.params
         self._take_office(p.successor_kpi, p.successor_responsiveness, p.successor_adoption)
         self.leaders += 1
-        for name in p.successor_drops:
-            self.model.deactivate(name)
+        self.bound = p.successor_bound
 
     def _take_office(self, kpi, responsiveness: float, adoption: float) -> None:
         """A leader's starting practice: their KPI, baseline responsiveness and adoption."""
@@ -265,8 +365,9 @@ class Government(Institution):
         """What it decided this month, for the live page's institution card."""
         return {"KPI attention": f"{self.attention:.2f}", "consultation": self.consultation_policy,
                 "views adopted": f"{self.adoption:.0%}", "answers": f"{self.answer_rate:.0%}",
-                "ledger": f"{self.disclosure:.0%}" if "disclosure" in self.model.mechanisms else "closed",
-                "survey": "yes" if self.surveyed else "no", "leader": f"no. {self.leaders}"}
+                "ledger": f"{self.disclosure:.0%}" if self.model.programmes["disclosure"].office else "closed",
+                "survey": "yes" if self.surveyed else "no", "leader": f"no. {self.leaders}",
+                "runs": ", ".join(p.name for p in self.model.programmes if p.office) or "no programme"}
 
 
 def _normalised(values) -> np.ndarray:

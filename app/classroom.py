@@ -23,8 +23,8 @@ only door from the players to it. A **round** is one month of the model:
    (model residents still sanction players who give little, as they would any neighbour).
 
 Between rounds the trainer switches levers (peer sanctions, incentives, open ledger,
-consultation) with :func:`switch_levers`, which adds or removes the mechanism instance in
-``model.mechanisms`` (as ``model.deactivate`` does) without restarting the model.
+consultation) with :func:`switch_levers`, which changes the model's rules
+(:meth:`model.community.CommunityModel.set_rule`) without restarting the model.
 
 Safe by default: a join code is needed (compared in constant time), at most ``max_players``
 join, every value from a browser passes one of :meth:`Session.join`, :meth:`Session.answer`,
@@ -48,13 +48,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from app import levers as L
-from model.mechanisms import MECHANISMS
 from model.params import ConfigError, show
 
 DEFAULT_HOST = "127.0.0.1"
@@ -160,43 +159,29 @@ class RoundSummary:
 
 
 def switch_levers(model, levers: L.Levers) -> None:
-    """Put the classroom's levers on a running model without restarting it.
+    """Put the classroom's levers on a running model without restarting it (:meth:`CommunityModel.set_rule`).
 
-    For each mechanism of :data:`CLASSROOM_LEVERS`: switched on, an instance is made from the
-    config section (``enabled`` set), ``setup`` is called and it is put in ``model.mechanisms`` in
-    the registry's order (:data:`model.mechanisms.MECHANISMS`); switched off, it is removed as
-    ``model.deactivate`` does. A mechanism already in the wanted state is left as it is (its state
-    kept). Consultation ``sham`` requires meetings and sets the street office's adoption to 0 (the plan
-    drafted in advance); ``real`` requires ``app.levers.REAL_ADOPTION`` of residents' views adopted. ``model.config`` records
-    every change.
+    Peer sanctions are switched on or off; incentives, disclosure and consultation are rules: "on" makes the rules
+    require the street office to run the programme (from now on), "off" lifts the requirement. Consultation
+    ``sham`` requires meetings and sets the street office's adoption to 0 (the plan drafted in advance); ``real``
+    requires ``app.levers.REAL_ADOPTION`` of residents' views adopted. ``model.config`` records every change.
 
     Raises:
         ConfigError: a lever value the model's config does not allow.
     """
-    wanted = {"sanctions": levers.sanctions, "incentives": levers.incentives, "disclosure": levers.disclosure,
-              "consultation": levers.consultation != "none"}
-    for name, on in wanted.items():
-        params = getattr(model.config, name)
-        changes: dict[str, Any] = {"enabled": on}
-        if name == "consultation" and on:
-            if levers.consultation not in ("sham", "real"):
-                raise ConfigError(f"consultation = {show(levers.consultation)}; allowed: none, sham, real")
-            # sham: meetings with the plan drafted in advance (nothing adopted); real: the rules require
-            # REAL_ADOPTION of residents' views adopted (the street office adopts at least that)
-            changes["adoption_rate"] = 0.0 if levers.consultation == "sham" else L.REAL_ADOPTION
-            if levers.consultation == "sham":
-                model.government.baseline_adoption = model.government.adoption = 0.0
-        params = dataclasses.replace(params, **changes)
-        setattr(model.config, name, params)
-        if not on:
-            model.deactivate(name)
-        elif name in model.mechanisms:
-            model.mechanisms[name].params = params
-        else:
-            mechanism = MECHANISMS[name](model, params)
-            mechanism.setup(model)
-            model.mechanisms[name] = mechanism
-    model.mechanisms = {n: model.mechanisms[n] for n in MECHANISMS if n in model.mechanisms}
+    if levers.consultation not in L.CONSULTATION_MODES:
+        raise ConfigError(f"consultation = {show(levers.consultation)}; allowed: none, sham, real")
+    model.set_rule("sanctions", enabled=bool(levers.sanctions))
+    model.set_rule("incentives", mandated=bool(levers.incentives))
+    model.set_rule("disclosure", mandated=bool(levers.disclosure))
+    changes: dict[str, Any] = {"mandated": levers.consultation != "none"}
+    if levers.consultation != "none":
+        # sham: meetings with the plan drafted in advance (nothing adopted); real: the rules require
+        # REAL_ADOPTION of residents' views adopted (the street office adopts at least that)
+        changes["adoption_rate"] = 0.0 if levers.consultation == "sham" else L.REAL_ADOPTION
+        if levers.consultation == "sham":
+            model.government.baseline_adoption = model.government.adoption = 0.0
+    model.set_rule("consultation", **changes)
 
 
 def _number(raw: Any) -> float | None:

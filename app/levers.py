@@ -8,11 +8,11 @@ rng=seed, **overrides)`` and nothing on the page branches on a scenario's name.
 =================  =====================================  ===============================
 lever              values                                 config keys it sets
 =================  =====================================  ===============================
-consultation       none / sham / real                     consultation.enabled, .adoption_rate, government.adoption
-incentives         on / off                               incentives.enabled
+consultation       none / sham / real                     consultation.mandated, .adoption_rate, government.adoption
+incentives         on / off                               incentives.mandated
 sanctions          on / off (peer sanctions)              sanctions.enabled
-disclosure         on / off (open ledger)                 disclosure.enabled
-online             on / off (online channel)              channels.enabled, .online,
+disclosure         on / off (open ledger)                 disclosure.mandated
+online             on / off (online channel)              channels.mandated, .online,
                                                           .offline (kept on when online is off)
 free_rider_share   0–0.95 (share of residents)            resident.dispositions.* (the
                                                           others rescaled to sum to 1 by
@@ -23,6 +23,10 @@ owners_committee   on / off (estates only)                owners_committee.enabl
 deliberation       on / off (estates only)                lifts.deliberation (building
                                                           deliberation of lift projects)
 =================  =====================================  ===============================
+
+A programme's lever is a rule, not a switch (``model.programmes``): "on" (or sham / real) makes the rules
+require the street office to run it; "off" (none) lifts the requirement, and the office runs it only if its
+KPI, budget and what it sees make it take it up (where the scenario lets it: ``government.discretion``).
 
 The two estate levers are shown only for a community with an estate (a property company or
 stairwells without a lift: ``model.estate``); elsewhere they change nothing the model reads.
@@ -206,7 +210,7 @@ def base_config(preset: Preset, scenario: str | None = None) -> dict:
 def levers_from_config(cfg: dict) -> Levers:
     """The lever positions a composed config corresponds to."""
     c = cfg["consultation"]
-    if not c["enabled"]:
+    if not c["mandated"]:
         consultation = "none"
     else:
         real = max(c["adoption_rate"], cfg["government"]["adoption"]) >= SHAM_BELOW
@@ -214,10 +218,10 @@ def levers_from_config(cfg: dict) -> Levers:
     channels = cfg["channels"]
     return Levers(
         consultation=consultation,
-        incentives=bool(cfg["incentives"]["enabled"]),
+        incentives=bool(cfg["incentives"]["mandated"]),
         sanctions=bool(cfg["sanctions"]["enabled"]),
-        disclosure=bool(cfg["disclosure"]["enabled"]),
-        online=bool(channels["enabled"] and channels["online"]),
+        disclosure=bool(cfg["disclosure"]["mandated"]),
+        online=bool(channels["mandated"] and channels["online"]),
         free_rider_share=float(cfg["resident"]["dispositions"]["free_rider"]),
         buildings=int(cfg["community"]["buildings"]),
         owners_committee=bool(cfg["owners_committee"]["enabled"]),
@@ -228,10 +232,10 @@ def levers_from_config(cfg: dict) -> Levers:
 def overrides(levers: Levers, cfg: dict) -> dict[str, Any]:
     """Dotted config overrides that put the levers' values on top of a composed config."""
     out: dict[str, Any] = {
-        "consultation.enabled": levers.consultation != "none",
-        "incentives.enabled": levers.incentives,
+        "consultation.mandated": levers.consultation != "none",
+        "incentives.mandated": levers.incentives,
         "sanctions.enabled": levers.sanctions,
-        "disclosure.enabled": levers.disclosure,
+        "disclosure.mandated": levers.disclosure,
         "community.buildings": int(levers.buildings),
         "owners_committee.enabled": levers.owners_committee,
         "lifts.deliberation": levers.deliberation,
@@ -245,10 +249,10 @@ def overrides(levers: Levers, cfg: dict) -> dict[str, Any]:
         out["owners_committee.guidance"] = OWNERS_GUIDANCE  # unguided, owners rarely reach the quorum
     channels = cfg["channels"]
     if levers.online:
-        out.update({"channels.enabled": True, "channels.online": True})
-    elif channels["enabled"]:
+        out.update({"channels.mandated": True, "channels.online": True})
+    elif channels["mandated"]:
         # Online off means meetings only: keep the offline channel so someone can take part.
-        out.update({"channels.online": False, "channels.offline": True})
+        out.update({"channels.mandated": False, "channels.online": False, "channels.offline": True})
     # Only what differs from the config: levers left as the scenario set them change nothing,
     # so the run is exactly CommunityModel(scenario_name=..., community=..., rng=seed).
     out = {k: v for k, v in out.items() if _get(cfg, k) != v}

@@ -17,6 +17,7 @@ import numpy as np
 from agents import AreaUnit, Government, PartyOrganisation, ResidentsCommittee, SocialOrganisation
 from agents.owners import OwnersCommittee
 from agents.property import PropertyCompany
+from agents.residents_body import ResidentsBody
 from app import draw
 from app.layout import structural_layout
 from app.levers import Levers, Preset, base_config, describe, overrides
@@ -38,6 +39,7 @@ CARDS = (  # (institution type, card id, title, one card for all agents of the t
     (AreaUnit, "units", "Units in the area", True),
     (OwnersCommittee, "owners-committee", "Owners' committee", True),
     (PropertyCompany, "property", "Property company", False),
+    (ResidentsBody, "residents-body", "Residents' body", False),
 )
 """The live page's institution cards. A type shown as one card whose model has several agents of it
 (units in the area) gets their cards merged (:func:`merge_cards`); otherwise each agent has its own
@@ -118,6 +120,24 @@ def institution_cards(model: CommunityModel) -> list[draw.Card]:
                     for k, a in enumerate(agents)]
     others = [a for a in model.institutions if type(a) not in seen]
     out += [draw.Card(f"institution-{a.unique_id}", type(a).__name__, a.card()) for a in others]
+    out.append(draw.Card("programmes", "Programmes", programme_entries(model)))
+    return out
+
+
+def programme_entries(model: CommunityModel) -> dict[str, str]:
+    """Each programme in a few words: who runs it now and since when, who started it, or when it stopped."""
+    out = {}
+    last_stop = {e.programme: e.month for e in model.programmes.events if e.what == "stopped"}
+    for prog in model.programmes:
+        label = prog.name.replace("_", " ")
+        if prog.running:
+            who = ", ".join(prog.holders())
+            started = f"; started by {prog.started_by} in month {prog.started}" if prog.started_by else ""
+            out[label] = f"{who}{started}"
+        elif prog.started is not None:
+            out[label] = f"stopped in month {last_stop.get(prog.name, prog.started)}"
+        else:
+            out[label] = "not run"
     return out
 
 

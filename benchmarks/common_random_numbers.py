@@ -21,9 +21,9 @@ import numpy as np
 from model.community import CommunityModel
 
 PAIRS = (
-    (("top_down", {"co_evaluation.enabled": True, "co_evaluation.third_party_cost": 0.0}), ("top_down", {}),
+    (("top_down", {"co_evaluation.mandated": True, "co_evaluation.third_party_cost": 0.0}), ("top_down", {}),
      "participation_rate"),
-    (("top_down", {"co_evaluation.enabled": True}), ("top_down", {}), "participation_rate"),  # paid: moves the money
+    (("top_down", {"co_evaluation.mandated": True}), ("top_down", {}), "participation_rate"),  # paid: moves the money
     (("online_only", {}), ("offline_only", {}), "participation_rate"),
     (("sham_consultation", {}), ("top_down", {}), "trust_in_government"),
     (("co_creation", {}), ("top_down", {}), "participation_rate"),

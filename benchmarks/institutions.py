@@ -42,7 +42,7 @@ EFFECTS: tuple[tuple[str, str, str, dict, dict], ...] = (
     ("Party organisation", "joint meeting vs none", "top_down", {"party.joint_meeting": True}, {}),
     ("units in the area", "3 units vs none", "co_creation", {}, {"units.count": 0}),
     ("social organisations", "overseen (third-party evaluation) vs not", "co_creation",
-     {}, {"co_evaluation.enabled": False}),
+     {}, {"co_evaluation.allowed": False}),
     ("social organisations", "2 organisations vs none", "co_creation", {}, {"social_orgs.count": 0}),
 )
 """(actor, what is compared, scenario, arm overrides, reference overrides)."""

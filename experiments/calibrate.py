@@ -5,7 +5,7 @@ Usage::
     python -m experiments.calibrate                               # every criterion, 20 replications per arm
     python -m experiments.calibrate replications=40 n_jobs=4
     python -m experiments.calibrate criteria=[3a,i1]               # some rows (only the arms they need)
-    python -m experiments.calibrate criteria=[i2] incentives.enabled=false   # an override on every arm
+    python -m experiments.calibrate criteria=[i2] incentives.allowed=false   # an override on every arm
     python -m experiments.calibrate out=outputs/calibrate/mine     # again after an interruption: resumes
 
 Runs every arm the chosen criteria need (:mod:`experiments.patterns`) for 120 months with seeds

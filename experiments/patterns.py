@@ -83,12 +83,12 @@ class Arm:
 ARMS: dict[str, Arm] = {
     "top_down": Arm("top_down"),
     "co_creation": Arm("co_creation"),
-    "co_creation_no_incentives": Arm("co_creation", overrides=(("incentives.enabled", False),)),
-    "co_creation_no_co_management": Arm("co_creation", overrides=(("co_management.enabled", False),)),
+    "co_creation_no_incentives": Arm("co_creation", overrides=(("incentives.allowed", False),)),
+    "co_creation_no_co_management": Arm("co_creation", overrides=(("co_management.allowed", False),)),
     "sham_consultation": Arm("sham_consultation"),
     "online_only": Arm("online_only"),
     "offline_only": Arm("offline_only"),
-    "top_down_co_funding": Arm("top_down", overrides=(("co_building.enabled", True),)),
+    "top_down_co_funding": Arm("top_down", overrides=(("co_building.mandated", True),)),
     "lifts_no_channel": Arm("no_property_supervision", "old_estate"),
     "lifts_deliberation": Arm("building_deliberation", "old_estate"),
 }

@@ -39,10 +39,11 @@ from agents.owners import OwnersCommittee
 from agents.party import PartyOrganisation
 from agents.property import PropertyCompany
 from agents.resident import Resident
+from agents.residents_body import ResidentsBody
 from agents.social_org import SocialOrganisation
 from agents.unit import AreaUnit
 from model import config as config_mod
-from model import decisions, metrics, streams
+from model import decisions, metrics, streams, variation
 from model.estate import Estate
 from model.arrays import select
 from model.life_course import LifeCourse
@@ -51,6 +52,7 @@ from model.mechanisms.base import DecisionTerms, Feedback, ProjectChoice, StepRe
 from model.network import SocialGraph
 from model.params import AGE_GROUPS, DISPOSITIONS, DOMAINS, ConfigError
 from model.population import FREE_RIDER, ResidentState, build_structure, sample_dist
+from model.programmes import Programmes
 from model.projects import FacilityStock, ProjectBoard
 from model.purse import Purse
 
@@ -110,10 +112,12 @@ class CommunityModel(mesa.Model):
         self._rng = self.rng.bit_generator.state
         self._seed = self.streams.integer("mesa.random")
         self.random.seed(self._seed)  # in place: Mesa's agent sets hold this object
-        self.config = resolve_config(scenario_name, community, config, overrides)
-        cfg = self.config
+        cfg = resolve_config(scenario_name, community, config, overrides)
         config_mod.check_size(cfg, allow_large=allow_large)  # refuse a run too large before building it
         cfg.seed = seed  # the config records the seed the run actually used
+        cfg, self.drawn = variation.draw(cfg, self.streams)
+        """The community's uncertain quantities drawn for this run (:mod:`model.variation`): config key → value."""
+        self.config = cfg
         self.scenario_name = cfg.info.scenario
         self.community_name = cfg.info.community
 
@@ -142,7 +146,11 @@ class CommunityModel(mesa.Model):
         self.heard = np.full(structure.n, 0.5)
         """Each resident's memory of complaints answered (0–1; 0.5: no experience)."""
         self.unit_hours = 0.0
+        self.wasted = 0.0
+        """Yuan wasted this month: the funds of projects abandoned, rework of projects that failed inspection."""
         self.capture = np.zeros(len(DOMAINS))
+        self.org_occasions: np.ndarray | None = None
+        """Occasions social organisations' activities brought each resident this month (None: no organisation)."""
         self.active_contacts: np.ndarray | None = None
         """Strength-weighted number of each resident's neighbours (outside the household) who took part last month
         (``A_i``; None before the first month)."""
@@ -151,6 +159,8 @@ class CommunityModel(mesa.Model):
             from model import kernels
 
             kernels.warm_up()
+        self.programmes = Programmes(self)
+        """Who runs which programme and how much of it reaches each grid (:mod:`model.programmes`)."""
         self.government = Government(self, cfg.government)
         self.committee = ResidentsCommittee(self, cfg.committee)
         self.party = PartyOrganisation(self, cfg.party)
@@ -161,6 +171,8 @@ class CommunityModel(mesa.Model):
             capacity=list(sample_dist(org_rng, cfg.social_orgs.capacity, n_orgs)),
             quality=list(sample_dist(self.streams.get("social_orgs.quality"), cfg.social_orgs.quality, n_orgs)))
         self.units = AreaUnit.create_agents(self, cfg.units.count, params=cfg.units)
+        self.bodies = ResidentsBody.create_agents(self, self.n_grids, grid=list(range(self.n_grids)))
+        """One residents' body per grid (自管会), dormant until residents form it (:mod:`agents.residents_body`)."""
         self.owners_committee = OwnersCommittee(self, cfg.owners_committee)
         n_companies = cfg.property.companies
         blocks = np.array_split(np.arange(structure.n_buildings), n_companies) if n_companies else []
@@ -176,10 +188,17 @@ class CommunityModel(mesa.Model):
         """Residents by index (``resident_list[i]`` is row ``i`` of ``state``)."""
         self._build_legacy_facilities()
 
-        self.mechanisms = {name: cls(self, getattr(cfg, name))
-                           for name, cls in MECHANISMS.items() if getattr(cfg, name).enabled}
-        for m in list(self.mechanisms.values()):
-            m.setup(self)
+        self.mechanism_units = {name: cls(self, getattr(cfg, name)) for name, cls in MECHANISMS.items()}
+        """Every mechanism, acting or not (programmes keep their state while nobody runs them)."""
+        for unit in self.mechanism_units.values():
+            unit.setup(self)
+        for prog in self.programmes:  # the rules are in force from the start: the office runs what they require
+            if self.government.binds(prog.name):
+                self.programmes.set_office(prog.name, True)
+        self.programmes.set_party("mobilisation", bool(cfg.party.mobilisation))
+        self.mechanisms: dict = {}
+        """The mechanisms acting this month: the programmes someone runs and the behaviours that are on."""
+        self.refresh_mechanisms()
 
         self._participation_history = np.zeros((HISTORY, self.n_residents), dtype=bool)
         self.participation_counts = np.zeros(self.n_residents, dtype=np.int16)
@@ -205,16 +224,47 @@ class CommunityModel(mesa.Model):
     def institutions(self) -> list[mesa.Agent]:
         """The institutions in the order they act each month (each a Mesa agent of its own type)."""
         estate = [self.owners_committee, *self.property_companies] if self.estate is not None else []
-        return [self.committee, self.party, *self.units, self.government, *self.social_orgs, *estate]
+        return [self.committee, self.party, *self.units, self.government, *self.social_orgs, *self.bodies, *estate]
 
     @property
     def active_mechanisms(self):
         """Enabled mechanisms in the order they run."""
         return list(self.mechanisms.values())
 
-    def deactivate(self, name: str) -> None:
-        """Switch a mechanism off from now on (used by shocks such as leadership turnover)."""
-        self.mechanisms.pop(name, None)
+    def set_rule(self, name: str, **changes) -> None:
+        """Change the rules of mechanism ``name`` in a running model (a trainer's lever in the classroom): its config
+        section is replaced with ``changes`` applied (validated). A programme the rules now require the street office
+        runs from now on; one the rules now forbid stops for everyone; a behaviour follows ``enabled``.
+
+        Raises:
+            ConfigError: a key the section does not have, or a value out of range (one line).
+        """
+        section = getattr(self.config, name)
+        data = {**config_mod.to_dict(section), **changes}
+        params = config_mod.build_section(type(section), data)
+        setattr(self.config, name, params)
+        unit = self.mechanism_units[name]
+        unit.params = params
+        if unit.programme:
+            prog = self.programmes[name]
+            if not params.allowed:
+                self.programmes.set_office(name, False)
+                self.programmes.set_party(name, False)
+                for g in np.flatnonzero(prog.bodies):
+                    self.programmes.set_body(name, int(g), False)
+            elif self.government.binds(name):
+                self.programmes.set_office(name, True)
+            self.programmes.update_delivery()
+        self.refresh_mechanisms()
+
+    def refresh_mechanisms(self) -> None:
+        """The acting mechanisms (:attr:`mechanisms`), in registry order: programmes that run, behaviours that are on."""
+        self.mechanisms = {name: unit for name, unit in self.mechanism_units.items()
+                           if (self.programmes[name].running if unit.programme else unit.params.enabled)}
+
+    def body_capacity(self) -> np.ndarray:
+        """Per grid: the capacity of its residents' body (0–1; 0 where none has formed)."""
+        return np.array([b.capacity if b.active else 0.0 for b in self.bodies])
 
     def _mean_by_grid(self, values: np.ndarray) -> np.ndarray:
         """Mean of per-resident values (n × k) by grid → (grids × k)."""
@@ -292,19 +342,22 @@ class CommunityModel(mesa.Model):
         rec = StepRecord(self.n_residents)
         self.record = rec
         self.purse.new_month()
+        self.wasted = 0.0
         self.purse.receive("street_office", self.government.monthly_budget())
         self.unit_hours = 0.0
         if self.config.projects.needs_drift > 0:
             self._drift_needs()
-        self._call("begin_step", rec)
         self.committee.step()
         self.party.step()
         self.units.do("step")
         self.government.step()
         self.social_orgs.do("step")
+        self.bodies.do("step")
         if self.estate is not None:
             self.owners_committee.step()
             self.property_companies.do("step")
+        self.programmes.update_delivery()  # who runs what, and how much of it reaches each grid, this month
+        self._call("begin_step", rec)
         self._choose_projects(rec)
         self._decide(rec)
         self._call("after_decisions", rec)
@@ -334,9 +387,11 @@ class CommunityModel(mesa.Model):
         gov = self.government
         rec.consulted = np.zeros(self.n_residents, dtype=bool)
         rec.views_adopted = np.zeros(self.n_residents)
-        # One number per grid and stream every month, used or not: the streams stay aligned.
-        proposing = ~self.projects.active & (self.streams.get("projects.start").random(self.n_grids)
-                                             < cfg.start_probability)
+        # One number per grid and stream every month, used or not: the streams stay aligned. With money to spare
+        # (beyond a month's budget and what projects under way still need) the office asks grids for proposals.
+        spare = max(self.purse.balance - gov.monthly_budget() - gov.committed(), 0.0)
+        p_start = cfg.start_probability + (1 - cfg.start_probability) * min(1.0, spare / cfg.cost if cfg.cost > 0 else 0.0)
+        proposing = ~self.projects.active & (self.streams.get("projects.start").random(self.n_grids) < p_start)
         u_domain = self.streams.get("projects.domain").random(self.n_grids)
         u_dispute = self.streams.get("projects.dispute").random(self.n_grids)
         grids = np.flatnonzero(proposing)
@@ -363,11 +418,13 @@ class CommunityModel(mesa.Model):
         a = gov.adoption
         weights = (1 - a) * choice.weights + a * choice.views
         pull = self.capture.sum()
-        if pull > 0:
-            c = min(pull, 1.0)
+        if pull > 0:  # units that gave pull the choice their way, except where a meeting balanced every voice
+            c = min(pull, 1.0) * ~choice.balanced[:, None]
             weights = (1 - c) * weights + c * (self.capture / pull)[None, :]
             self.capture[:] = 0.0
         domains = _draw_domains(np.clip(weights, 0, None) + 1e-12, u_domain[grids])
+        choice.domains = domains
+        self._call("after_choice", rec, choice)
         disputed = u_dispute[grids] < np.clip(choice.dispute_probability, 0, 1)
         self.projects.start(grids, domains, choice.cost, choice.hours, self.grid_fit[grids, domains],
                             choice.consulted, disputed, self.steps)
@@ -386,15 +443,17 @@ class CommunityModel(mesa.Model):
 
         - stake ``s_i``: need fit of the grid's project's domain (0–1), ``idle_stake`` if none;
         - engagement ``E_i = σ(z_i)`` with ``z_i = β_0 + β_G·trust_gov_i + β_N·trust_nbr_i +
-          β_E·efficacy_i + β_S·s_i + Δz_i`` (``Δz``: mechanisms, e.g. honours, leaders' example);
+          β_E·efficacy_i + β_S·s_i + β_H·n_i/12 + Δz_i`` (``n_i`` the months of the last 12 the resident took part
+          in: habit, ``β_H`` = ``habit_weight``; ``Δz``: mechanisms, e.g. honours, leaders' example);
         - motivation ``m_i = o_i · a_i · E_i``: occasions to take part ``o_i`` (``base_opportunity``
           combined with mechanisms' occasions) times access ``a_i`` (1, or less when no channel
           reaches the resident) times engagement;
-        - net private cost ``k_i = time_cost_i · f_i − incentives_i − a_i (ρ_S s_i + ρ_C E_i ·
+        - net private cost ``k_i = time_cost_i · f_i − incentives_i − a_i o_i (ρ_S s_i + ρ_C E_i ·
           1[not a free rider])``: the time cost (channel factor ``f_i``, incentives) less two
           private returns of taking part, one's own stake (``stake_return``: residents join when
           their stake is high, like a higher MPCR) and, for all but free riders, the warm glow
-          of belonging and efficacy (``civic_return``);
+          of belonging and efficacy (``civic_return``), both earned in the occasions there are to take part
+          (``o_i``: with nothing to take part in, no return on it);
         - norm pull, norm and committed floor from mechanisms (sanctions, reputation, volunteers,
           leaders);
         - ties (from the second month; ``A_i`` = :meth:`model.network.SocialGraph.neighbour_active_strength`, the
@@ -422,7 +481,7 @@ class CommunityModel(mesa.Model):
         )
         rec.terms = terms
         terms.add_opportunity(self.config.committee.visit_opportunity * self.committee.visited)
-        activity = self._activity_occasions()
+        activity = self.org_occasions = self._activity_occasions()
         if activity is not None:
             terms.add_opportunity(activity)
         before = terms.opportunity
@@ -436,6 +495,8 @@ class CommunityModel(mesa.Model):
         z = (d.engagement_intercept + d.engagement_trust_in_government * s.trust_in_government
              + d.engagement_trust_in_neighbours * s.trust_in_neighbours + d.engagement_efficacy * s.efficacy
              + d.engagement_stake * stake + terms.engagement_logit)
+        if d.habit_weight > 0:  # habit: the months taken part in the last 12
+            z = z + d.habit_weight / HISTORY * self.participation_counts
         access = np.clip(terms.access, 0, 1)
         if self.estate is not None and (stranded := self.estate.access()) is not None:
             access = access * stranded  # elderly residents of upper storeys without a lift
@@ -443,10 +504,11 @@ class CommunityModel(mesa.Model):
         motivation = np.clip(terms.opportunity, 0, 1) * access * engagement
         # Private returns on taking part lower the net private cost: one's own stake (like a higher
         # marginal per-capita return in the laboratory) and, for all but free riders, the warm glow
-        # of belonging and efficacy (rises with engagement).
+        # of belonging and efficacy (rises with engagement). Both are earned in occasions to take part:
+        # with nothing to take part in there is no return on it.
         civic = d.civic_return * engagement
         civic *= s.disposition != FREE_RIDER
-        net_cost = terms.net_cost - access * (d.stake_return * stake + civic)
+        net_cost = terms.net_cost - access * np.clip(terms.opportunity, 0, 1) * (d.stake_return * stake + civic)
         preferred = decisions.preferred_share(s.disposition, s.matching_slope, s.unconditional_level, s.belief)
         noise = self.streams.get("decision.noise").standard_normal(n) * d.noise_sd if d.noise_sd > 0 else 0.0
         c = decisions.contribution_share(
@@ -507,14 +569,18 @@ class CommunityModel(mesa.Model):
         pb.dispute_level[escalate] += 1
         abandoned = pb.active & (pb.dispute_level >= cfg.dispute_abandon_level)
         self.totals["projects_abandoned"] += int(abandoned.sum())
+        self.wasted += float(pb.funded[abandoned].sum())  # the funds of an abandoned project are lost
         pb.stop(np.flatnonzero(abandoned))
 
         working = pb.active & (pb.dispute_level == 0)
         need = np.where(working, np.clip(pb.cost - pb.funded, 0, cfg.monthly_funding), 0.0)
         total = need.sum()
+        rec.project_fit = pb.fit.copy()
+        rec.project_payments = np.zeros(self.n_grids)
         if total > 0:
             paid = self.purse.pay("projects", total)
-            pb.funded += need * (paid / total)
+            rec.project_payments = need * (paid / total)
+            pb.funded += rec.project_payments
         pb.hours_done += np.where(working, hours_by_grid * (1 - cfg.upkeep_share), 0.0)
         n_working = int(working.sum())
         if self.unit_hours > 0 and n_working:  # units' staff volunteers work on the projects under way
@@ -524,7 +590,9 @@ class CommunityModel(mesa.Model):
         done = working & (pb.funded >= pb.cost - 1e-6) & (pb.hours_done >= pb.hours_needed - 1e-9)
         rework = done & (self.streams.get("projects.rework").random(self.n_grids) < rec.rework_probability)
         pb.cost[rework] = pb.funded[rework] + cfg.rework_cost_share * cfg.cost
+        self.wasted += cfg.rework_cost_share * cfg.cost * int(np.count_nonzero(rework))  # to be spent again
         completed = np.flatnonzero(done & ~rework)
+        self.government.record_completed(len(completed))
         if len(completed):
             self.facilities.add(completed, pb.domain[completed], pb.fit[completed], self.steps, pb.started[completed])
             pb.stop(completed)
@@ -584,7 +652,8 @@ class CommunityModel(mesa.Model):
         told = 0.5 * self.heard + 0.5 * self.graph.neighbour_mean(self.heard, default=self.heard)  # word spreads
         fb.trust_in_government += self.config.government.complaint_trust_weight * (told - 0.5)
         trust_target = L.trust_baseline + L.trust_satisfaction_weight * (s.satisfaction - 0.5) + fb.trust_in_government
-        s.trust_in_government += L.trust_in_government_rate * (np.clip(trust_target, 0, 1) - s.trust_in_government)
+        gap = np.clip(trust_target, 0, 1) - s.trust_in_government  # trust is lost faster than it is won
+        s.trust_in_government += np.where(gap < 0, L.trust_loss_rate, L.trust_in_government_rate) * gap
 
         nbr_target = (L.neighbour_trust_baseline + L.neighbour_trust_weight * rec.neighbour_participation
                       + fb.trust_in_neighbours - dispute)
@@ -615,6 +684,9 @@ class CommunityModel(mesa.Model):
         s, so = self.state, self.config.social_orgs
         rec.dropout_multiplier = np.ones(self.n_residents)
         self._call("reward", rec)
+        for prog in self.programmes:  # programmes that ran and stopped leave something behind (a broken promise …)
+            if not prog.running and prog.started is not None:
+                self.mechanism_units[prog.name].lapsed(self, rec)
         u = self.streams.get("volunteers").random((2, self.n_residents))
         drop = s.volunteer & (u[0] < so.volunteer_dropout * rec.dropout_multiplier)
         s.volunteer[drop] = False

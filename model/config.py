@@ -244,7 +244,7 @@ class DecisionConfig:
         "time budget, so that volunteers' committed floor alone does not set participation)", source=CALIBRATED
     )
     engagement_intercept: float = param(
-        -4.9, "engagement logit intercept (engagement ≈ 0.1 at the status-quo attitudes)", range=(-20.0, 20.0),
+        -2.6, "engagement logit intercept (engagement ≈ 0.1 at the status-quo attitudes)", range=(-20.0, 20.0),
         source=CALIBRATED)
     engagement_trust_in_government: float = param(
         3.0, "engagement logit weight of trust in government", range=(-10.0, 10.0), source=CALIBRATED)
@@ -265,6 +265,11 @@ class DecisionConfig:
     encouragement_scale: float = param(
         1.0, "strength-weighted number of active neighbours at which encouragement reaches 63% of its gain "
         "(1.0: two active neighbours with ties of strength 0.5)", range=(0.01, 100.0))
+    habit_weight: float = param(
+        0.3, "engagement logit gain of a resident who took part in every one of the last 12 months (a habit, in "
+        "proportion to the months taken part; it decays over a year without taking part)", range=(0.0, 20.0),
+        source="Gerber, Green & Shachar (2003): taking part once raises the chance of taking part again (habit); "
+        "value assumed")
     notice_reach: float = share(
         0.3, "share of the occasions mechanisms create (meetings, co-building, supervision, …; not the social "
         "organisations' own activities) a resident hears of with no active neighbour to tell them (notices, "
@@ -274,17 +279,17 @@ class DecisionConfig:
         1.0, "strength-weighted number of active neighbours at which 63% of the rest of the occasions are heard of",
         range=(0.01, 100.0))
     base_opportunity: float = share(
-        0.35, "how much there is to take part in with no mechanism on (social organisations' activities)"
-    )
+        0.30, "how much there is to take part in with no programme running: everyday occasions (neighbourhood "
+        "events, informal help)", source=CALIBRATED)
     idle_stake: float = share(0.3, "stake of a resident whose grid has no project under way")
     civic_return: float = param(
-        0.25, "private return on taking part at full engagement for all but free riders (warm glow of "
+        0.30, "private return on taking part at full engagement for all but free riders (warm glow of "
         "belonging and efficacy), in time-cost units", range=(0.0, 2.0),
         source="Andreoni (1990) warm glow; domain brief: ties and trust → belonging → more participation; "
         "value calibrated (experiments.calibrate)",
     )
     stake_return: float = param(
-        0.10, "private return on taking part per unit of stake (need fit of the grid's project), in "
+        0.20, "private return on taking part per unit of stake (need fit of the grid's project), in "
         "time-cost units: lowers the net cost, like a higher MPCR", range=(0.0, 2.0),
         source="domain brief: residents join only when their own stake is high; Zelmer (2003): a higher "
         "MPCR raises contributions; value calibrated (experiments.calibrate)",
@@ -298,6 +303,10 @@ class LearningConfig:
     trust_in_government_rate: float = share(
         0.02, "monthly adjustment rate of trust in government (half-life about 3 years)",
         source="assumption (seed [001]: participation grows from 20% to over 60% over about a decade)")
+    trust_loss_rate: float = share(
+        0.04, "monthly adjustment rate of trust in government when what residents see lowers it (trust is lost "
+        "faster than it is won: half-life about 1.4 years)",
+        source="Slovic (1993): the asymmetry principle — trust is easier to destroy than to build")
     trust_in_neighbours_rate: float = share(
         0.02, "monthly adjustment rate of trust in neighbours (half-life about 3 years)",
         source="assumption (seed [001]: participation grows from 20% to over 60% over about a decade)")
@@ -411,8 +420,39 @@ class GovernmentConfig:
     successor_kpi: KpiWeights = param(KpiWeights(), "what the new leader is judged on")
     successor_responsiveness: float = share(0.2, "the new leader's baseline share of complaints answered")
     successor_adoption: float = share(0.3, "the new leader's baseline share of residents' views adopted")
-    successor_drops: list = param(
-        [], "practices (mechanisms) the new leader stops, where the rules do not require them")
+    discretion: bool = param(
+        True, "the office may take up programmes beyond those the rules require, by what its KPI values (false: it "
+        "runs the mandated ones only)", source="assumption")
+    successor_bound: bool = param(
+        True, "the rules' mandates (<programme>.mandated) bind the new leader too (false: they were the first "
+        "leader's own pilot, 一阵风)", source="seed [004]: a co-creation pilot stopped when the leadership changed")
+    projects_target: float = param(
+        1.5, "projects a grid is expected to complete a year (the projects term of the office's KPI counts the "
+        "shortfall from it)", unit="projects/grid/year", range=(0.0, 100.0),
+        source="assumption (about what the default budget builds under top-down: 1.5 a grid a year)")
+    project_reserve: float = share(
+        1.0, "share of its budget the office keeps for projects, per unit of the projects-completed weight of its "
+        "KPI (the rest it may spend on programmes)", source="assumption (money follows what the office is judged "
+        "on; seed [002]: 权随责走、费随事转)")
+    start_value: float = share(
+        0.08, "worth (KPI relief expected, weighted by its KPI and the uptake it has seen) from which the office takes "
+        "up a programme", source="assumption (aspiration level; Simon 1955, Selten 1998)")
+    keep_value: float = share(
+        0.04, "worth below which the office drops a programme it runs (below start_value: it does not drop one at "
+        "the first dip)", source="assumption")
+    min_months: int = param(
+        12, "months the office runs a programme it has taken up before it may drop it for its worth (money short "
+        "drops it sooner)", unit="months", range=(0, 1_000), source="assumption (a programme is budgeted a year)")
+    ramp_months: int = param(
+        12, "months a programme the office takes up takes to reach its full delivery (staff learn to run it, residents "
+        "learn that it exists)", unit="months", range=(0, 600), source="assumption (seed [001]: co-governance matures "
+        "over years)")
+    new_programmes: int = param(
+        2, "programmes the office can take up at one quarterly review besides those the rules require (setting one "
+        "up takes time and staff)", range=(0, 100), source="assumption (seed [001]: co-governance matures over about "
+        "a decade, not at once)")
+    uptake_learning: float = share(
+        0.2, "monthly weight of the uptake the office sees in its memory of a programme's uptake")
 
 
 @dataclass
@@ -427,6 +467,10 @@ class CommitteeConfig:
     administrative_load: float = share(
         0.6, "share of grid workers' hours spent on tasks handed down from above (行政化), not with residents",
         source="seeds [001], [004]: the committee is 'administrativised', tasks handed down crowd out residents")
+    reporting: float = share(
+        0.5, "share of grid workers' hours left after tasks handed down that reporting on projects takes under a "
+        "KPI of projects completed alone (scaled by that KPI weight)", source="seeds [001], [004]: 行政化, "
+        "形式主义 — paperwork and records to show results crowd out work with residents")
     visit_hours: float = param(0.5, "hours one household visit takes", unit="hours", range=(0.01, 100.0))
     visit_opportunity: float = share(0.3, "occasion to take part a visit brings the resident visited (an invitation)")
     dispute_settling: float = share(
@@ -440,6 +484,16 @@ class PartyConfig:
     joint_meeting: bool = param(
         False, "the Party organisation convenes a joint meeting (联席会议) of committee, organisations and units",
         source="seed [003]: '1+4+32+96' joint meetings; seed [001]: Party building leads")
+    mobilisation: bool = param(
+        False, "the rules give the Party organisation the remit to mobilise its registered members (党建引领): it runs "
+        "the mobilisation programme where participation is low", source="seeds [001], [002]: Party-building-led "
+        "governance; Party members lead by example")
+    participation_target: float = share(
+        0.5, "participation in a grid below which the Party organisation mobilises more than its base",
+        source="assumption")
+    mobilisation_base: float = share(0.3, "share of a grid's registered members it mobilises at the target")
+    mobilisation_strength: float = param(
+        1.0, "extra share mobilised per unit of a grid's relative shortfall from the target", range=(0.0, 10.0))
     meeting_interval: int = param(3, "months between joint meetings", unit="months", range=(1, 120))
     settlement_months: int = param(
         6, "months a joint meeting's division of responsibility holds", unit="months", range=(1, 120))
@@ -466,8 +520,15 @@ class UnitsConfig:
     capture: float = share(
         0.1, "weight a contributing unit pulls the next project's domain towards its own interest with",
         source="stakeholders sketch: strong groups pull project choice towards their needs")
-    interest: ByDomain = param(ByDomain(0.2, 0.0, 0.2, 0.6), "what units want projects to be about (visible, "
-                               "parking and safety near their premises)")
+    interest: ByDomain = param(ByDomain(0.5, 0.0, 0.1, 0.4), "what units want projects to be about (visible "
+                               "works: greening and public space; parking and safety near their premises)",
+                               source="stakeholders sketch: units push their own projects; seed [004]: visible works")
+    return_learning: float = share(
+        0.3, "how far a unit's readiness to give moves, each time it is asked, towards what its last gift brought",
+        source="assumption (reciprocity in repeated exchange; Axelrod 1984)")
+    returned_willingness: float = share(
+        0.5, "readiness to give a unit moves towards while its giving is recognised or returned",
+        source="assumption (seed [004]: units co-build where they gain standing)")
 
 
 @dataclass
@@ -509,13 +570,28 @@ class SocialOrgConfig:
         source="seed [004]: complaints +80% where purchased services had no oversight")
     quality_recovery: float = share(0.05, "monthly gain of quality towards 1 under oversight")
     quality_floor: float = share(0.3, "quality an organisation without oversight falls towards (it still shows up)")
+    staff_hours: float = param(
+        100.0, "hours a month of professional staff (social workers) an organisation at full capacity gives the "
+        "street office's programmes while contracted (the rest of their time goes to the services contracted)",
+        unit="hours/month", range=(0.0, 1e6),
+        source="seeds [001], [003]: 1 secretary + 3 social workers per community; assumption (two thirds of a "
+        "social worker's month)")
+    exit_months: int = param(
+        12, "months in a row below the bidding capacity after which an organisation folds and leaves", unit="months",
+        range=(1, 600), source="assumption (domain brief: 小散弱)")
+    entry: float = share(0.5, "probability a vacant place is taken by a new organisation at a year's tender",
+                         source="assumption")
+    entry_capacity: Dist = param(Dist(0.15, 0.05), "capacity of a new organisation (0–1): it starts small",
+                                 source="domain brief: 'small, scattered, weak'")
 
 
 @dataclass
 class ProjectConfig:
     """Community micro-projects: one at a time per grid, from proposal to facility."""
 
-    start_probability: float = share(0.3, "monthly probability a grid with no project starts one")
+    start_probability: float = share(
+        0.3, "monthly probability a grid with no project proposes one (more while the office has money to spare: it "
+        "asks for proposals, with certainty once the spare money would pay a whole project)")
     cost: float = param(40_000.0, "money a project needs", unit="yuan", range=(0.0, 1e9))
     monthly_funding: float = param(15_000.0, "money released to a project per month", unit="yuan/month", range=(0.0, 1e9))
     resident_hours: float = param(
@@ -681,6 +757,83 @@ class LiftConfig:
     stranded_access: float = share(
         0.5, "share of occasions to take part an elderly resident above affected storeys reaches without a lift",
         source="seed [004]: elderly on upper floors of walk-ups seldom come down")
+@dataclass
+class ResidentsBodyConfig:
+    """Residents' own bodies in micro-grids (自管会, residents' councils) (``agents/residents_body.py``)."""
+
+    allowed: bool = param(True, "the rules let residents organise a body of their own in a grid",
+                          source="seed [001]: 居民自治; seed [004]: residents' councils")
+    core_months: int = param(
+        6, "months of the last 12 a resident must have taken part in to count as a core activist", unit="months",
+        range=(1, 12), source="assumption (a regular: every other month)")
+    formation_share: float = share(
+        0.15, "share of a grid's residents who must be core activists before a body can form",
+        source="assumption (a committee of a few dozen in a grid of ~1,000 adults, drawn from a pool of regulars "
+        "several times larger)")
+    formation_rate: float = share(
+        0.003, "monthly probability that, with enough core activists, someone takes the lead and a body forms "
+        "unguided (about once in 28 years)", source="assumption (seed [004]: residents rarely organise on their "
+        "own: 'wait, rely, demand')")
+    guidance: float = share(
+        0.0, "extra monthly probability a body forms when the residents' committee guides residents to set one up "
+        "(指导成立)", source="seeds [001], [003]: committees guide residents to set up self-management committees")
+    capacity_share: float = share(
+        0.2, "share of core activists at which a body carries its programmes in full", source="assumption")
+    dissolution_share: float = share(
+        0.05, "share of core activists below which a body withers", source="assumption")
+    dissolution_months: int = param(6, "months below dissolution_share after which it dissolves", unit="months",
+                                    range=(1, 600))
+    takeover_months: int = param(
+        12, "months a programme must have reached the grid while the body existed before the body takes it over",
+        unit="months", range=(1, 600), source="assumption (residents run what they have learnt to run; seed "
+        "[004]: 长效机制)")
+
+
+VARIED = {
+    "budget_per_resident": "government.budget_per_resident",
+    "leader_adoption": "government.adoption",
+    "leader_responsiveness": "government.responsiveness",
+    "kpi_pressure": "government.adaptation_rate",
+    "org_capacity": "social_orgs.capacity.mean",
+    "contract_stability": "social_orgs.contract_stability",
+    "administrative_load": "committee.administrative_load",
+    "trust_in_government": "resident.trust_in_government.mean",
+    "trust_in_neighbours": "resident.trust_in_neighbours.mean",
+    "ties_within_building": "community.ties_within_building",
+}
+"""The quantities a community's ``variation`` draws per seed: variation field → the config key it varies."""
+
+
+@dataclass
+class VariationConfig:
+    """What is uncertain about a community, drawn per seed (``model.variation``): replications are different
+    communities, not one re-rolled. Each field is the standard deviation of one quantity around the value the
+    config gives it (a share: Beta; a positive amount: Gamma; 0: fixed). The community file states each range
+    with its source or reason."""
+
+    enabled: bool = param(True, "draw the community's uncertain quantities per seed (false: every one at its mean, "
+                          "for paired mechanism tests)")
+    budget_per_resident: float = param(0.0, "sd of the street office's budget per resident", unit="yuan/month",
+                                       range=(0.0, 1_000.0))
+    leader_adoption: float = param(0.0, "sd of the leader's baseline adoption of residents' views (leader's quality)",
+                                   unit="share", range=(0.0, 0.5))
+    leader_responsiveness: float = param(0.0, "sd of the leader's baseline share of complaints answered",
+                                         unit="share", range=(0.0, 0.5))
+    kpi_pressure: float = param(0.0, "sd of how fast the office moves its practice towards its KPI "
+                                "(government.adaptation_rate)", unit="share", range=(0.0, 0.5))
+    org_capacity: float = param(0.0, "sd of the social organisations' mean capacity", unit="share", range=(0.0, 0.5))
+    contract_stability: float = param(0.0, "sd of the share of purchased-service contracts renewed", unit="share",
+                                      range=(0.0, 0.5))
+    administrative_load: float = param(0.0, "sd of the share of grid workers' hours taken by tasks handed down",
+                                       unit="share", range=(0.0, 0.5))
+    trust_in_government: float = param(0.0, "sd of residents' mean initial trust in government", unit="share",
+                                       range=(0.0, 0.5))
+    trust_in_neighbours: float = param(0.0, "sd of residents' mean initial trust in neighbours", unit="share",
+                                       range=(0.0, 0.5))
+    ties_within_building: float = param(0.0, "sd of the mean number of ties within a building (density of ties)",
+                                        unit="ties", range=(0.0, 50.0))
+
+
 SEED_002_MOBILITY = "seed [002]: free mobility ('单位人' become '社会人') dissolves the old neighbourhood ties"
 SEED_004_SUCCESSION = "seed [004]: volunteers mostly elderly, few young, a break in succession (代际传承断层)"
 
@@ -750,6 +903,8 @@ _CORE_FIELDS = [
     ("owners_committee", OwnersCommitteeConfig, param(OwnersCommitteeConfig(), "the owners' committee")),
     ("lifts", LiftConfig, param(LiftConfig(), "lift projects in stairwells without a lift")),
     ("life_course", LifeCourseConfig, param(LifeCourseConfig(), "moving out and in, ageing, volunteers' succession")),
+    ("residents_body", ResidentsBodyConfig, param(ResidentsBodyConfig(), "residents' own bodies in micro-grids")),
+    ("variation", VariationConfig, param(VariationConfig(), "what is uncertain about the community, drawn per seed")),
 ]
 
 ModelConfig = dataclasses.make_dataclass(
@@ -998,9 +1153,9 @@ def apply_overrides(data: dict, overrides: Mapping[str, Any], schema: type | Non
     rescales nothing: they must sum to 1 within ``SHARE_TOLERANCE`` (checked by :func:`from_dict`).
 
     **Parameters of a mechanism that is off.** An override of ``<section>.<key>`` where the
-    section's ``enabled`` is false once all overrides are set warns with
+    section's ``enabled`` (a behaviour) or ``allowed`` (a programme) is false once all overrides are set warns with
     :class:`~model.params.InactiveParameterWarning`, one line naming the key
-    (``consultation.adoption_rate is set but consultation is off (consultation.enabled = false):
+    (``sanctions.pull is set but sanctions is off (sanctions.enabled = false):
     the value has no effect``).
 
     **Labels.** ``info.*`` (the scenario's and community's names and descriptions) is set by the
@@ -1060,13 +1215,16 @@ def _rescale_shares(data: dict, defaults: dict, path: str, names: tuple[str, ...
 
 
 def _warn_if_inactive(data: dict, defaults: dict, key: str) -> None:
+    """Warn when ``key`` belongs to a section that is off: a behaviour with ``enabled`` false, or a programme the
+    rules forbid (``allowed`` false), whose parameters then have no effect."""
     parts = key.split(".")
     for i in range(1, len(parts)):
         section = ".".join(parts[:i])
-        default = get_dotted(defaults, f"{section}.enabled", _UNSET)
-        if default is _UNSET or key == f"{section}.enabled":
-            continue
-        if plain(get_dotted(data, f"{section}.enabled", default)) is False:
-            warnings.warn(f"{key} is set but {section} is off ({section}.enabled = false): the value has no effect",
-                          InactiveParameterWarning, stacklevel=1)
-            return
+        for flag, word in (("enabled", "off"), ("allowed", "not allowed")):
+            default = get_dotted(defaults, f"{section}.{flag}", _UNSET)
+            if default is _UNSET or key == f"{section}.{flag}":
+                continue
+            if plain(get_dotted(data, f"{section}.{flag}", default)) is False:
+                warnings.warn(f"{key} is set but {section} is {word} ({section}.{flag} = false): the value has no "
+                              "effect", InactiveParameterWarning, stacklevel=1)
+                return

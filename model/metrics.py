@@ -79,6 +79,19 @@ moved_in                       residents who moved in this month (``model.life_c
 mean_years_in_community        mean years residents' households have lived in the community
 volunteer_mean_age             mean age (years) of volunteers (NaN with none)
 elderly_share                  share of residents aged 60+
+programme_<name>               mean delivery of each programme over the grids this month (0–1; 0 when nobody runs it)
+programmes_running             programmes someone runs this month; programmes_by_office: those the street office
+                               runs; programmes_by_bodies: those a residents' body carries in some grid
+residents_bodies               residents' bodies that exist (one grid each); core_activists: share of residents who
+                               took part in at least residents_body.core_months of the last 12 months
+programmes_staffed             share of the staff hours the office's programmes need that they get (0–1)
+social_orgs_active             social organisations in the community (they fold and enter)
+org_activities                 mean occasion to take part social organisations' activities bring a resident (0–1)
+units_readiness                units' mean readiness to give when asked (0–1)
+members_mobilised              registered Party members mobilised this month
+ledger_shows                   what this month's open ledger shows (−1 … 1; NaN when it is closed)
+coins_honoured                 residents' confidence that points are redeemed (0–1; NaN before coins ever ran)
+need_fit_<group>               need_fit among owners, renters and each age group (youth, middle, elderly)
 =============================  =================================================================
 """
 
@@ -98,10 +111,17 @@ HEADLINE = (
 
 
 def _mean(x: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Mean of ``x`` (over the entries ``mask`` selects: a boolean mask or positions); NaN if none."""
+    """Mean of ``x`` (over the entries ``mask`` selects: a boolean mask or positions), NaN entries left out; NaN if
+    none."""
     if mask is not None:
         x = x.take(mask) if mask.dtype != bool else x[mask]
-    return float(x.mean()) if x.size else float("nan")
+    if not x.size:
+        return float("nan")
+    mean = float(x.mean())
+    if mean != mean:  # NaN entries (rare): the mean of the others
+        x = x[np.isfinite(x)]
+        return float(x.mean()) if x.size else float("nan")
+    return mean
 
 
 def _share(flags: np.ndarray, positions: np.ndarray | None = None) -> float:
@@ -200,7 +220,39 @@ def compute(model, rec) -> dict[str, float]:
     row["facility_condition"] = float(fac.condition[: fac.n].mean()) if fac.n else float("nan")
     _estate_metrics(model, row)
     _tenure_and_life_course(model, rec, row, participated)
+    _programmes_and_bodies(model, row)
     return row
+
+
+def _programmes_and_bodies(model, row: dict) -> None:
+    """Who runs what (see the table): programmes, residents' bodies, staff, organisations, units, the Party."""
+    running = 0
+    for prog in model.programmes:
+        unit = model.mechanism_units[prog.name]
+        row[f"programme_{prog.name}"] = float(unit.delivery.mean()) if prog.running else 0.0
+        running += prog.running
+    row["programmes_running"] = float(running)
+    row["programmes_by_office"] = float(sum(p.office for p in model.programmes))
+    row["programmes_by_bodies"] = float(sum(p.bodies.any() for p in model.programmes))
+    bodies = list(model.bodies)
+    row["residents_bodies"] = float(sum(b.active for b in bodies))
+    row["core_activists"] = _share(model.participation_counts >= model.config.residents_body.core_months)
+    row["programmes_staffed"] = float(model.committee.staff_coverage)
+    row["social_orgs_active"] = float(len(model.social_orgs))
+    row["org_activities"] = float(model.org_occasions.mean()) if model.org_occasions is not None else 0.0
+    units = list(model.units)
+    row["units_readiness"] = float(np.mean([u.propensity for u in units])) if units else float("nan")
+    row["members_mobilised"] = float(np.count_nonzero(model.party.mobilised))
+    ledger, coins = model.mechanism_units["disclosure"], model.mechanism_units["incentives"]
+    row["ledger_shows"] = ledger.shown if model.programmes["disclosure"].running else float("nan")
+    row["coins_honoured"] = coins.honoured if model.programmes["incentives"].started is not None else float("nan")
+    s = model.state
+    fit = _need_fit_by_resident(model)
+    row["need_fit_owners"] = _mean(fit, np.flatnonzero(s.owner))
+    row["need_fit_renters"] = _mean(fit, np.flatnonzero(~s.owner))
+    by_age, _ = _groups(model)
+    for k, age in enumerate(AGE_GROUPS):
+        row[f"need_fit_{age}"] = _mean(fit, by_age[k])
 
 
 ESTATE_METRICS = ("fee_collection", "property_service", "fee_income", "property_spending", "owners_committee_active",
@@ -247,6 +299,13 @@ def _tenure_and_life_course(model, rec, row: dict, participated: np.ndarray) -> 
     row["mean_years_in_community"] = _mean(s.years_in_community)
     row["volunteer_mean_age"] = _mean(s.age_years, s.volunteer)
     row["elderly_share"] = _share(s.age_group == 2)
+
+
+def _need_fit_by_resident(model) -> np.ndarray:
+    """Per resident: Σ_d cover[g,d]·fit_i[d] / Σ_d cover[g,d] (NaN where the grid is served in no domain)."""
+    total = model.coverage.sum(axis=1).take(model.structure.grid)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, model.service_fit() / total, np.nan)
 
 
 def _need_fit(model) -> float:

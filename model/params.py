@@ -36,6 +36,9 @@ DISPOSITIONS: tuple[str, ...] = (
 )
 """Cooperative dispositions (Fischbacher, Gächter & Fehr 2001)."""
 
+KPI_TERMS: tuple[str, ...] = ("projects_completed", "satisfaction", "participation", "complaints")
+"""What the street office can be judged on (its KPI's terms)."""
+
 
 SHARE_TOLERANCE = 1e-6
 """How far the shares of a ``@shares_sum_to_one`` group may sum from 1."""
@@ -131,6 +134,19 @@ class ByDomain:
 
     def as_tuple(self) -> tuple[float, float, float, float]:
         return tuple(getattr(self, d) for d in DOMAINS)  # type: ignore[return-value]
+
+
+@dataclass
+class ByKpi:
+    """One value (0–1) per KPI term of the street office."""
+
+    projects_completed: float = param(0.0, "projects completed (visible works)", range=(0.0, 1.0))
+    satisfaction: float = param(0.0, "residents' satisfaction", range=(0.0, 1.0))
+    participation: float = param(0.0, "residents' participation", range=(0.0, 1.0))
+    complaints: float = param(0.0, "(few) complaints and petitions", range=(0.0, 1.0))
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return tuple(getattr(self, k) for k in KPI_TERMS)  # type: ignore[return-value]
 
 
 SHARE_GROUPS: set[str] = set()

@@ -31,6 +31,7 @@ STREAMS: dict[str, str] = {
     "mesa": "Mesa's own ``model.rng`` (cogov's processes draw none from it)",
     "mesa.random": "the seed of Mesa's ``model.random`` (e.g. ``AgentSet.shuffle_do``)",
     "structure": "adults per household (setup)",
+    "community.variation": "the community's uncertain quantities (model.variation; setup: one number per quantity)",
     "population.<trait>": "each trait of the residents (setup): age_group, disposition, matching_slope, "
                           "unconditional_level, trust_in_government, trust_in_neighbours, satisfaction, efficacy, "
                           "belief, time_cost, digital_access, has_children, needs, party_member, owner, "
@@ -39,6 +40,8 @@ STREAMS: dict[str, str] = {
                       "network.building, network.grid, network.shortcut, network.strength",
     "social_orgs": "social organisations' domains and capacities (setup)",
     "social_orgs.quality": "social organisations' initial quality (setup)",
+    "social_orgs.entry": "new social organisations entering at a tender: whether each vacant place is taken (one "
+                         "number per place a year) and the newcomer's domain, capacity and quality",
     "needs.drift": "residents' needs drifting (projects.needs_drift > 0: one number per resident and domain)",
     "complaints": "dissatisfied residents complaining (one number per resident)",
     "complaints.answered": "the street office answering complaints (one number per complaint)",
@@ -63,6 +66,8 @@ STREAMS: dict[str, str] = {
     "life_course.age_group.others": "the life course: the age groups of a newcomer household's other adults",
     "mechanism.<name>": "each mechanism's own draws (``Mechanism.rng``), e.g. ``mechanism.co_evaluation``",
     "mechanism.consultation.reach": "renters invited to consultation meetings (one per resident a meeting month)",
+    "mechanism.consultation.held": "whether a meeting is held for a grid's project where consultation reaches only part "
+                                   "of it (one number per grid a month while it runs)",
     "lab.players": "laboratory game (model.lab): players' types and traits",
     "lab.groups": "laboratory game: stranger matching's regrouping each round",
     "lab.noise": "laboratory game: decision noise (one number per player a round)",
@@ -70,6 +75,7 @@ STREAMS: dict[str, str] = {
                          "(contract renewals), ``agent.committee.<id>`` (visits), ``agent.party.<id>`` (members "
                          "registered), ``agent.unit.<id>`` (giving when asked), ``agent.owners_committee.<id>`` "
                          "(elections)",
+    "agent.party.<id>.rank": "the Party organisation: each resident's rank for mobilisation (setup)",
     "agent.government.<id>.<channel>": "the street office's channels: ``online`` (who posts a need, drawn while the "
                                        "platform runs), ``survey`` and ``survey_decision`` (survey samples and "
                                        "whether to survey, drawn every quarter)",

@@ -71,9 +71,9 @@ def test_each_lever_sets_its_config_keys(presets):
     on = L.Levers(consultation="sham", incentives=True, sanctions=True, disclosure=True, online=True,
                   free_rider_share=0.6, buildings=5)
     o = L.overrides(on, cfg)
-    assert o["consultation.enabled"] is True and o["consultation.adoption_rate"] == 0 and o["government.adoption"] == 0
-    assert o["incentives.enabled"] and o["sanctions.enabled"] and o["disclosure.enabled"]
-    assert o["channels.enabled"] is True  # channels.online is already on by default
+    assert o["consultation.mandated"] is True and o["consultation.adoption_rate"] == 0 and o["government.adoption"] == 0
+    assert o["incentives.mandated"] and o["sanctions.enabled"] and o["disclosure.mandated"]
+    assert o["channels.mandated"] is True  # channels.online is already on by default
     assert o["community.buildings"] == 5
     shares = {k.rsplit(".", 1)[1]: val for k, val in o.items() if k.startswith("resident.dispositions.")}
     assert shares["free_rider"] == 0.6 and math.isclose(sum(shares.values()), 1.0, abs_tol=1e-12)
@@ -108,12 +108,17 @@ def test_the_owners_committee_lever_brings_guided_elections_and_deliberation_its
     assert "owners' committee" not in L.describe(on)
 
 
-def test_switching_the_online_channel_off_keeps_meetings_open(presets):
-    cfg = L.base_config(presets["ageing"])  # co_creation: offline and online
+def test_the_online_lever_is_a_rule_and_switching_it_off_keeps_meetings_open(presets):
+    cfg = L.base_config(presets["ageing"])  # co_creation: the office may run a platform; the rules do not require one
+    lev = L.levers_from_config(cfg)
+    assert not lev.online
+    o = L.overrides(L.set_lever(lev, "online", True)[0], cfg)
+    assert o == {"channels.mandated": True}  # the platform required, offline meetings kept
+    cfg = L.base_config(presets["ageing"], "online_only")  # the rules require the platform and close meetings
     lev = L.levers_from_config(cfg)
     assert lev.online
     o = L.overrides(L.set_lever(lev, "online", False)[0], cfg)
-    assert o == {"channels.online": False} or o == {"channels.online": False, "channels.offline": True}
+    assert o == {"channels.mandated": False, "channels.online": False, "channels.offline": True}
 
 
 @settings(max_examples=60, deadline=None)
@@ -270,7 +275,8 @@ def test_every_institution_of_the_model_has_a_card_showing_its_own_decisions(sce
         m.step()
     cards = {c.card_id: c for c in institution_cards(m)}
     orgs = [f"social-org-{k + 1}" for k in range(len(m.social_orgs))]
-    assert list(cards) == ["street-office", "committee", "party", *orgs, "units"]
+    bodies = [f"residents-body-{k + 1}" for k in range(m.n_grids)]
+    assert list(cards) == ["street-office", "committee", "party", *orgs, "units", *bodies, "programmes"]
     assert cards["street-office"].entries == m.government.card()
     assert cards["committee"].entries == m.committee.card()
     assert cards["party"].entries == m.party.card()
@@ -279,6 +285,17 @@ def test_every_institution_of_the_model_has_a_card_showing_its_own_decisions(sce
     gave = sum(u.gave for u in m.units)
     assert cards["units"].entries["gave this month"] == f"{gave} of {len(m.units)}"
     assert cards["units"].title == f"Units in the area ({len(m.units)})"
+    for body, key in zip(m.bodies, bodies):
+        assert cards[key].entries == body.card()
+    programmes = cards["programmes"].entries  # which programmes run, who started them, who keeps them
+    assert set(programmes) == {p.name.replace("_", " ") for p in m.programmes}
+    for prog in m.programmes:
+        entry = programmes[prog.name.replace("_", " ")]
+        if prog.running:
+            assert entry.startswith(", ".join(prog.holders())) and f"started by {prog.started_by}" in entry
+        else:
+            assert entry in ("not run",) or entry.startswith("stopped in month")
+    assert any(p.running for p in m.programmes) == (scenario == "co_creation" or any(p.office for p in m.programmes))
 
 
 def test_an_estate_has_cards_for_its_owners_committee_and_property_company_and_fee_colours():
@@ -287,7 +304,8 @@ def test_an_estate_has_cards_for_its_owners_committee_and_property_company_and_f
     for _ in range(3):
         m.step()
     cards = {c.card_id: c for c in institution_cards(m)}
-    assert list(cards)[-2:] == ["owners-committee", "property-1"]
+    ids = list(cards)
+    assert ids.index("property-1") == ids.index("owners-committee") + 1 and ids[-1] == "programmes"
     assert cards["owners-committee"].entries == m.owners_committee.card()
     assert cards["property-1"].entries == list(m.property_companies)[0].card()
     assert cards["property-1"].title == "Property company", "one company: no number"
@@ -375,13 +393,14 @@ def test_switching_sanctions_on_restarts_the_run_with_sanctions_and_keeps_the_ol
 def test_presets_and_scenarios_load_their_levers(page):
     _click(page, "Ageing community")
     caption = _html(page, "run-caption").unsafe_innerHTML
-    assert "Co-creation" in caption and "consultation real" in caption and "online on" in caption
-    assert page.find(v.Switch, label="Online channel").widget.v_model is True
+    # the levers are co-creation's rules: real consultation and an open ledger required, the rest the office's choice
+    assert "Co-creation" in caption and "consultation real" in caption and "open ledger on" in caption
+    assert "online off" in caption and page.find(v.Switch, label="Online channel").widget.v_model is False
     _click(page, "Top-down vs co-creation")
     assert "Top-down" in _html(page, "run-caption").unsafe_innerHTML
     page.find(v.BtnToggle, class_="scenario-toggle").widget.v_model = "co_creation"
     caption = _html(page, "run-caption").unsafe_innerHTML
-    assert caption.startswith("<b>This run:</b> Co-creation") and "incentives on" in caption
+    assert caption.startswith("<b>This run:</b> Co-creation") and "open ledger on" in caption
 
 
 def test_an_estate_shows_its_levers_fee_chart_and_graph_coloured_by_fees_paid(page):

@@ -50,7 +50,7 @@ def _table_rows(stdout: str) -> dict[str, str]:
 def test_calibrate_fails_with_exit_1_when_an_override_breaks_a_criterion(tmp_path):
     """Without incentives the co-creation arm loses ~60% of its volunteers a year: input check i2
     (10-30% with community coins) must FAIL, and the job exit with code 1."""
-    r = run_cli("experiments.calibrate", "criteria=[i2]", "replications=2", "incentives.enabled=false",
+    r = run_cli("experiments.calibrate", "criteria=[i2]", "replications=2", "incentives.allowed=false",
                 "launcher=serial", "progress=false", f"out={tmp_path / 'cal'}")
     rows = _table_rows(r.stdout)
     assert list(rows) == ["i2"], r.stdout + r.stderr
@@ -83,7 +83,7 @@ def test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes(tmp_path):
     (["replications=1"], "replications = 1 is out of range; allowed: whole numbers 2 to 100000"),
     (["criteria=[9z]"], "criteria: '9z' is not a criterion; allowed: 1a, 1b"),
     (["--seeds", "2"], "unexpected argument '--seeds'"),
-    (["incentives.enabled=maybe"], "incentives.enabled"),
+    (["incentives.allowed=maybe"], "incentives.allowed"),
 ])
 def test_calibrate_rejects_bad_options_with_one_line_and_exit_code_2(tmp_path, args, message):
     r = run_cli("experiments.calibrate", *args, f"out={tmp_path / 'cal'}")

@@ -13,6 +13,7 @@ import pytest
 
 from app import classroom as C
 from model.community import CommunityModel
+from model.mechanisms import MECHANISMS
 from model.params import ConfigError
 
 
@@ -212,7 +213,7 @@ def test_switching_sanctions_on_between_rounds_is_the_same_model_as_starting_wit
     s, _ = session(seed=5)
     model = s.model
     s.set_lever("sanctions", True)
-    assert s.model is model and list(model.mechanisms) == [n for n in C.MECHANISMS if n in model.mechanisms]
+    assert s.model is model and list(model.mechanisms) == [n for n in MECHANISMS if n in model.mechanisms]
     assert "sanctions" in model.mechanisms and model.config.sanctions.enabled
     reference = CommunityModel(scenario_name=s.settings.scenario, community=s.settings.community, rng=5,
                                **{"sanctions.enabled": True})
@@ -228,7 +229,7 @@ def test_switching_sanctions_on_between_rounds_is_the_same_model_as_starting_wit
     assert model.government.consultation_policy == "sham"
     s.set_lever("consultation", "real")
     assert model.mechanisms["consultation"].params.adoption_rate == C.L.REAL_ADOPTION
-    assert list(model.mechanisms) == [n for n in C.MECHANISMS if n in model.mechanisms]
+    assert list(model.mechanisms) == [n for n in MECHANISMS if n in model.mechanisms]
 
 
 @pytest.mark.parametrize("name, value", [("sanctions", "yes"), ("sanctions", 1), ("consultation", "loud"),

@@ -83,7 +83,10 @@ def test_python_api_composes_the_same_config_as_the_cli(tmp_path):
                      f"hydra.run.dir={tmp_path}/out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     cli_cfg = yaml.safe_load((tmp_path / "out" / ".hydra" / "config.yaml").read_text())
-    api_cfg = config_mod.to_dict(CommunityModel(scenario_name="top_down", community="ageing", rng=0, steps=1).config)
+    model = CommunityModel(scenario_name="top_down", community="ageing", rng=0, steps=1)
+    api_cfg = config_mod.to_dict(model.config)
+    for key in model.drawn:  # the model's config holds the community drawn for its seed (model.variation)
+        config_mod.set_dotted(cli_cfg, key, config_mod.get_dotted(api_cfg, key))
     model_keys = {k: v for k, v in cli_cfg.items() if k not in scenarios.RUN_KEYS}  # seeds, objective: run keys
     assert config_mod.to_dict(config_mod.from_dict(model_keys)) == api_cfg
 
@@ -180,14 +183,15 @@ def test_numpy_scalars_in_overrides_nested_sections_and_lists():
     m = CommunityModel(scenario_name="top_down", rng=1, **{
         "community.buildings": np.int64(1), "community.households_per_building": np.int32(10),
         "resident.trust_in_government.mean": np.float32(0.5), "resident.time_budget.youth": np.float64(9),
-        "sanctions.enabled": np.True_, "shocks.enabled": np.True_, "government.successor_drops": np.array(["consultation"]),
+        "sanctions.enabled": np.True_, "shocks.enabled": np.True_, "government.successor_bound": np.False_,
         "resident.satisfaction": Dist(np.float64(0.45), np.float32(0.125)),  # a section given as its dataclass
     })
     cfg = config_mod.to_dict(m.config)
     assert cfg["community"]["buildings"] == 1 and type(cfg["community"]["buildings"]) is int
     assert type(cfg["resident"]["trust_in_government"]["mean"]) is float
-    assert cfg["sanctions"]["enabled"] is True and cfg["government"]["successor_drops"] == ["consultation"]
-    assert type(cfg["government"]["successor_drops"][0]) is str and m.config.seed == 1
+    assert cfg["sanctions"]["enabled"] is True and cfg["government"]["successor_bound"] is False and m.config.seed == 1
+    listed = config_mod._coerce("a.list", np.array(["consultation"]), [], {})  # a list of numpy strings: plain
+    assert listed == ["consultation"] and type(listed[0]) is str
     assert cfg["resident"]["satisfaction"] == {"mean": 0.45, "sd": 0.125}
     json.dumps(cfg)  # serialisable as is
 
@@ -286,20 +290,25 @@ def test_setting_every_share_still_requires_them_to_sum_to_one_within_the_tolera
 
 
 # ---------------------------------------------------------------------------- inactive parameters
-INACTIVE = ("consultation.adoption_rate is set but consultation is off (consultation.enabled = false): "
-            "the value has no effect")
+INACTIVE = "sanctions.pull is set but sanctions is off (sanctions.enabled = false): the value has no effect"
+FORBIDDEN = ("consultation.adoption_rate is set but consultation is not allowed (consultation.allowed = false): "
+             "the value has no effect")
 
 
 def test_setting_a_parameter_of_a_mechanism_that_is_off_warns_naming_the_key():
     with pytest.warns(InactiveParameterWarning) as record:
-        CommunityModel(scenario_name="top_down", rng=0, **{"consultation.adoption_rate": 0.5})
+        CommunityModel(scenario_name="top_down", rng=0, **{"sanctions.pull": 0.5})
     assert [str(w.message) for w in record if w.category is InactiveParameterWarning] == [INACTIVE]
     with pytest.warns(InactiveParameterWarning, match=re.escape(INACTIVE)):
-        scenarios.compose_dict("top_down", None, ["consultation.adoption_rate=0.5"])
+        scenarios.compose_dict("top_down", None, ["sanctions.pull=0.5"])
+    with pytest.warns(InactiveParameterWarning, match=re.escape(FORBIDDEN)):  # a programme the rules forbid
+        CommunityModel(scenario_name="top_down", rng=0, **{"consultation.allowed": False,
+                                                            "consultation.adoption_rate": 0.5})
 
 
 @pytest.mark.parametrize("scenario, overrides", [
-    ("top_down", {"consultation.enabled": True, "consultation.adoption_rate": 0.5}),  # on by the same overrides
+    ("top_down", {"consultation.mandated": True, "consultation.adoption_rate": 0.5}),  # required by the same overrides
+    ("top_down", {"consultation.adoption_rate": 0.5}),  # a programme the office may take up: its values may matter
     ("co_creation", {"consultation.adoption_rate": 0.5}),                            # on in the scenario
     ("free_rider_demo", {}),                    # the scenario file sets sanctions.probability with sanctions off
     ("free_rider_demo", {"sanctions.enabled": False, "community.buildings": 1}),    # switching it off is no warning
@@ -319,14 +328,14 @@ def test_a_mechanism_switched_off_by_the_same_overrides_warns():
 @pytest.mark.parametrize("entry", ["experiments.run", "experiments.compare"])
 def test_cli_shows_the_warning_as_one_line(entry, tmp_path):
     small = ["community.buildings=1", "community.households_per_building=10", "steps=1",
-             "consultation.adoption_rate=0.5"]
+             "sanctions.pull=0.5"]
     if entry == "experiments.run":
         args = ["scenario=top_down", *small, f"hydra.run.dir={tmp_path}/out"]
     else:
         args = ["scenarios=[top_down,co_creation]", "replications=1", "launcher=serial", *small, f"out={tmp_path}/out"]
     result = run_cli(entry, *args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    lines = [ln for ln in result.stderr.splitlines() if "adoption_rate" in ln or "Warning" in ln or "warn(" in ln]
+    lines = [ln for ln in result.stderr.splitlines() if "sanctions.pull" in ln or "Warning" in ln or "warn(" in ln]
     assert lines == [f"warning: {INACTIVE}"], result.stderr
 
 

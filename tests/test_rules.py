@@ -61,7 +61,7 @@ def test_sanctions_use_the_shared_rule_and_enter_payoffs(monkeypatch):
     calls = []
     original = decisions.sanction_intensity
     monkeypatch.setattr(decisions, "sanction_intensity", lambda *a, **k: calls.append(1) or original(*a, **k))
-    m = run_model("co_creation", seed=3, steps=6, **{"sanctions.enabled": True, "incentives.enabled": True})
+    m = run_model("co_creation", seed=3, steps=6, **{"sanctions.enabled": True, "incentives.mandated": True})
     assert len(calls) == 6
     s, rec = m.state, m.record
     assert rec.sanction_cost.sum() > 0 and rec.rewards.sum() > 0
@@ -144,43 +144,51 @@ def test_projects_complete_when_funded_and_facilities_serve_contributors_and_fre
     assert m.latest["free_riding_rate"] == pytest.approx((s.benefit[non] > 1e-3).sum() / m.n_residents)
 
 
-def test_co_building_projects_need_residents_hours():
-    m = CommunityModel(scenario_name="co_creation", rng=2)
+def test_co_building_projects_need_residents_hours_in_proportion_to_its_delivery():
+    m = CommunityModel(scenario_name="co_creation", rng=2, **{"co_building.mandated": True})
     m.step()
     pb = m.projects
     while not pb.active.any():
         m.step()
     g = np.flatnonzero(pb.active)[0]
-    assert pb.hours_needed[g] == pytest.approx(m.config.co_building.hours_per_project)
-    assert pb.cost[g] == pytest.approx(m.config.projects.cost * (1 - m.config.co_building.cost_saving))
+    d = m.mechanism_units["co_building"].delivery[g]
+    assert 0 < d <= 1
+    assert pb.hours_needed[g] == pytest.approx(d * m.config.co_building.hours_per_project)
+    assert pb.cost[g] == pytest.approx(m.config.projects.cost * (1 - d * m.config.co_building.cost_saving))
 
 
 def test_no_project_completes_without_residents_hours_when_they_are_needed():
     # Nobody takes part: no engagement, no private returns (stake, warm glow), no committed floors.
     m = run_model("co_creation", seed=3, steps=24, **{"decision.engagement_intercept": -20.0,
-                  "decision.stake_return": 0.0, "decision.civic_return": 0.0,
-                  "mobilisation.enabled": False, "social_orgs.volunteer_commitment": 0.0,
+                  "decision.stake_return": 0.0, "decision.civic_return": 0.0, "co_building.mandated": True,
+                  "units.count": 0,  # units' staff volunteers would give the hours
+                  "party.mobilisation": False, "social_orgs.volunteer_commitment": 0.0,
                   "resident.dispositions.unconditional_cooperator": 0.0,
                   "resident.dispositions.conditional_cooperator": 0.56, "decision.noise_sd": 0.0})
     assert m.latest["participation_rate"] == 0
-    assert m.totals["projects_completed"] == 0
+    assert m.totals["projects_started"] > 0 and m.totals["projects_completed"] == 0
 
 
 def test_facilities_decay_without_upkeep_and_hold_with_organised_upkeep():
-    def use_after(steps, **kw):
-        m = run_model("co_creation", seed=4, steps=steps, **{"government.upkeep_share": 0.0, **kw})  # residents' upkeep only
+    """Residents' upkeep only: the legacy facilities' condition after 48 months with a supervision group required
+    against none allowed, 4 paired seeds (measured +0.26 on average; seeds 4–11: +0.13 to +0.44)."""
+    def use_after(seed, **kw):
+        m = run_model("co_creation", seed=seed, steps=48, **{"government.upkeep_share": 0.0, **kw})
         cond = m.facilities.condition[: m.facilities.n]
         built = m.facilities.built[: m.facilities.n]
         return cond[built == 0].mean()
 
-    assert use_after(48, **{"co_management.enabled": False}) < use_after(48) - 0.2
+    d = [use_after(s, **{"co_management.mandated": True}) - use_after(s, **{"co_management.allowed": False})
+         for s in range(4, 8)]
+    assert min(d) > 0 and np.mean(d) > 0.15
 
 
 def test_disputes_escalate_without_mediation_and_settle_with_it():
     common = {"projects.dispute_probability": 1.0, "consultation.dispute_prevention": 0.0}
     abandoned = []
     for mediation in (False, True):
-        runs = [run_model("co_creation", seed=s, steps=48, **common, **{"mediation.enabled": mediation})
+        rule = {"mediation.mandated": True} if mediation else {"mediation.allowed": False}
+        runs = [run_model("co_creation", seed=s, steps=48, **common, **rule)
                 for s in range(4)]
         abandoned.append(np.mean([m.totals["projects_abandoned"] for m in runs]))
     assert abandoned[1] < abandoned[0] / 2
@@ -191,7 +199,7 @@ def test_real_consultation_builds_what_residents_need():
     """Under a projects KPI, a real needs survey (every resident votes, 60% of views adopted) raises the
     need fit of services over the office's own picture (grid workers' visits, complaints)."""
     def fit(mode, seed):
-        consult = {"consultation.enabled": True, "consultation.adoption_rate": 0.6, "consultation.voice": "all"}
+        consult = {"consultation.mandated": True, "consultation.adoption_rate": 0.6, "consultation.voice": "all"}
         return run_model("top_down", seed=seed, steps=60, **(consult if mode == "real" else {})).latest["need_fit"]
 
     # 24 paired seeds: the effect is +0.032 (it was +0.073 before the office learnt needs through grid
@@ -203,40 +211,60 @@ def test_real_consultation_builds_what_residents_need():
 
 def test_sham_consultation_lowers_trust_relative_to_no_consultation():
     def trust(mode):
-        rule = {"consultation.enabled": False} if mode == "none" else {
+        rule = {"consultation.mandated": False, "consultation.allowed": False} if mode == "none" else {
             "consultation.adoption_rate": 0.0, "government.adoption": 0.0}  # meetings, the plan drafted in advance
-        return [run_model("co_creation", seed=s, steps=36, **{"government.kpi.projects_completed": 1.0, **rule})
-                .latest["trust_in_government"] for s in range(5)]
+        return np.array([run_model("co_creation", seed=s, steps=36, **{"government.kpi.projects_completed": 1.0,
+                                                                      **rule}).latest["trust_in_government"]
+                         for s in range(10)])
 
-    sham, none = mean_and_se(trust("sham")), mean_and_se(trust("none"))
-    assert sham[0] < none[0] - 0.03
+    # 10 paired seeds: measured −0.036 (se 0.009)
+    mean, se = mean_and_se(trust("sham") - trust("none"))
+    assert mean < -max(0.015, 3 * se)
 
 
-def test_disclosure_raises_trust_in_government():
-    on = [run_model("top_down", seed=s, steps=36, **{"disclosure.enabled": True}).latest["trust_in_government"]
-          for s in range(4)]
-    off = [run_model("top_down", seed=s, steps=36).latest["trust_in_government"] for s in range(4)]
-    assert np.mean(on) > np.mean(off) + 0.03
+def test_the_ledger_moves_trust_by_what_it_shows():
+    """An open ledger shows what the money went to (model.mechanisms.disclosure): its reading is positive where the
+    money goes to services and projects and negative where much of it is misused on a showcase; trust in government
+    follows. Co-creation, 36 months, 4 paired seeds, open (required) against closed (forbidden)."""
+    def trust(open_ledger, **kw):
+        rule = {"disclosure.mandated": True} if open_ledger else {"disclosure.mandated": False, "disclosure.allowed": False}
+        runs = [run_model("co_creation", seed=s, steps=36, **rule, **kw) for s in range(4)]
+        return np.array([m.latest["trust_in_government"] for m in runs]), [m.mechanism_units["disclosure"].reading
+                                                                             for m in runs]
+
+    misuse = {"shocks.enabled": True, "shocks.showcase_share": 0.5}
+    (well, read_well), (closed, _) = trust(True), trust(False)
+    (shown_misuse, read_misuse), (closed_misuse, _) = trust(True, **misuse), trust(False, **misuse)
+    assert min(read_well) > 0 > max(read_misuse)
+    assert np.mean(well - closed) > 0 > np.mean(shown_misuse - closed_misuse)
 
 
 def test_incentives_retain_volunteers():
     def retention(on):
-        return np.nanmean([run_model("co_creation", seed=s, steps=36, **{"incentives.enabled": on})
-                           .latest["volunteer_retention"] for s in range(4)])
+        rule = {"incentives.mandated": True} if on else {"incentives.allowed": False}
+        return np.nanmean([run_model("co_creation", seed=s, steps=36, **rule).latest["volunteer_retention"]
+                           for s in range(4)])
 
     assert retention(True) > retention(False) + 0.2
 
 
 def test_online_only_channel_excludes_residents_without_digital_access():
-    m = CommunityModel(scenario_name="co_creation", rng=5, **{"channels.offline": False})
+    m = CommunityModel(scenario_name="co_creation", rng=5, **{"channels.mandated": True, "channels.offline": False})
     ch = m.mechanisms["channels"]
     assert np.array_equal(ch.excluded, ~m.state.digital_access)
 
 
-def test_a_new_leader_stops_practices_and_answers_at_the_successors_level():
+def test_a_new_leader_keeps_only_what_its_kpi_values_and_answers_at_the_successors_level():
+    """At turnover the pilot's rules lapse (successor_bound false): the new leader, judged by projects completed,
+    reviews at once and keeps a programme only if it is worth its keep under that KPI (or was taken up less than
+    min_months ago); the Party organisation's remit lapses with the rules."""
     m = run_model("leader_turnover", seed=6, steps=13, **{"government.tenure_months": 12})
-    for name in m.config.government.successor_drops:
-        assert name not in m.mechanisms
-    g = m.government
-    assert g.leaders == 2 and g.responsiveness == m.config.government.successor_responsiveness
+    g, p = m.government, m.config.government
+    assert g.leaders == 2 and g.responsiveness == p.successor_responsiveness and not g.bound
     assert g.kpi[0] == 1.0 and g.attention == 0.0
+    for prog in m.programmes:
+        if prog.office:
+            assert g.values[prog.name] >= p.keep_value or prog.office_months <= p.min_months, prog.name
+    assert not any(g.binds(prog.name) for prog in m.programmes)
+    assert not m.programmes["mobilisation"].party and not m.party.meeting
+    assert any(e.what in ("stopped", "given up") and e.month == 12 for e in m.programmes.events)

@@ -11,17 +11,20 @@ hook                   what a mechanism may do there
 ``propose``            adjust the terms of proposed projects (:class:`ProjectChoice`:
                        cost, hours) before the street office approves what it can pay
 ``choose_projects``    for the approved projects: adjust domain views and dispute
-                       risk; record who was consulted and whose views were adopted
+                       risk; record who was consulted
+``after_choice``       once the projects' domains are chosen: what residents saw of it
 ``contribution_terms`` adjust :class:`DecisionTerms` (opportunity, access, net
                        cost, engagement, norm pull, floors) before residents decide
 ``after_decisions``    react to what residents did (sanctions, reputation, upkeep)
 ``progress``           adjust construction and upkeep (rework, condition decay)
 ``evaluate``           add to :class:`Feedback` targets (trust, satisfaction, efficacy)
 ``reward``             points, honours, volunteer dropout hazard
+``lapsed``             (a programme that ran and stopped) what it leaves behind
 =====================  ============================================================
 
 Hooks receive the model and a :class:`StepRecord` holding this month's arrays. They act
-on whole arrays (numpy), never on residents one at a time.
+on whole arrays (numpy), never on residents one at a time. A programme's hooks are called only while
+someone runs it (:mod:`model.programmes`), and scale its effects by its delivery in each grid.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from model.params import param
+from model.params import ByKpi, param
 from model.streams import StreamOwner
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +63,14 @@ class ProjectChoice:
     views: np.ndarray
     """(grids × domains) residents' views as the street office has them: its picture of the grid's needs,
     or consultation votes where held; weighed by the office's adoption (rows sum to 1)."""
+    balanced: np.ndarray | None = None
+    """Per grid: a meeting weighed every group's voice by its share of the grid (units' pull does not apply)."""
+    domains: np.ndarray | None = None
+    """The domain chosen for each project (set once chosen, for :meth:`Mechanism.after_choice`)."""
+
+    def __post_init__(self) -> None:
+        if self.balanced is None:
+            self.balanced = np.zeros(len(self.grids), dtype=bool)
 
 
 @dataclass
@@ -140,25 +151,86 @@ class StepRecord:
     """Per resident cost paid (sanctioners) or suffered (sanctioned) this month, in payoff units."""
     rewards: np.ndarray | None = None
     """Per resident reward received this month (points), in payoff units."""
+    project_payments: np.ndarray | None = None
+    """Per grid: yuan paid out of the purse to the grid's project this month."""
+    project_fit: np.ndarray | None = None
+    """Per grid: the need fit of the grid's project (0–1; what residents asked for)."""
 
 
 @dataclass
 class MechanismParams:
-    """Parameters every mechanism has."""
+    """Parameters every behaviour has (a mechanism that is not a programme: peer sanctions, reputation, shocks)."""
 
     enabled: bool = param(False, "whether the mechanism is on")
 
 
+UPTAKE_REFERENCE = 0.5
+"""Share of the residents a programme reaches who take part at which its runner counts it fully taken up."""
+
+CARRIERS = ("street_office", "residents_body", "party")
+"""Who can run a programme: the street office (money out of the purse, community workers' hours), a residents'
+own body in its grid (members' time; :class:`agents.residents_body.ResidentsBody`), the Party organisation."""
+
+
+@dataclass
+class ProgrammeParams:
+    """Parameters every programme has: the rules about it, what running it takes, and what the street office
+    expects of it. A scenario never switches a programme on: it sets rules (``mandated``, ``allowed``) and the
+    actors decide (:mod:`model.programmes`)."""
+
+    mandated: bool = param(
+        False, "the rules require the street office to run it: it cannot drop it while they bind (a new leader is "
+        "bound only if government.successor_bound)", source="seed [004]: 长效机制 — rules that outlast a campaign")
+    allowed: bool = param(True, "the rules let it be run at all (false: nobody may start it)")
+    staff_hours: float = param(
+        0.0, "community workers' hours a month it needs in each grid it runs in, at full delivery", unit="hours/month",
+        range=(0.0, 1e6), source="assumption (seeds [001], [003]: 1 secretary + 3 social workers + N grid workers run "
+        "a community's work)")
+    serves: ByKpi = param(
+        ByKpi(), "what the street office expects it to relieve, per KPI term (the office's belief, 0–1; the office "
+        "weighs it by its KPI and by the uptake it observes)", source="assumption (the seeds' claims about each "
+        "measure, as an official would read them)")
+
+
 class Mechanism(StreamOwner):
-    """Base class of a participation mechanism. Override the hooks it acts in."""
+    """Base class of a participation mechanism. Override the hooks it acts in.
+
+    A **programme** (``programme = True``: consultation, co-building, …) is run by someone — the street office,
+    a residents' body, the Party organisation (``carriers``) — and acts only where it runs: its hooks scale its
+    effects by :attr:`delivery`, the share of it that reaches each grid this month (0–1; set by
+    :class:`model.programmes.Programmes` from who runs it and the money and hours they put in). A **behaviour**
+    (``programme = False``: peer sanctions, reputation, shocks) is on or off (``enabled``); its delivery is 1.
+    """
 
     name: ClassVar[str] = ""
     order: ClassVar[int] = 100
     Params: ClassVar[type] = MechanismParams
+    programme: ClassVar[bool] = False
+    """Whether it is a programme someone runs (else a behaviour switched by ``enabled``)."""
+    carriers: ClassVar[tuple[str, ...]] = ("street_office",)
+    """Who can run it (:data:`CARRIERS`)."""
 
     def __init__(self, model: "CommunityModel", params) -> None:
         self.model = model
         self.params = params
+        self.delivery = np.ones(model.n_grids)
+        """Share of the programme that reaches each grid this month (0–1; 1 everywhere for a behaviour)."""
+
+    def monthly_cost(self, model: "CommunityModel") -> float:
+        """Yuan a month it costs the purse at full delivery (the street office's budgeting; 0: none)."""
+        return 0.0
+
+    def uptake(self, model: "CommunityModel") -> float:
+        """How well residents take it up this month, as its runner sees it (0–1): by default the share of the
+        residents it reached who took part, relative to ``UPTAKE_REFERENCE``."""
+        reached = self.delivery.take(model.structure.grid) > 0
+        if not reached.any():
+            return 0.0
+        return min(1.0, float(model.state.participated[reached].mean()) / UPTAKE_REFERENCE)
+
+    def reach(self, model: "CommunityModel") -> np.ndarray:
+        """Per resident: the delivery of the resident's grid (0–1)."""
+        return self.delivery.take(model.structure.grid)
 
     @property
     def stream_path(self) -> str:
@@ -179,6 +251,8 @@ class Mechanism(StreamOwner):
 
     def choose_projects(self, model: "CommunityModel", record: StepRecord, choice: ProjectChoice) -> None: ...
 
+    def after_choice(self, model: "CommunityModel", record: StepRecord, choice: ProjectChoice) -> None: ...
+
     def contribution_terms(self, model: "CommunityModel", record: StepRecord, terms: DecisionTerms) -> None: ...
 
     def after_decisions(self, model: "CommunityModel", record: StepRecord) -> None: ...
@@ -188,3 +262,7 @@ class Mechanism(StreamOwner):
     def evaluate(self, model: "CommunityModel", record: StepRecord, feedback: Feedback) -> None: ...
 
     def reward(self, model: "CommunityModel", record: StepRecord) -> None: ...
+
+    def lapsed(self, model: "CommunityModel", record: StepRecord) -> None:
+        """Each month after a programme that ran has stopped (nobody runs it): what it leaves behind (a broken
+        promise, …). Called in the reward phase."""

@@ -1,6 +1,8 @@
 """Channels: offline meetings, an online platform, or both.
 
-Each resident takes part through the cheapest channel open to them. The core time cost
+A programme the street office runs: the online platform, and with it the rule of which channels are open
+(``offline``: whether in-person meetings still run beside it). While nobody runs it, in-person meetings are the
+channel, as in the status quo. While it runs, each resident takes part through the cheapest channel open to them. The core time cost
 ``k_i`` is that of the status quo, in-person meetings; the channel multiplies it by
 ``f_i = min(offline_cost[age_i] if offline, online_cost[age_i] if online and the resident has
 digital access)``. A resident with no usable channel (online only, no digital access) keeps
@@ -22,12 +24,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.mechanisms.base import Mechanism, MechanismParams
-from model.params import ByAge, param, share
+from model.mechanisms.base import Mechanism, ProgrammeParams
+from model.params import ByAge, ByKpi, param, share
 
 
 @dataclass
-class ChannelParams(MechanismParams):
+class ChannelParams(ProgrammeParams):
+    staff_hours: float = param(20.0, "community workers' hours a month it needs in each grid it runs in (moderating "
+                               "the platform, posting occasions)", unit="hours/month", range=(0.0, 1e6),
+                               source="assumption")
+    serves: ByKpi = param(ByKpi(0.0, 0.2, 0.5, 0.2), "what the street office expects it to relieve, per KPI term",
+                          source="assumption (seed [004]: an online platform raised young residents' participation "
+                          "by 50%)")
     offline: bool = param(True, "offline meetings are held")
     online: bool = param(True, "an online platform is run")
     offline_cost: ByAge = param(
@@ -43,7 +51,7 @@ class ChannelParams(MechanismParams):
     online_reporting: float = share(
         0.2, "monthly probability a resident with digital access who took part posts a need on the platform "
         "(a channel of the street office's picture of needs)")
-    platform_cost: float = param(0.15, "monthly cost of the online platform per adult resident (300 yuan a month for "
+    platform_cost: float = param(0.1, "monthly cost of the online platform per adult resident (200 yuan a month for "
                                  "2,000 adults)", unit="yuan/resident/month", range=(0.0, 1e4))
 
 
@@ -53,6 +61,10 @@ class Channels(Mechanism):
     name = "channels"
     order = 5
     Params = ChannelParams
+    programme = True
+
+    def monthly_cost(self, model) -> float:
+        return self.params.platform_cost * model.n_residents
 
     def setup(self, model) -> None:
         p, s = self.params, model.state
