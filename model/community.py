@@ -672,17 +672,20 @@ class CommunityModel(mesa.Model):
     def _complain(self) -> None:
         """Dissatisfied residents complain (hotline, petitions): resident ``i`` with satisfaction below
         ``complaint_threshold`` complains with probability ``complaint_probability · efficacy_i``; the
-        street office answers a share (:meth:`agents.government.Government.answer`), and complainants
-        remember: ``heard_i ← heard_i + μ (1[answered] − heard_i)`` (``μ`` = ``complaint_memory``). Word
-        spreads along ties: every resident's trust-in-government target shifts by
-        ``complaint_trust_weight · (½ heard_i + ½ Σ_j w_ij heard_j / Σ_j w_ij − ½)``."""
+        street office answers a share, and action follows an answer as far as the office adopts residents' views
+        (:meth:`agents.government.Government.answer`). Complainants remember what they saw: ``heard_i ← heard_i + μ
+        (reply_i − heard_i)`` (``μ`` = ``complaint_memory``; ``reply_i`` 1 for an answer followed by action,
+        ``learning.empty_answer`` for an answer that changed nothing, 0 for none). Word spreads along ties: every
+        resident's trust-in-government target shifts by ``complaint_trust_weight · (½ heard_i + ½ Σ_j w_ij heard_j /
+        Σ_j w_ij − ½)``."""
         g, s = self.config.government, self.state
         u = self.streams.get("complaints").random(self.n_residents)
         self.complainants = (s.satisfaction < g.complaint_threshold) & (u < g.complaint_probability * s.efficacy)
         if self.complainants.any():
-            answered = self.government.answer(self.complainants)
+            answered, acted = self.government.answer(self.complainants)
+            reply = np.where(acted, 1.0, np.where(answered, self.config.learning.empty_answer, 0.0))
             c = self.complainants
-            self.heard[c] += g.complaint_memory * (answered[c] - self.heard[c])
+            self.heard[c] += g.complaint_memory * (reply[c] - self.heard[c])
 
     def _reward_and_update_ties(self, rec: StepRecord) -> None:  # also counts next month's active neighbours
         s, so = self.state, self.config.social_orgs

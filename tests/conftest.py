@@ -89,10 +89,15 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpro
                           capture_output=True, timeout=timeout)
 
 
+FIXED_COMMUNITY = {"variation.enabled": False}
+"""The community's uncertain quantities at their means (model.variation): paired mechanism tests compare levers in
+one community, not across the communities seeds would draw."""
+
+
 def run_model(scenario: str = "co_creation", community: str = "default", seed: int = 0, steps: int = 24,
               **overrides) -> CommunityModel:
-    """Build and step a model."""
-    m = CommunityModel(scenario_name=scenario, community=community, rng=seed, **overrides)
+    """Build and step a model, its community fixed at its means unless ``variation.enabled`` is given."""
+    m = CommunityModel(scenario_name=scenario, community=community, rng=seed, **{**FIXED_COMMUNITY, **overrides})
     for _ in range(steps):
         m.step()
     return m
