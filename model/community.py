@@ -20,8 +20,9 @@ One step is one month of the five-step participation cycle (domain brief):
 8. **life course** (``life_course.enabled``) – households move out and new ones move into their
    flats, residents age, volunteers retire or hand over (:mod:`model.life_course`).
 
-The model core knows nothing of files, plots or Hydra: given a name, it asks the scenario
-catalogue (:mod:`scenarios`) for the composed config; given a config, it uses it as is.
+The model core knows nothing of files, plots or Hydra: given a config, it uses it as is; given a
+name, it asks the scenario catalogue registered under the entry point ``cogov.catalogue`` for the
+composed config (it never imports the catalogue).
 """
 
 from __future__ import annotations
@@ -692,11 +693,26 @@ def coverage(model: CommunityModel) -> np.ndarray:
     return 1.0 - np.exp(-model.facilities.service(model.n_grids, len(DOMAINS)) * per_capita[:, None])
 
 
+CATALOGUE = "cogov.catalogue"
+"""The entry point group under which the scenario catalogue registers the function composing a config
+from names (``pyproject.toml``: ``scenarios:compose_dict``): the core finds it there and never imports
+the catalogue, which sits above it."""
+
+
+@functools.cache
+def _catalogue():
+    from importlib.metadata import entry_points
+
+    found = sorted(entry_points(group=CATALOGUE), key=lambda e: e.name)
+    if not found:
+        raise ConfigError(f"no scenario catalogue is installed (entry point group {CATALOGUE}): "
+                          "pip install -e . or pass config=")
+    return found[0].load()
+
+
 @functools.lru_cache(maxsize=64)
 def _composed(scenario_name: str | None, community: str | None) -> dict:
-    import scenarios  # the catalogue; imported lazily so the core needs it only for names
-
-    return scenarios.compose_dict(scenario_name, community)
+    return _catalogue()(scenario_name, community)
 
 
 def resolve_config(scenario_name: str | None, community: str | None, config: Any, overrides: dict):
