@@ -45,9 +45,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from experiments import cli
-from experiments.jobs import check_out
-from experiments.options import MAX_MONTHS, Option, parse
+from experiments.command_line import MAX_MONTHS, Option, check_out, fail, parse
 
 PROG = "experiments.benchmark"
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,7 +155,7 @@ def _time_institutions(model) -> list[float]:
 
 
 def measure_default_run(repeats: int = 5) -> dict:
-    """A default run (default community and scenario, 120 months) as ``experiments.simulate`` does it."""
+    """A default run (default community and scenario, 120 months) as ``experiments.runner.run_model`` does it."""
     import statistics
 
     from model.community import CommunityModel
@@ -203,7 +201,7 @@ def _sweep(runs: int) -> dict:
             "cpu_s_per_run": r["cpu"] / runs, "cores": cores, "peak_tree_rss_mib": r["tree_mib"],
             "command": "python -m experiments.compare scenarios=[co_creation] "
                        f"replications={runs} out=<temporary directory> progress=false",
-            "launcher": "experiments.engine, joblib (loky) on all cores",
+            "launcher": "experiments.runner, joblib (loky) on all cores",
             "load_before": before, "load_after": _load()}
 
 
@@ -273,7 +271,7 @@ def print_report(results: dict) -> None:
     from rich import box
     from rich.table import Table
 
-    from experiments.jobs import console
+    from experiments.study import console
 
     out = console()
     m = results["machine"]
@@ -322,30 +320,33 @@ def print_report(results: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["--measure"]:  # inside a fresh measuring process
+    if argv[:1] == ["--measure"]:  # inside a fresh measuring process, with one BLAS thread as the runner's runs
+        from experiments.runner import one_blas_thread
+
         task = json.loads(argv[1])
         kind = task.pop("kind")
-        result = measure_default_run() if kind == "default_run" else measure_model(**task)
+        with one_blas_thread():
+            result = measure_default_run() if kind == "default_run" else measure_model(**task)
         print(json.dumps(result))
         return 0
     opts, overrides = parse(argv, OPTIONS, PROG)
     if overrides:
-        cli.fail(f"unknown option {overrides[0].split('=', 1)[0]!r}; options: {', '.join(OPTIONS)}")
+        fail(f"unknown option {overrides[0].key_or_group!r}; options: {', '.join(OPTIONS)}")
     try:
         sizes = [int(s) for s in opts["sizes"]]
     except ValueError:
-        cli.fail(f"sizes = {opts['sizes']} must be whole numbers of residents")
+        fail(f"sizes = {opts['sizes']} must be whole numbers of residents")
     if any(s < 10 or s > MAX_BENCHMARK_RESIDENTS for s in sizes):
-        cli.fail(f"sizes: each must be whole numbers 10 to {MAX_BENCHMARK_RESIDENTS} residents")
+        fail(f"sizes: each must be whole numbers 10 to {MAX_BENCHMARK_RESIDENTS} residents")
     if opts["warmup"] >= opts["steps"] or opts["reference_warmup"] >= opts["reference_steps"]:
-        cli.fail("warmup must be smaller than steps (and reference_warmup than reference_steps)")
+        fail("warmup must be smaller than steps (and reference_warmup than reference_steps)")
     import scenarios
     from model.params import ConfigError
 
     try:
         scenarios.check_name("scenario", opts["scenario"])
     except ConfigError as exc:
-        cli.fail(str(exc))
+        fail(str(exc))
 
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
     out = check_out("out", opts["out"] or Path("outputs") / "benchmark" / f"{stamp}.json", directory=False)
@@ -368,9 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = evaluate_targets(results)
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     out.parent.mkdir(parents=True, exist_ok=True)
-    from experiments import io
+    from experiments import runner
 
-    io.write_json(results, out)
+    runner.write_json(results, out)
     print_report(results)
     print(f"results: {out}")
     return 0

@@ -24,7 +24,7 @@ Job directory (the results contract, also in ``docs/results.md``)::
     summary.parquet     scenario, metric, mean, ci_low, ci_high, diff, diff_ci_low, diff_ci_high,
     summary.csv         hedges_g, n
     failures.json       the runs that raised (key, scenario, seed, error), when any did
-    runs/               the per-run store (:mod:`experiments.store`): ``<config hash>-<seed>.parquet``
+    runs/               the per-run store (:class:`experiments.runner.RunStore`): ``<config hash>-<seed>.parquet``
 
 Running the same command again with the same ``out`` computes only the runs that are not in
 ``runs/`` yet. A run that raises is recorded with its error and config; the others go on,
@@ -34,21 +34,14 @@ it starts with one line and exit code 2.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 
 from analysis import stats
-from experiments import cli, engine, io
-from experiments.jobs import (check_job_size, check_launcher, check_scenario, close, console, finish, fmt, job_dir,
-                             launch_options, resolved_config, start)
-from experiments.options import MAX_MONTHS, MAX_REPLICATIONS, MAX_SEED, Option, check_seeds, command_line, parse
-from experiments.simulate import DEFAULT_WINDOW, package_version
-from experiments.store import RunStore
+from experiments import runner
+from experiments.command_line import MAX_MONTHS, MAX_REPLICATIONS, MAX_SEED, Option, check_seeds, fail
+from experiments.study import Study, check_name, console, fmt, launch_options, resolved_config
 from model.metrics import HEADLINE
 
-PROG = "experiments.compare"
 
 OPTIONS = {
     "scenarios": Option(["top_down", "co_creation"], list, "scenarios to compare; the first is the reference"),
@@ -56,75 +49,69 @@ OPTIONS = {
     "replications": Option(30, int, "runs per scenario", range=(1, MAX_REPLICATIONS)),
     "first_seed": Option(0, int, "seed of the first replication; the others follow",
                          range=(0, MAX_SEED)),
-    "window": Option(DEFAULT_WINDOW, int, "months at the end of a run averaged into its outcome",
+    "window": Option(runner.DEFAULT_WINDOW, int, "months at the end of a run averaged into its outcome",
                      range=(1, MAX_MONTHS)),
     **launch_options("compare"),
 }
-RESERVED = {"seed": "replications use first_seed, first_seed+1, ...; set first_seed",
-            "scenario": "list the scenarios with scenarios=[a,b]"}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the comparison; return the exit code (0, or 1 when runs failed)."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    opts, overrides = parse(argv, OPTIONS, PROG, RESERVED)
-    names = opts["scenarios"]
-    if not names:
-        cli.fail("scenarios = [] is empty; list at least one scenario")
-    if len(set(names)) != len(names):
-        cli.fail(f"scenarios = {names} lists a scenario twice")
-    for name in names:
-        check_scenario(name, "scenarios")
-    configs = {name: resolved_config(name, opts["community"], overrides) for name in names}
-    first = configs[names[0]]
-    community = first["info"]["community"]
-    steps = int(first["steps"])
-    seeds = check_seeds(opts["first_seed"], opts["replications"])
-    for name in names:
-        check_job_size("replications × scenarios", len(seeds) * len(names), configs[name], opts["allow_large"],
-                       sizes=f"{len(seeds)} × {len(names)}")
-    check_launcher(opts)
-    out = job_dir("compare", opts["out"])
-    out.mkdir(parents=True, exist_ok=True)
-    store = RunStore(out / "runs")
-    specs = [engine.make_spec(configs[name], seed, scenario=name, community=community, allow_large=opts["allow_large"])
-             for name in names for seed in seeds]
-    manifest = {
-        "kind": "compare",
-        "scenarios": names,
-        "descriptions": {n: configs[n]["info"]["scenario_description"] for n in names},
-        "community": community,
-        "replications": opts["replications"],
-        "steps": steps,
-        "seeds": seeds,
-        "version": package_version(),
-        "command": command_line(PROG, argv, {"out": str(out)}),
-        "window": opts["window"],
-        "statistic": f"mean over the last {opts['window']} months of each run",
-        "overrides": overrides,
-        "launcher": opts["launcher"],
-        "runs": len(specs),
-    }
-    outcomes = start(out, manifest, specs, store, opts,
-                     f"{len(names)} scenarios × {len(seeds)} seeds = {len(specs)} runs of {steps} months "
-                     f"({community}), launcher {opts['launcher']}; job directory {out}")
-    ok = [s for s in specs if outcomes[s.key].status != "failed"]
+class Compare(Study):
+    """Every scenario with the same seeds; the tidy time series and the summary table."""
 
-    ts = load_timeseries(store, ok)
-    io.write_parquet(ts, out / "timeseries.parquet")
-    if ok:
-        summary = stats.summarise(stats.run_outcomes(ts, ["scenario", "seed"], opts["window"]), names)
-    else:
-        summary = pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
-    io.write_parquet(summary, out / "summary.parquet")
-    io.write_csv(summary, out / "summary.csv")
-    failures, counts = finish(out, manifest, specs, outcomes, store, ("scenario",))
-    if ok:
-        print_summary(summary, names, manifest)
-    return close(out, store, failures, counts)
+    prog, kind, labels, csv = "experiments.compare", "compare", ("scenario",), ("summary",)
+    options = OPTIONS
+    reserved = {"seed": "replications use first_seed, first_seed+1, ...; set first_seed",
+                "scenario": "list the scenarios with scenarios=[a,b]"}
+
+    def arms(self) -> list[dict]:
+        names = self.names = self.opts["scenarios"]
+        if not names:
+            fail("scenarios = [] is empty; list at least one scenario")
+        if len(set(names)) != len(names):
+            fail(f"scenarios = {names} lists a scenario twice")
+        for name in names:
+            check_name("scenario", name, "scenarios")
+        self.configs = {name: resolved_config(name, self.opts["community"], self.overrides) for name in names}
+        self.seeds = check_seeds(self.opts["first_seed"], self.opts["replications"])
+        return list(self.configs.values())
+
+    def size(self) -> tuple[str, int, str]:
+        n, k = len(self.seeds), len(self.names)
+        return "replications × scenarios", n * k, f"{n} × {k}"
+
+    def specs(self) -> list[runner.RunSpec]:
+        community = self.configs[self.names[0]]["info"]["community"]
+        return [runner.make_spec(self.configs[name], seed, scenario=name, community=community,
+                                 allow_large=self.opts["allow_large"]) for name in self.names for seed in self.seeds]
+
+    def describe(self, specs: list[runner.RunSpec]) -> dict:
+        first, window = self.configs[self.names[0]], self.opts["window"]
+        return {"scenarios": self.names,
+                "descriptions": {n: self.configs[n]["info"]["scenario_description"] for n in self.names},
+                "community": first["info"]["community"], "replications": self.opts["replications"],
+                "steps": int(first["steps"]), "seeds": self.seeds, "window": window,
+                "statistic": f"mean over the last {window} months of each run"}
+
+    def message(self, specs: list[runner.RunSpec]) -> str:
+        first = self.configs[self.names[0]]
+        return (f"{len(self.names)} scenarios × {len(self.seeds)} seeds = {len(specs)} runs of {first['steps']} months "
+                f"({first['info']['community']}), launcher {self.opts['launcher']}; job directory {self.out}")
+
+    def tables(self, job, specs, outcomes) -> dict[str, pd.DataFrame]:
+        ok = self.ok = [s for s in specs if outcomes[s.key].status != "failed"]
+        ts = load_timeseries(job.store, ok)
+        if ok:
+            summary = stats.summarise(stats.run_outcomes(ts, ["scenario", "seed"], self.opts["window"]), self.names)
+        else:
+            summary = pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
+        return {"timeseries": ts, "summary": summary}
+
+    def report(self, tables, failures) -> None:
+        if self.ok:
+            print_summary(tables["summary"], self.names, self.job.manifest)
 
 
-def load_timeseries(store: RunStore, specs: list[engine.RunSpec]) -> pd.DataFrame:
+def load_timeseries(store: runner.RunStore, specs: list[runner.RunSpec]) -> pd.DataFrame:
     """The tidy table of the given finished runs: label columns, seed, step, metrics."""
     frames = []
     for s in specs:
@@ -161,6 +148,11 @@ def print_summary(summary: pd.DataFrame, names: list[str], manifest: dict) -> No
             table.add_row(m if k == 0 else "", name, f"{fmt(r['mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
                           diff, g, str(int(r["n"])), end_section=k == len(names) - 1)
     out.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the comparison; return the exit code (0, or 1 when runs failed)."""
+    return Compare().main(argv)
 
 
 if __name__ == "__main__":

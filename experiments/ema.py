@@ -22,15 +22,17 @@ The design file (``ranges=<name>`` under ``scenarios/ema/``, or a path) declares
 Keys are dotted config keys (checked against the schema: a range must lie within the key's
 declared range), ``scenario_name`` (scenario names) or ``community`` (community names). In
 EMA a parameter's name is its key with ``.`` written ``__`` (EMA wants Python identifiers);
-the experiments table uses those names. Every experiment runs once per seed through
-:func:`experiments.api.evaluate` (EMA's ``ReplicatorModel``, replications ``[{"seed": s}]``),
-its runs kept in ``<out>/runs/`` (the same design again with the same ``out`` computes
-nothing new). Uncertainties are sampled by Latin hypercube (``scenarios`` points); levers by
+the experiments table uses those names. Every experiment runs once per seed (EMA's ``ReplicatorModel``, replications ``[{"seed": s}]``)
+through the runner: EMA samples the experiments and hands them to :class:`RunnerEvaluator`, an EMA
+evaluator that gives their runs to :func:`experiments.runner.execute` (one progress bar, failed runs
+recorded and listed, exit code 1) and EMA the outcomes back; the runs are kept in ``<out>/runs/``
+(the same design again with the same ``out`` computes nothing new), each outcome equal to
+:func:`experiments.api.evaluate`'s for the same values and seed. Uncertainties are sampled by Latin hypercube (``scenarios`` points); levers by
 full factorial (``lever_sampling=ff``: every category, ``policies`` evenly spaced values of a
 numeric lever) or Latin hypercube (``lever_sampling=lhs``: ``policies`` points), both seeded
 by ``sampler_seed``, so the same command gives the same design and the same outcomes.
-``n_processes=1`` runs EMA's ``SequentialEvaluator``, more (or -1: all cores) its
-``MultiprocessingEvaluator``. ``community=``, ``steps=``, ``window=`` and ``seeds=[...]`` on the
+``n_processes=1`` runs the experiments one after the other in this process, more (or -1: all
+cores) in joblib's worker processes. ``community=``, ``steps=``, ``window=`` and ``seeds=[...]`` on the
 command line replace the design's; any other ``key=value`` fixes a model key for every
 experiment (not one the design varies). ``--help`` lists the options.
 
@@ -55,8 +57,8 @@ mass and limits on each restricted dimension. Bad options end the job before it 
 from __future__ import annotations
 
 import dataclasses
-import json
-import sys
+import functools
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -64,17 +66,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 import scenarios
-from experiments import api, cli, io
-from experiments.jobs import check_out
-from experiments.options import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option, command_line, parse
+from experiments import api, runner
+from experiments.command_line import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option
+from experiments.study import Study, check, read_design
 from model.config import ModelConfig
 from model.params import FLOAT_MAX, ConfigError, iter_params
 
-PROG = "experiments.ema"
-DESIGN_DIR = scenarios.CONFIG_DIR / "ema"
 DESIGN_KEYS = {"community", "steps", "window", "seeds", "uncertainties", "levers", "outcomes"}
 NAME_KEYS = {"scenario_name": "scenario", "community": "community"}
 """Design keys that choose a catalogue entry → its config group."""
@@ -103,7 +102,6 @@ OPTIONS = {
     "prim.min_density": Option(0.8, float, "the box shown: the largest coverage with at least this density",
                                range=(0.0, 1.0)),
 }
-RESERVED = {"seed": "every experiment runs with each of the design's seeds; set seeds=[...]"}
 
 
 def _workbench():
@@ -157,32 +155,15 @@ def _check_parameter(where: str, key: str, values, schema: dict) -> None:
             raise ConfigError(f"{where}.{key} = {values} leaves the declared range [{lo}, {hi}]")
 
 
-def read_design_file(spec: str | Path, directory: Path, keys: set[str]) -> tuple[Path, dict]:
-    """The path and mapping of a design file: ``spec`` a path, or a name under ``directory``; its top-level
-    keys among ``keys``. ConfigError (one line) for a missing file, bad YAML, not a mapping or an unknown key."""
-    path = Path(spec)
-    if not (path.suffix in (".yaml", ".yml") or path.exists()):
-        path = directory / f"{spec}.yaml"
-    if not path.exists():
-        names = ", ".join(sorted(p.stem for p in directory.glob("*.yaml")))
-        where = f"{directory.parent.name}/{directory.name}/"
-        raise ConfigError(f"ranges = {str(spec)!r} is neither a file nor a name under {where}; allowed: {names}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"design file {path}: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"design file {path} must be a mapping")
-    unknown = sorted(set(data) - keys)
-    if unknown:
-        raise ConfigError(f"design file {path}: {unknown[0]} is not a key; allowed: {', '.join(sorted(keys))}")
-    return path, data
-
-
 def load_design(spec: str | Path) -> Design:
     """Read and check a design file (a name under ``scenarios/ema/`` or a path); ConfigError (one
     line) for a bad key or value."""
-    path, data = read_design_file(spec, DESIGN_DIR, DESIGN_KEYS)
+    return check_design(*read_design("ranges", spec, "ema", "design file", keys=DESIGN_KEYS))
+
+
+def check_design(path: Path, data: dict) -> Design:
+    """Check a design (the mapping read from the file ``path``); ConfigError (one line) for a bad key
+    or value."""
     schema = {k: (meta, v) for k, meta, v in iter_params(ModelConfig)}
     sections = {}
     for where in ("uncertainties", "levers"):
@@ -262,21 +243,77 @@ def model(design: Design, store: str | Path | None = None):
     return m
 
 
-def perform(design: Design, n_scenarios: int, n_policies: int, *, lever_sampling: str = "ff",
-            sampler_seed: int = 0, n_processes: int = 1, store: str | Path | None = None,
-            ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run the design with EMA's evaluators; return (experiments, outcomes) as described in the
-    module docstring (outcomes: one row per experiment and seed)."""
+def runner_evaluator(model, job):
+    """An EMA evaluator (EMA's ``BaseEvaluator`` protocol) whose runs go through the runner.
+
+    EMA samples the experiments; its ``evaluate_experiments`` turns each experiment and replication
+    into a :class:`~experiments.runner.RunSpec` (the experiment's uncertainties and levers by their
+    variable names, as EMA's own evaluators pass them to :class:`CogovRun`), runs them all with
+    ``job.execute`` (:class:`experiments.runner.Job`: stored, resumable, parallel, failures recorded)
+    and gives EMA each experiment's outcomes, one value per seed (NaN for a failed run), computed as
+    :func:`experiments.api.evaluate` computes them. Its ``specs`` and ``outcomes`` hold what ran.
+    (A function, so that ``ema_workbench`` is imported only when EMA runs.)
+    """
+    return _runner_evaluator_class()(model, job)
+
+
+@functools.cache
+def _runner_evaluator_class():
+    _workbench()
+    from ema_workbench.em_framework.evaluators import BaseEvaluator
+
+    class RunnerEvaluator(BaseEvaluator):
+        __doc__ = runner_evaluator.__doc__
+
+        def __init__(self, model, job) -> None:
+            super().__init__(model)
+            self.job, self.specs, self.outcomes = job, [], {}
+
+        def initialize(self) -> None:
+            """Nothing to start: the job's launcher starts its workers."""
+
+        def finalize(self) -> None:
+            """Nothing to stop."""
+
+        def evaluate_experiments(self, experiments, callback, **kwargs) -> None:
+            model = self._msis[0]
+            run: CogovRun = model.function
+            parameters = [(p, "scenario") for p in model.uncertainties] + [(p, "policy") for p in model.levers]
+            planned = []
+            for experiment in experiments:
+                values = {p.variable_name[0]: getattr(experiment, where)[p.name] for p, where in parameters
+                          if p.name in getattr(experiment, where)}
+                scenario = values.pop("scenario_name", None)
+                community = values.pop("community", run.community)
+                config = api.resolve(scenario, community, {**run.overrides, **values}, run.steps)
+                specs = [runner.make_spec(config, r["seed"], experiment=experiment.experiment_id,
+                                          scenario=config["info"]["scenario"]) for r in model.replications]
+                planned.append((experiment, specs))
+                self.specs += specs
+            self.outcomes.update(self.job.execute(self.specs))
+            for experiment, specs in planned:
+                ok = [s for s in specs if self.outcomes[s.key].status != "failed"]
+                summary = api.tables(self.job.store, ok, run.window, run.outcomes)[1] if ok else None
+                value = {} if summary is None else summary.set_index("seed").to_dict("index")
+                callback(experiment, {m: [float(value[s.seed][m]) if s.seed in value else math.nan for s in specs]
+                                      for m in run.outcomes})
+
+    return RunnerEvaluator
+
+
+def perform(design: Design, n_scenarios: int, n_policies: int, evaluator_of, *, lever_sampling: str = "ff",
+            sampler_seed: int = 0, samples=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sample the design with EMA and run it with the evaluator ``evaluator_of(model)`` makes; return
+    (experiments, outcomes) as described in the module docstring (outcomes: one row per experiment and
+    seed). ``samples``: the uncertainties' samples to run instead of a Latin hypercube of ``n_scenarios``."""
     wb = _workbench()
-    m = model(design, store)
-    evaluator = (wb.SequentialEvaluator(m) if n_processes == 1
-                 else wb.MultiprocessingEvaluator(m, n_processes=None if n_processes < 1 else n_processes))
-    kwargs = dict(scenarios=n_scenarios if design.uncertainties else 0,
+    m = model(design)
+    kwargs = dict(scenarios=(samples if samples is not None else n_scenarios if design.uncertainties else 0),
                   policies=n_policies if design.levers else 0,
                   uncertainty_sampling=wb.Samplers.LHS, uncertainty_sampling_kwargs={"rng": sampler_seed},
                   lever_sampling=wb.Samplers.FF if lever_sampling == "ff" else wb.Samplers.LHS,
                   lever_sampling_kwargs={"rng": sampler_seed + 1})
-    with evaluator:
+    with evaluator_of(m) as evaluator:
         experiments, outcomes = evaluator.perform_experiments(**kwargs)
     n = len(experiments)
     long = pd.DataFrame({"experiment": np.repeat(np.arange(n), len(design.seeds)),
@@ -333,47 +370,99 @@ def box_text(box, y: np.ndarray, condition: str) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line (see the module docstring); return the exit code."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    opts, rest = parse(argv, OPTIONS, PROG, RESERVED)
-    try:
-        design = _with_options(load_design(opts["ranges"]), opts, _overrides(rest))
+class EMAStudy(Study):
+    """A study whose experiments EMA samples (``ema``, ``robustness``): the design, EMA's sampling,
+    the runs through :class:`RunnerEvaluator`, EMA's tables."""
+
+    labels = ("experiment",)
+
+    def launch(self) -> dict:
+        n = self.opts["n_processes"]
+        return {"launcher": "serial" if n == 1 else "joblib", "n_jobs": n}
+
+    def run_design(self, job, design: Design, n_scenarios: int, n_policies: int, lever_sampling: str,
+                   samples=None) -> dict:
+        """Run the design through the runner (:func:`perform`); keep EMA's tables and the runs."""
+        evaluators = []
+
+        def evaluator_of(m):
+            evaluators.append(runner_evaluator(m, job))
+            return evaluators[-1]
+
+        t0, c0 = time.perf_counter(), time.process_time()
+        self.experiments, self.outcomes_table = perform(design, n_scenarios, n_policies, evaluator_of,
+                                                        lever_sampling=lever_sampling,
+                                                        sampler_seed=self.opts["sampler_seed"], samples=samples)
+        job.manifest.update(wall_seconds=round(time.perf_counter() - t0, 1),
+                            cpu_seconds_main_process=round(time.process_time() - c0, 1))
+        self.run_specs = evaluators[0].specs
+        return evaluators[0].outcomes
+
+    def finish(self, job, specs, outcomes):
+        return job.finish(self.run_specs, outcomes, self.labels)
+
+
+class EMA(EMAStudy):
+    """cogov as an EMA model: the design's experiments × seeds; EMA's tables; PRIM on request."""
+
+    prog, kind = "experiments.ema", "ema"
+    options = OPTIONS
+    reserved = {"seed": "every experiment runs with each of the design's seeds; set seeds=[...]"}
+
+    def arms(self) -> list[dict]:
+        opts = self.opts
+        self.design = check(lambda: _with_options(load_design(opts["ranges"]), opts, _overrides(self.overrides)))
         if opts["prim.outcome"] is not None:
-            if opts["prim.outcome"] not in design.outcomes:
-                raise ConfigError(f"prim.outcome = {opts['prim.outcome']!r} is not an outcome of the design; "
-                                  f"allowed: {', '.join(design.outcomes)}")
+            if opts["prim.outcome"] not in self.design.outcomes:
+                check(_raise, f"prim.outcome = {opts['prim.outcome']!r} is not an outcome of the design; "
+                      f"allowed: {', '.join(self.design.outcomes)}")
             if (opts["prim.below"] is None) == (opts["prim.above"] is None):
-                raise ConfigError("prim.outcome needs exactly one of prim.below=<value>, prim.above=<value>")
-    except ConfigError as exc:
-        cli.fail(str(exc))
-    out = check_out("out", opts["out"] or Path("outputs") / "ema" / time.strftime("%Y-%m-%d_%H-%M-%S"))
-    out.mkdir(parents=True, exist_ok=True)
-    print(f"EMA: {opts['scenarios']} scenarios × levers ({opts['lever_sampling']}, {opts['policies']}) × "
-          f"{len(design.seeds)} seeds, design {design.path}; job directory {out}", file=sys.stderr)
-    experiments, outcomes = perform(design, opts["scenarios"], opts["policies"],
-                                    lever_sampling=opts["lever_sampling"], sampler_seed=opts["sampler_seed"],
-                                    n_processes=opts["n_processes"], store=(out / "runs").absolute())
-    io.write_parquet(_storable(experiments), out / "experiments.parquet")
-    io.write_parquet(outcomes, out / "outcomes.parquet")
-    manifest = {"kind": "ema", "design": str(design.path), "community": design.community, "steps": design.steps,
-                "window": design.window, "seeds": design.seeds, "uncertainties": design.uncertainties,
-                "levers": design.levers, "outcomes": design.outcomes, "overrides": design.overrides,
-                "command": command_line(PROG, argv, {"out": str(out)}), "experiments": len(experiments),
-                "runs": len(outcomes), **{k: opts[k] for k in ("scenarios", "policies", "lever_sampling",
-                                                                "sampler_seed")}}
-    io.write_json(json.loads(json.dumps(manifest, default=str)), out / "manifest.json")
-    print(f"{len(experiments)} experiments × {len(design.seeds)} seeds = {len(outcomes)} runs")
-    if opts["prim.outcome"] is not None:
-        below, above = opts["prim.below"], opts["prim.above"]
-        condition = f"{opts['prim.outcome']} " + (f"< {below:g}" if below is not None else f"> {above:g}")
-        box, y = find_box(experiments, outcomes, design, opts["prim.outcome"], below, above, opts["prim.peel_alpha"],
-                          opts["prim.min_density"])
-        text = box_text(box, y, condition) if box is not None else f"PRIM: no box (no experiment with {condition})"
-        (out / "prim.txt").write_text(text + "\n", encoding="utf-8")
-        print(text)
-    print(f"results: {out}")
-    return 0
+                check(_raise, "prim.outcome needs exactly one of prim.below=<value>, prim.above=<value>")
+        return []
+
+    def describe(self, specs) -> dict:
+        d = self.design
+        return {"design": str(d.path), "community": d.community, "steps": d.steps, "window": d.window,
+                "seeds": d.seeds, "uncertainties": d.uncertainties, "levers": d.levers, "outcomes": d.outcomes,
+                **{k: self.opts[k] for k in ("scenarios", "policies", "lever_sampling", "sampler_seed")}}
+
+    def execute(self, job, specs):
+        o = self.opts
+        with job.running(f"EMA: {o['scenarios']} scenarios × levers ({o['lever_sampling']}, {o['policies']}) × "
+                         f"{len(self.design.seeds)} seeds, design {self.design.path}; job directory {self.out}"):
+            return self.run_design(job, self.design, o["scenarios"], o["policies"], o["lever_sampling"])
+
+    def tables(self, job, specs, outcomes) -> dict[str, pd.DataFrame]:
+        job.manifest.update(experiments=len(self.experiments), runs=len(self.outcomes_table))
+        o, self.prim = self.opts, None
+        if o["prim.outcome"] is not None:
+            below, above = o["prim.below"], o["prim.above"]
+            condition = f"{o['prim.outcome']} " + (f"< {below:g}" if below is not None else f"> {above:g}")
+            box, y = find_box(self.experiments, self.outcomes_table, self.design, o["prim.outcome"], below, above,
+                              o["prim.peel_alpha"], o["prim.min_density"])
+            self.prim = (box_text(box, y, condition) if box is not None
+                         else f"PRIM: no box (no experiment with {condition})")
+            write_text(self.prim, self.out / "prim.txt")
+        return {"experiments": _storable(self.experiments), "outcomes": self.outcomes_table}
+
+    def report(self, tables, failures) -> None:
+        print(f"{len(self.experiments)} experiments × {len(self.design.seeds)} seeds = {len(self.outcomes_table)} runs")
+        if self.prim is not None:
+            print(self.prim)
+
+
+def _raise(message: str) -> None:
+    raise ConfigError(message)
+
+
+def write_text(text: str, path: Path) -> None:
+    """A text file written atomically, with a final newline."""
+    runner.atomic_write(path, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line (see the module docstring); return the exit code (0, 1 when runs failed)."""
+    return EMA().main(argv)
 
 
 def _with_options(design: Design, opts: dict, overrides: dict) -> Design:
@@ -398,10 +487,9 @@ def _with_options(design: Design, opts: dict, overrides: dict) -> Design:
     return design
 
 
-def _overrides(rest: list[str]) -> dict:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    return {o.key_or_group: o.value() for o in OverridesParser.create().parse_overrides(rest)}
+def _overrides(overrides: list) -> dict:
+    """Model overrides as parsed by :func:`experiments.command_line.parse`: dotted key → value."""
+    return {o.key_or_group: o.value() for o in overrides}
 
 
 def _storable(experiments: pd.DataFrame) -> pd.DataFrame:

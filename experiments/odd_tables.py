@@ -194,7 +194,7 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write (or check) the parameter tables; return the exit code."""
-    from experiments.options import Option, parse
+    from experiments.command_line import Option, parse
 
     argv = sys.argv[1:] if argv is None else list(argv)
     options = {"check": Option(False, bool, "exit 1 if the committed file is out of date, write nothing"),

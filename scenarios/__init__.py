@@ -101,7 +101,7 @@ def compose_dict(scenario_name: str | None = None, community: str | None = None,
     community = community or default_choice("community")
     check_name("scenario", scenario_name)
     check_name("community", community)
-    overrides = _parsed(overrides or [])
+    overrides = parsed(overrides or [])
     args = [f"scenario={scenario_name}", f"community={community}", *(o.input_line for o in overrides)]
     gh = GlobalHydra.instance()
     outer = gh.hydra if gh.is_initialized() else None  # called from inside a Hydra app
@@ -118,7 +118,7 @@ def compose_dict(scenario_name: str | None = None, community: str | None = None,
     return apply_command_line(data, overrides)  # type: ignore[arg-type]
 
 
-def _parsed(overrides: Sequence) -> list:
+def parsed(overrides: Sequence) -> list:
     """Overrides as Hydra's parsed ``Override`` objects: those given as text parsed (once) here."""
     text = [o for o in overrides if isinstance(o, str)]
     if not text:
@@ -142,7 +142,7 @@ def apply_command_line(data: dict, overrides: Sequence) -> dict:
     from hydra.core.override_parser.types import OverrideType
 
     chosen = {}
-    for o in _parsed(overrides):
+    for o in parsed(overrides):
         key = o.key_or_group
         if o.type == OverrideType.DEL or key.split(".")[0] in ("hydra", *RUN_KEYS) or o.is_sweep_override():
             continue
@@ -153,6 +153,12 @@ def apply_command_line(data: dict, overrides: Sequence) -> dict:
 
 
 _MISSING = object()
+
+
+def model_data(data: dict) -> dict:
+    """A composed config dict without the keys that are not the model's (``hydra``, the run keys
+    :data:`RUN_KEYS`)."""
+    return {k: v for k, v in data.items() if k != "hydra" and k not in RUN_KEYS}
 
 
 def _leaves(composed: dict, given) -> dict:

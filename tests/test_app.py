@@ -372,6 +372,7 @@ def test_switching_sanctions_on_restarts_the_run_with_sanctions_and_keeps_the_ol
     assert "class='ghost'" in text and "previous run" in text
 
 
+@pytest.mark.slow
 def test_presets_and_scenarios_load_their_levers(page):
     _click(page, "Ageing community")
     caption = _html(page, "run-caption").unsafe_innerHTML

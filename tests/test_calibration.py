@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from experiments import patterns
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_main
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("criterion", patterns.CHECKS, ids=[c.key for c in patterns.CHECKS])
 def test_pattern_holds_over_replications(pattern_results, criterion):
     (row,) = patterns.evaluate(pattern_results, [criterion])
@@ -26,6 +27,7 @@ def test_pattern_holds_over_replications(pattern_results, criterion):
                         f"{criterion.show(row.mean)}, 90% interval [{criterion.show(lo)}, {criterion.show(hi)}]")
 
 
+@pytest.mark.slow
 def test_co_creation_participation_rises_year_by_year(pattern_results):
     """Not one jump and no collapse: the mean trajectory over replications rises in (almost) every year."""
     years = np.mean([r["participation_by_year"] for r in pattern_results["co_creation"]], axis=0)
@@ -33,6 +35,7 @@ def test_co_creation_participation_rises_year_by_year(pattern_results):
     assert years[4] - years[0] > 0.15, "most of the rise takes several years"
 
 
+@pytest.mark.slow
 def test_replications_do_not_depend_on_the_number_of_jobs():
     arms = {"short": patterns.Arm("co_creation", steps=24)}
     one = patterns.replicate(arms, [3, 4], n_jobs=1)
@@ -47,10 +50,11 @@ def _table_rows(stdout: str) -> dict[str, str]:
     return {ln[:4].strip(): ln for ln in stdout.splitlines() if ln[:4].strip() in keys}
 
 
+@pytest.mark.slow
 def test_calibrate_fails_with_exit_1_when_an_override_breaks_a_criterion(tmp_path):
     """Without incentives the co-creation arm loses ~60% of its volunteers a year: input check i2
     (10-30% with community coins) must FAIL, and the job exit with code 1."""
-    r = run_cli("experiments.calibrate", "criteria=[i2]", "replications=2", "incentives.enabled=false",
+    r = run_main("experiments.calibrate", "criteria=[i2]", "replications=2", "incentives.enabled=false",
                 "launcher=serial", "progress=false", f"out={tmp_path / 'cal'}")
     rows = _table_rows(r.stdout)
     assert list(rows) == ["i2"], r.stdout + r.stderr
@@ -58,6 +62,7 @@ def test_calibrate_fails_with_exit_1_when_an_override_breaks_a_criterion(tmp_pat
     assert "0/1 inputs hold" in r.stdout and "criteria pass" not in r.stdout and "indicative only" in r.stdout
 
 
+@pytest.mark.slow
 def test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes(tmp_path):
     """2d (satisfaction co-creation minus top-down >= 0.25; about +0.5 in the model) passes; the
     per-replication values are written, and a second run takes every run from the store."""
@@ -79,6 +84,7 @@ def test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes(tmp_path):
     assert _table_rows(again.stdout)["2d"] == rows["2d"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,message", [
     (["replications=1"], "replications = 1 is out of range; allowed: whole numbers 2 to 100000"),
     (["criteria=[9z]"], "criteria: '9z' is not a criterion; allowed: 1a, 1b"),
@@ -86,7 +92,7 @@ def test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes(tmp_path):
     (["incentives.enabled=maybe"], "incentives.enabled"),
 ])
 def test_calibrate_rejects_bad_options_with_one_line_and_exit_code_2(tmp_path, args, message):
-    r = run_cli("experiments.calibrate", *args, f"out={tmp_path / 'cal'}")
+    r = run_main("experiments.calibrate", *args, f"out={tmp_path / 'cal'}")
     assert r.returncode == 2, r.stdout + r.stderr
     err = r.stderr.strip()
     assert err.startswith("error: ") and len(err.splitlines()) == 1 and message in err, err

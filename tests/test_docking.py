@@ -29,6 +29,8 @@ from scipy import stats
 from benchmarks.docking import outcome_series
 from benchmarks.reference import ReferenceModel
 
+pytestmark = pytest.mark.slow
+
 REPLICATIONS = 24
 MONTHS = 60
 WINDOW = 12

@@ -38,6 +38,7 @@ def jobs(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_sobol_writes_samples_indices_and_manifest(jobs):
     d = jobs["sobol"]
     samples = pd.read_parquet(d / "samples.parquet")

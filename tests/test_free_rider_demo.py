@@ -16,6 +16,8 @@ import pytest
 
 from model.community import CommunityModel
 
+pytestmark = pytest.mark.slow
+
 SEEDS = range(12)
 MONTHS = 24
 COUNTER_MECHANISMS = ("sanctions", "reputation", "incentives", "disclosure")

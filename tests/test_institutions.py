@@ -19,6 +19,8 @@ from model.community import CommunityModel
 from model.params import InactiveParameterWarning
 from model.purse import SOURCES, USES, Purse
 
+pytestmark = pytest.mark.slow
+
 
 def run(scenario, seed, steps, **overrides):
     m = CommunityModel(scenario_name=scenario, rng=seed, **overrides)

@@ -11,6 +11,7 @@ unsupervised organisations, joint meetings, a new leader and heavy co-building.
 
 from __future__ import annotations
 
+import pytest
 import warnings
 
 import numpy as np
@@ -19,6 +20,8 @@ from model.community import CommunityModel
 from model.config import ModelConfig
 from model.mechanisms import MECHANISMS
 from model.params import InactiveParameterWarning, iter_params
+
+pytestmark = pytest.mark.slow
 
 STEPS = 48
 SEED = 1

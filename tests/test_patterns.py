@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("metric", ["participation_rate", "trust_in_government", "need_fit"])
 def test_co_creation_ends_higher_than_top_down(pattern_results, metric):
     co = np.array([r[f"final_{metric}"] for r in pattern_results["co_creation"]])

@@ -187,6 +187,7 @@ def test_disputes_escalate_without_mediation_and_settle_with_it():
 
 
 # ----------------------------------------------------------------- attitudes
+@pytest.mark.slow
 def test_real_consultation_builds_what_residents_need():
     """Under a projects KPI, a real needs survey (every resident votes, 60% of views adopted) raises the
     need fit of services over the office's own picture (grid workers' visits, complaints)."""

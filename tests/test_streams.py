@@ -14,6 +14,8 @@ from model.community import CommunityModel
 from model.params import ConfigError
 from model.streams import STREAMS, Streams, resolve_seed, stable_key
 
+pytestmark = pytest.mark.slow
+
 ZERO_CO_EVALUATION = {"co_evaluation.enabled": True, "co_evaluation.opportunity": 0.0,
                       "co_evaluation.trust_weight": 0.0, "co_evaluation.satisfaction_weight": 0.0,
                       "co_evaluation.third_party_cost": 0.0, "social_orgs.quality_decay": 0.0,

@@ -26,6 +26,8 @@ import pytest
 
 from model.community import CommunityModel
 
+pytestmark = pytest.mark.slow
+
 SEEDS = range(6)
 MONTHS = 120
 OUTCOMES = ("participation_rate", "trust_in_neighbours", "trust_in_government", "names_a_neighbour")
