@@ -10,8 +10,7 @@ Follow one experiment from the command line to a table:
 3. ``runner``: the one runner — run specs, the run store, execution on every back-end (serial,
    joblib, Ray, submitit), job manifests, failure reports.
 
-The Hydra apps ``run`` (one run; ``-m``: a sweep, ``sweep`` its callback, ``collect`` its table,
-``objective`` a value for sweepers) and ``lab`` (the laboratory game) run their jobs through the same
-runner; ``api`` is the Python entry point for other tools; ``benchmark`` and ``odd_tables`` measure
-and document. Statistics: ``analysis.stats``. What the jobs write is specified in ``docs/results.md``.
+The Hydra apps ``run`` (``-m``: a sweep; ``sweep``, ``collect``, ``objective``) and ``lab`` run through the
+same runner; ``api`` serves other tools; ``benchmark`` and ``odd_tables`` measure and document. What the
+jobs write: ``docs/results.md``.
 """

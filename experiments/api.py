@@ -183,10 +183,10 @@ def evaluate_config(config: dict, seeds: Iterable[int] | int = (0,), *, window: 
 def tables(store, specs: Sequence, window: int, metrics: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The time series and the summary (:attr:`Result.summary`) of the finished runs of one config in a
     store (the runner's :class:`~experiments.runner.RunSpec`, one per seed)."""
+    from experiments.runner import tidy
+
     info, seeds = specs[0].config["info"], [s.seed for s in specs]
-    ts = pd.concat([store.load(s.key).assign(seed=s.seed) for s in specs], ignore_index=True)
-    ts.insert(0, "scenario", info["scenario"])
-    ts.insert(1, "community", info["community"])
+    ts = tidy(store, specs).assign(scenario=info["scenario"], community=info["community"])
     ts = ts[["scenario", "community", "seed", "step", *metrics]]
     # each run's mean over its last `window` months (and its cost per completed project), in seed order given
     summary = stats.run_outcomes(ts[["seed", "step", *metrics]], by=["seed"], window=window)

@@ -62,17 +62,8 @@ among the outcomes, each lever's cost is its Shapley value of spending; particip
 month are 10,000 · 100 · φ_i(outcome) / φ_i(spending), left empty when the lever's cost is below
 1 yuan a month (a lever that costs nothing, or saves, is not a ratio). Shares are φ_i / Σ_j φ_j.
 
-Job directory::
-
-    manifest.json            kind "attribution", scenarios [from, to], community, replications, seeds,
-                             steps, window, levers, method, permutations, coalitions, outcomes, command …
-    attribution.parquet      lever, outcome, shapley, ci_low, ci_high, se_perm, share, n
-    interactions.parquet     lever_a, lever_b, outcome, interaction, ci_low, ci_high, se_perm, n
-    gap.parquet              outcome, from_mean, to_mean, gap, ci_low, ci_high, shapley_sum, n
-    cost_effectiveness.parquet  lever, cost (yuan a month), cost_share, spending_total_share,
-                             participation_share, trust_share, participation_per_10k, trust_per_10k
-    coalitions.parquet       coalition (levers in it, "+"-joined), size, seed, one column per outcome
-    runs/                    the per-run store (:class:`experiments.runner.RunStore`)
+The job directory (``manifest.json``, the tables, ``failures.json``, the store ``runs/``) is specified in
+``docs/results.md`` (attribution).
 
 Bad options or a levers file that does not match the arms end the job before it starts with one
 line and exit code 2; ``--help`` lists the options.
@@ -93,9 +84,9 @@ import scenarios
 from analysis import stats
 from experiments import api, runner
 from experiments.command_line import (MAX_MONTHS, MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_SEED, Option,
-                                      check_seeds, fail)
-from experiments.study import Study, check, check_name, console, fmt, launch_options, read_design, resolved_config, \
-    window_means
+                                      check_seeds, fail, flatten)
+from experiments.study import (Study, arm_keys, check, check_name, console, fmt, launch_options, printed_table,
+                              read_design, resolved_config, window_means)
 from model import config as config_mod
 from model.params import ConfigError
 
@@ -171,17 +162,6 @@ def load_levers(spec: str) -> tuple[Path, list[Lever]]:
             seen_keys[key] = name
         levers.append(Lever(name, item["description"].strip(), {str(k): tuple(v) for k, v in keys.items()}))
     return path, levers
-
-
-def flatten(data: dict, prefix: str = "") -> dict:
-    """A nested config as ``{dotted key: value}`` (lists and other values are leaves)."""
-    out = {}
-    for k, v in data.items():
-        if isinstance(v, dict):
-            out.update(flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
 
 
 def config_differences(a: dict, b: dict) -> dict:
@@ -466,20 +446,16 @@ class Attribute(Study):
                      allow_large=self.opts["allow_large"])
 
     def describe(self, specs) -> dict:
-        arms, source, perms = self.names, self.source, self.perms
-        return {"scenarios": list(arms),
-                "descriptions": {arms[0]: source["info"]["scenario_description"],
-                                 arms[1]: self.target["info"]["scenario_description"]},
-                "community": source["info"]["community"], "replications": len(self.seeds),
-                "steps": int(source["steps"]), "seeds": self.seeds, "window": self.opts["window"],
+        perms, window = self.perms, self.opts["window"]
+        return {**arm_keys(dict(zip(self.names, (self.source, self.target))), self.seeds, window,
+                           f"mean over the last {window} months of each run; Shapley values per seed, "
+                           "95% t interval over the paired seeds"),
                 "levers_file": str(self.levers_path),
                 "levers": {lv.name: {"description": lv.description, "keys": {k: list(v) for k, v in lv.keys.items()}}
                            for lv in self.levers},
                 "method": self.method, "permutations": None if perms is None else len(perms),
                 "sampler_seed": None if perms is None else self.opts["sampler_seed"],
-                "interactions": self.opts["interactions"], "coalitions": len(self.masks), "outcomes": self.outcomes,
-                "statistic": f"mean over the last {self.opts['window']} months of each run; Shapley values per seed, "
-                             "95% t interval over the paired seeds"}
+                "interactions": self.opts["interactions"], "coalitions": len(self.masks), "outcomes": self.outcomes}
 
     def message(self, specs) -> str:
         return (f"attribution {self.names[0]} → {self.names[1]}: {len(self.levers)} levers, {self.method}, "
@@ -558,15 +534,10 @@ def print_tables(shap: pd.DataFrame, inter: pd.DataFrame, gap: pd.DataFrame, ce:
                  arms: tuple[str, str], window: int = 12) -> None:
     """The attribution of each outcome (with the gap), the strongest interactions and the
     cost-effectiveness table on stdout."""
-    from rich import box
-    from rich.table import Table
-
     out = console()
     out.print(f"Shapley attribution of the gap {arms[0]} → {arms[1]} (each run: mean of its last {window} months; "
               "95% intervals over paired seeds)", highlight=False)
-    t = Table(box=box.SIMPLE_HEAD)
-    for c in ("outcome", "lever", "shapley [95% CI]", "share of gap"):
-        t.add_column(c, justify="left" if c in ("outcome", "lever") else "right", no_wrap=True)
+    t = printed_table("outcome", "lever", "shapley [95% CI]", "share of gap", left=("outcome", "lever"))
     for _, g in gap.iterrows():
         rows = shap[shap["outcome"] == g["outcome"]].sort_values("shapley", key=abs, ascending=False)
         for n, (_, r) in enumerate(rows.iterrows()):
@@ -579,17 +550,15 @@ def print_tables(shap: pd.DataFrame, inter: pd.DataFrame, gap: pd.DataFrame, ce:
     if len(inter):
         order = inter["interaction"].abs().sort_values(ascending=False).index
         strongest = inter.reindex(order).groupby("outcome", sort=False).head(2)
-        t = Table(box=box.SIMPLE_HEAD, title="strongest pair interactions per outcome (Shapley interaction index)")
-        for c in ("outcome", "levers", "interaction [95% CI]"):
-            t.add_column(c, no_wrap=True, justify="right" if c.startswith("interaction") else "left")
+        t = printed_table("outcome", "levers", "interaction [95% CI]", left=("outcome", "levers"),
+                  title="strongest pair interactions per outcome (Shapley interaction index)")
         for _, r in strongest.iterrows():
             t.add_row(r["outcome"], f"{r['lever_a']} × {r['lever_b']}",
                       f"{fmt(r['interaction'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]")
         out.print(t)
-    t = Table(box=box.SIMPLE_HEAD, title="cost-effectiveness: cost = Shapley value of monthly spending; shares of the "
+    t = printed_table("lever", "cost ¥/month", "cost", "participation", "trust", "part. pp/10k ¥", "trust pts/10k ¥",
+              left=("lever",), title="cost-effectiveness: cost = Shapley value of monthly spending; shares of the "
               "gap in cost, participation, trust; points per 10,000 yuan a month")
-    for c in ("lever", "cost ¥/month", "cost", "participation", "trust", "part. pp/10k ¥", "trust pts/10k ¥"):
-        t.add_column(c, no_wrap=True, justify="left" if c == "lever" else "right")
     pct = lambda x: "n/a" if pd.isna(x) else f"{100 * x:.0f}%"
     for _, r in ce.iterrows():
         t.add_row(r["lever"], fmt(r["cost"]), pct(r["cost_share"]), pct(r["participation_share"]),

@@ -268,20 +268,16 @@ def _num(v, unit=""):
 
 
 def print_report(results: dict) -> None:
-    from rich import box
-    from rich.table import Table
-
-    from experiments.study import console
+    from experiments.study import console, printed_table
 
     out = console()
     m = results["machine"]
     out.print(f"{m['cpu']}, {m['usable_cpus']} usable CPUs, {m['memory_gib']} GiB; Python {m['python']}, numpy "
               f"{m['numpy']}, numba {m.get('numba', '?')}, Mesa {m['mesa']}; "
               f"commit {(results['commit'] or 'unknown')[:10]}", highlight=False)
-    table = Table(box=box.SIMPLE_HEAD, title=f"{results['options']['scenario']}: build, steady state, peak memory")
-    for col in ("", "residents", "ties", "build s", "months", "run s", "ms/month", "res-steps/s",
-                "RSS MiB", "speed-up", "institutions", "load"):
-        table.add_column(col, justify="left" if not col else "right", no_wrap=True)
+    table = printed_table("", "residents", "ties", "build s", "months", "run s", "ms/month", "res-steps/s", "RSS MiB",
+                          "speed-up", "institutions", "load", left=("",),
+                          title=f"{results['options']['scenario']}: build, steady state, peak memory")
     ref = {r["target_residents"]: r for r in results["scaling"] if r["impl"] == "reference"}
     for r in results["scaling"]:
         speedup = ""
@@ -309,9 +305,7 @@ def print_report(results: dict) -> None:
                   f"{s['cores']} cores ({s['cpu_s_per_run']:.3f} CPU s per run, start-up included; peak memory "
                   f"{s['peak_tree_rss_mib']:,.0f} MiB); load {s['load_before'][0]:.2f}→{s['load_after'][0]:.2f}\n"
                   f"  {s['command']}", highlight=False, markup=False)
-    t = Table(box=box.SIMPLE_HEAD, title="targets (issue 8)")
-    for col in ("target", "limit", "measured", "met"):
-        t.add_column(col, justify="left" if col == "target" else "right", no_wrap=True)
+    t = printed_table("target", "limit", "measured", "met", left=("target",), title="targets (issue 8)")
     for r in results["targets"]:
         met = "—" if r["met"] is None else ("yes" if r["met"] else "NO")
         t.add_row(r["what"], r["limit"], _num(r["measured"], r["unit"]), met)

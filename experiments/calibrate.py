@@ -16,14 +16,8 @@ one row per criterion (target, simulated mean, 90% interval of the replications,
 exits with code 0 only when every criterion passes (1 when one fails or a run failed; 2 for bad
 options).
 
-Job directory::
-
-    manifest.json         kind "calibrate", arms, criteria, replications, seeds, steps, window,
-                          overrides, version, command, launcher, runs, status, failed, counts
-    calibration.parquet   per criterion and replication: criterion, claim, seed, value, low,
-                          high, passed
-    failures.json         the runs that raised, when any did
-    runs/                 the per-run store (:class:`experiments.runner.RunStore`), measures in each record
+The job directory (``manifest.json``, the tables, ``failures.json``, the store ``runs/``) is specified in
+``docs/results.md`` (calibrate).
 """
 
 from __future__ import annotations

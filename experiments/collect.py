@@ -11,10 +11,9 @@ Swept parameters are the keys swept on the command line (from the sweep's
 ``manifest.json``; without one, the keys whose value differs between jobs), one column each
 under their dotted name (``resident.trust_in_government.mean``), typed (int, float, bool or
 string). ``key`` is the run's key in the sweep's store ``runs/``. Failed runs are listed in
-``<sweep dir>/failures.json`` and jobs without a result (an interrupted sweep) are reported;
-neither has rows. Rows are streamed to the file job by job, so memory stays flat for large
-sweeps. The sweep runs this itself at its end; run it by hand after a sweep whose driver was
-stopped (``out=<file>``: write the table elsewhere). Exit code 1 if any run failed or has no
+``<sweep dir>/failures.json``, jobs without a result (an interrupted sweep) reported; neither has rows.
+Rows are streamed job by job (memory stays flat). The sweep runs this at its end; run it by hand after
+a sweep whose driver was stopped (``out=<file>``: elsewhere). Exit code 1 if a run failed or has no
 result; 2 for bad options.
 """
 

@@ -399,23 +399,22 @@ def hydra_command_line(argv: list[str]) -> HydraCommandLine:
     return HydraCommandLine([a for i, a in enumerate(argv) if i not in dropped], kept, allow_large)
 
 
-def _flatten(data: dict, path: str = "") -> dict:
+def flatten(data: dict, prefix: str = "") -> dict:
+    """A nested config as ``{dotted key: value}`` (lists and other values are leaves)."""
     out = {}
     for k, v in data.items():
-        key = f"{path}.{k}" if path else str(k)
-        if isinstance(v, dict) and v:
-            out.update(_flatten(v, key))
+        if isinstance(v, dict):
+            out.update(flatten(v, f"{prefix}{k}."))
         else:
-            out[key] = v
+            out[f"{prefix}{k}"] = v
     return out
 
 
 def hydra_help(argv: list[str], prog: str, composed, schema, groups: dict[str, list[str]],
                examples: list[str]) -> None:
-    """For a Hydra app: on ``--help``/``-h`` print its keys (every key of the composed default config
-    with its default and, from ``schema``, its meaning), its config groups and examples; exit 0.
-    (Hydra's own help stays available as ``--hydra-help``.) ``composed``: a function returning the
-    composed default config (called only for help)."""
+    """For a Hydra app, on ``--help``/``-h``: print its keys (every key of the default config ``composed()``
+    returns, with its default and its meaning from ``schema``), config groups and examples; exit 0.
+    (Hydra's own help: ``--hydra-help``.)"""
     if not any(a in ("-h", "--help") for a in argv):
         return
     docs = {k: (meta.get("doc") or "").split("\n")[0] for k, meta, _ in iter_params(schema)}
@@ -423,7 +422,7 @@ def hydra_help(argv: list[str], prog: str, composed, schema, groups: dict[str, l
     if groups:
         lines += ["", "config groups:", *(f"  {g}={{{','.join(names)}}}" for g, names in groups.items())]
     lines += ["", "keys (key=default  meaning):"]
-    for key, value in _flatten({k: v for k, v in composed().items() if k != "hydra"}).items():
+    for key, value in flatten({k: v for k, v in composed().items() if k != "hydra"}).items():
         shown = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
         shown = shown if len(shown) <= 30 else shown[:27] + "..."
         doc = docs.get(key, "")

@@ -15,16 +15,8 @@ summary gives per scenario and metric the mean with its 95% confidence interval,
 to the first scenario with Welch's 95% interval and Hedges' g (:mod:`analysis.stats`), and
 prints the headline metrics as a table, then ``results: <job dir>``.
 
-Job directory (the results contract, also in ``docs/results.md``)::
-
-    manifest.json       kind "compare", scenarios, descriptions, community, replications, steps,
-                        seeds, version, command (reproduces the job), window and statistic,
-                        overrides, launcher, runs, status, failed (keys), counts
-    timeseries.parquet  tidy: scenario, community, seed, step, one column per metric
-    summary.parquet     scenario, metric, mean, ci_low, ci_high, diff, diff_ci_low, diff_ci_high,
-    summary.csv         hedges_g, n
-    failures.json       the runs that raised (key, scenario, seed, error), when any did
-    runs/               the per-run store (:class:`experiments.runner.RunStore`): ``<config hash>-<seed>.parquet``
+The job directory (``manifest.json``, the tables, ``failures.json``, the store ``runs/``) is specified in
+``docs/results.md`` (compare).
 
 Running the same command again with the same ``out`` computes only the runs that are not in
 ``runs/`` yet. A run that raises is recorded with its error and config; the others go on,
@@ -39,7 +31,7 @@ import pandas as pd
 from analysis import stats
 from experiments import runner
 from experiments.command_line import MAX_MONTHS, MAX_REPLICATIONS, MAX_SEED, Option, check_seeds, fail
-from experiments.study import Study, check_name, console, fmt, launch_options, resolved_config
+from experiments.study import Study, arm_keys, check_name, console, fmt, launch_options, printed_table, resolved_config
 from model.metrics import HEADLINE
 
 
@@ -85,12 +77,8 @@ class Compare(Study):
                                  allow_large=self.opts["allow_large"]) for name in self.names for seed in self.seeds]
 
     def describe(self, specs: list[runner.RunSpec]) -> dict:
-        first, window = self.configs[self.names[0]], self.opts["window"]
-        return {"scenarios": self.names,
-                "descriptions": {n: self.configs[n]["info"]["scenario_description"] for n in self.names},
-                "community": first["info"]["community"], "replications": self.opts["replications"],
-                "steps": int(first["steps"]), "seeds": self.seeds, "window": window,
-                "statistic": f"mean over the last {window} months of each run"}
+        window = self.opts["window"]
+        return arm_keys(self.configs, self.seeds, window, f"mean over the last {window} months of each run")
 
     def message(self, specs: list[runner.RunSpec]) -> str:
         first = self.configs[self.names[0]]
@@ -99,7 +87,7 @@ class Compare(Study):
 
     def tables(self, job, specs, outcomes) -> dict[str, pd.DataFrame]:
         ok = self.ok = [s for s in specs if outcomes[s.key].status != "failed"]
-        ts = load_timeseries(job.store, ok)
+        ts = runner.tidy(job.store, ok)
         if ok:
             summary = stats.summarise(stats.run_outcomes(ts, ["scenario", "seed"], self.opts["window"]), self.names)
         else:
@@ -111,32 +99,14 @@ class Compare(Study):
             print_summary(tables["summary"], self.names, self.job.manifest)
 
 
-def load_timeseries(store: runner.RunStore, specs: list[runner.RunSpec]) -> pd.DataFrame:
-    """The tidy table of the given finished runs: label columns, seed, step, metrics."""
-    frames = []
-    for s in specs:
-        ts = store.load(s.key)
-        labels = pd.DataFrame({**{k: [v] * len(ts) for k, v in s.labels.items()}, "seed": s.seed})
-        frames.append(pd.concat([labels, ts], axis=1))
-    if not frames:
-        return pd.DataFrame(columns=["scenario", "community", "seed", "step"])
-    return pd.concat(frames, ignore_index=True)
-
-
 def print_summary(summary: pd.DataFrame, names: list[str], manifest: dict) -> None:
     """The headline metrics of a summary as a table on stdout."""
-    from rich import box
-    from rich.table import Table
-
     out = console()
     out.print(f"{manifest['community']} community, {manifest['replications']} runs per scenario of "
               f"{manifest['steps']} months; a run's value: {manifest['statistic']}.\n"
               f"mean with 95% CI; diff: difference to {names[0]} with Welch's 95% CI; g: Hedges' g.",
               highlight=False)
-    table = Table(box=box.SIMPLE_HEAD)
-    for col, just in (("metric", "left"), ("scenario", "left"), ("mean [95% CI]", "right"),
-                      ("diff [95% CI]", "right"), ("g", "right"), ("n", "right")):
-        table.add_column(col, justify=just, no_wrap=True)
+    t = printed_table("metric", "scenario", "mean [95% CI]", "diff [95% CI]", "g", "n", left=("metric", "scenario"))
     rows = summary.set_index(["metric", "scenario"])
     for m in HEADLINE:
         for k, name in enumerate(names):
@@ -145,9 +115,9 @@ def print_summary(summary: pd.DataFrame, names: list[str], manifest: dict) -> No
             r = rows.loc[(m, name)]
             diff = "" if k == 0 else f"{fmt(r['diff'])} [{fmt(r['diff_ci_low'])}, {fmt(r['diff_ci_high'])}]"
             g = "" if k == 0 else fmt(r["hedges_g"])
-            table.add_row(m if k == 0 else "", name, f"{fmt(r['mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
+            t.add_row(m if k == 0 else "", name, f"{fmt(r['mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
                           diff, g, str(int(r["n"])), end_section=k == len(names) - 1)
-    out.print(table)
+    out.print(t)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,52 +6,34 @@ Usage::
     python -m experiments.ema ranges=path/design.yaml scenarios=200 n_processes=2 out=outputs/ema/mine
     python -m experiments.ema prim.outcome=participation_rate prim.below=0.3
 
-The design file (``ranges=<name>`` under ``scenarios/ema/``, or a path) declares::
-
-    community: default        # community of every experiment (unless an uncertainty varies it)
-    steps: 120                # months per run
-    window: 12                # a run's outcome: its mean over its last `window` months
-    seeds: [0, 1, 2]          # the replications of every experiment: explicit seeds
-    uncertainties:            # EMA uncertainties: the states of the world
-      resident.trust_in_government.mean: [0.3, 0.7]   # two numbers: a range (both integers: integer)
-      community.households_per_building: [40, 120]
-    levers:                   # EMA levers: the policies
-      scenario_name: [top_down, co_creation]          # any other list: categories
-    outcomes: [participation_rate, free_riding_rate]  # metrics of model.metrics
+The design file (``ranges=<name>`` under ``scenarios/ema/``, or a path; the commented example is
+``scenarios/ema/default.yaml``) declares ``community`` (of every experiment, unless an uncertainty
+varies it), ``steps``, ``window`` (a run's outcome: its mean over its last ``window`` months), ``seeds``
+(the replications of every experiment), ``uncertainties`` (the states of the world) and ``levers`` (the
+policies), each key → ``[low, high]`` (a range; two integers: an integer range) or a list of
+categories, and ``outcomes`` (metrics of :mod:`model.metrics`).
 
 Keys are dotted config keys (checked against the schema: a range must lie within the key's
-declared range), ``scenario_name`` (scenario names) or ``community`` (community names). In
-EMA a parameter's name is its key with ``.`` written ``__`` (EMA wants Python identifiers);
-the experiments table uses those names. Every experiment runs once per seed (EMA's ``ReplicatorModel``, replications ``[{"seed": s}]``)
-through the runner: EMA samples the experiments and hands them to :class:`RunnerEvaluator`, an EMA
-evaluator that gives their runs to :func:`experiments.runner.execute` (one progress bar, failed runs
-recorded and listed, exit code 1) and EMA the outcomes back; the runs are kept in ``<out>/runs/``
-(the same design again with the same ``out`` computes nothing new), each outcome equal to
-:func:`experiments.api.evaluate`'s for the same values and seed. Uncertainties are sampled by Latin hypercube (``scenarios`` points); levers by
-full factorial (``lever_sampling=ff``: every category, ``policies`` evenly spaced values of a
-numeric lever) or Latin hypercube (``lever_sampling=lhs``: ``policies`` points), both seeded
-by ``sampler_seed``, so the same command gives the same design and the same outcomes.
-``n_processes=1`` runs the experiments one after the other in this process, more (or -1: all
-cores) in joblib's worker processes. ``community=``, ``steps=``, ``window=`` and ``seeds=[...]`` on the
-command line replace the design's; any other ``key=value`` fixes a model key for every
-experiment (not one the design varies). ``--help`` lists the options.
-
-Writes into ``out`` (default ``outputs/ema/<time>``)::
-
-    experiments.parquet   EMA's experiments table: one row per experiment (uncertainties,
-                          levers, scenario, policy, model)
-    outcomes.parquet      one row per experiment and seed: experiment (row of
-                          experiments.parquet), seed, one column per outcome
-    manifest.json         kind "ema", the design, seeds, steps, window, command, counts
-    prim.txt              the PRIM box, when ``prim.outcome`` is set
+declared range), ``scenario_name`` or ``community`` (catalogue names); EMA names a parameter by its
+key with ``.`` written ``__``, as the experiments table does. Uncertainties are sampled by Latin
+hypercube (``scenarios`` points), levers by full factorial (``lever_sampling=ff``: every category,
+``policies`` evenly spaced values of a numeric lever) or Latin hypercube (``lever_sampling=lhs``),
+both seeded by ``sampler_seed``: the same command gives the same design and outcomes. Every
+experiment runs once per seed (EMA's ``ReplicatorModel``, replications ``[{"seed": s}]``) through the
+runner: :func:`runner_evaluator` is an EMA evaluator that hands the runs to
+:func:`experiments.runner.execute` (``n_processes=1``: in this process; more, or -1: joblib's workers)
+and gives EMA back each outcome, equal to :func:`experiments.api.evaluate`'s for the same values and
+seed; the runs stay in ``<out>/runs/`` (the same ``out`` again computes nothing new), a failed run is
+recorded and listed (exit code 1). ``community=``, ``steps=``, ``window=`` and ``seeds=[...]`` replace
+the design's; any other ``key=value`` fixes a model key for every experiment (not one the design
+varies). The job directory (default ``outputs/ema/<time>``) is specified in ``docs/results.md`` (ema).
 
 With ``prim.outcome`` and ``prim.below`` (or ``prim.above``), the cases of interest are the
 experiments whose outcome, averaged over the seeds, lies below (above) that value; PRIM
-(``ema_workbench.analysis.prim``, peeling ``prim.peel_alpha`` = 0.05 of the data per step)
-finds a box of uncertainties and levers where they concentrate; of its peeling trajectory the
-box with the largest coverage at density >= ``prim.min_density`` (0.8) is printed, with its
-coverage (share of the cases inside), density (share of the box's experiments that are cases),
-mass and limits on each restricted dimension. Bad options end the job before it starts with one line and exit code 2.
+(``ema_workbench.analysis.prim``, peeling ``prim.peel_alpha`` of the data per step) finds a box of
+uncertainties and levers where they concentrate, and the box of its peeling trajectory with the
+largest coverage at density >= ``prim.min_density`` is printed: coverage (share of the cases
+inside), density (share of the box's experiments that are cases), mass and its limits.
 """
 
 from __future__ import annotations
@@ -69,8 +51,8 @@ import pandas as pd
 
 import scenarios
 from experiments import api, runner
-from experiments.command_line import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option
-from experiments.study import Study, check, read_design
+from experiments.command_line import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option, fail
+from experiments.study import Study, read_design
 from model.config import ModelConfig
 from model.params import FLOAT_MAX, ConfigError, iter_params
 
@@ -301,26 +283,25 @@ def _runner_evaluator_class():
     return RunnerEvaluator
 
 
-def perform(design: Design, n_scenarios: int, n_policies: int, evaluator_of, *, lever_sampling: str = "ff",
-            sampler_seed: int = 0, samples=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sample the design with EMA and run it with the evaluator ``evaluator_of(model)`` makes; return
-    (experiments, outcomes) as described in the module docstring (outcomes: one row per experiment and
-    seed). ``samples``: the uncertainties' samples to run instead of a Latin hypercube of ``n_scenarios``."""
+def perform(design: Design, n_scenarios: int, n_policies: int, job, *, lever_sampling: str = "ff",
+            sampler_seed: int = 0, samples=None) -> tuple[pd.DataFrame, pd.DataFrame, object]:
+    """Sample the design with EMA and run it in ``job`` (:func:`runner_evaluator`); return (experiments,
+    outcomes, the evaluator: what ran), as described in the module docstring (outcomes: one row per
+    experiment and seed). ``samples``: the uncertainties' samples to run instead of a Latin hypercube."""
     wb = _workbench()
-    m = model(design)
     kwargs = dict(scenarios=(samples if samples is not None else n_scenarios if design.uncertainties else 0),
                   policies=n_policies if design.levers else 0,
                   uncertainty_sampling=wb.Samplers.LHS, uncertainty_sampling_kwargs={"rng": sampler_seed},
                   lever_sampling=wb.Samplers.FF if lever_sampling == "ff" else wb.Samplers.LHS,
                   lever_sampling_kwargs={"rng": sampler_seed + 1})
-    with evaluator_of(m) as evaluator:
+    with runner_evaluator(model(design), job) as evaluator:
         experiments, outcomes = evaluator.perform_experiments(**kwargs)
     n = len(experiments)
     long = pd.DataFrame({"experiment": np.repeat(np.arange(n), len(design.seeds)),
                          "seed": np.tile(design.seeds, n)})
     for name in design.outcomes:
         long[name] = np.asarray(outcomes[name], float).reshape(n * len(design.seeds))
-    return experiments.reset_index(drop=True), long
+    return experiments.reset_index(drop=True), long, evaluator
 
 
 def find_box(experiments: pd.DataFrame, outcomes: pd.DataFrame, design: Design, outcome: str,
@@ -382,21 +363,15 @@ class EMAStudy(Study):
 
     def run_design(self, job, design: Design, n_scenarios: int, n_policies: int, lever_sampling: str,
                    samples=None) -> dict:
-        """Run the design through the runner (:func:`perform`); keep EMA's tables and the runs."""
-        evaluators = []
-
-        def evaluator_of(m):
-            evaluators.append(runner_evaluator(m, job))
-            return evaluators[-1]
-
+        """Run the design in the job (:func:`perform`); keep EMA's tables and what ran."""
         t0, c0 = time.perf_counter(), time.process_time()
-        self.experiments, self.outcomes_table = perform(design, n_scenarios, n_policies, evaluator_of,
-                                                        lever_sampling=lever_sampling,
-                                                        sampler_seed=self.opts["sampler_seed"], samples=samples)
+        self.experiments, self.outcomes_table, evaluator = perform(
+            design, n_scenarios, n_policies, job, lever_sampling=lever_sampling,
+            sampler_seed=self.opts["sampler_seed"], samples=samples)
         job.manifest.update(wall_seconds=round(time.perf_counter() - t0, 1),
                             cpu_seconds_main_process=round(time.process_time() - c0, 1))
-        self.run_specs = evaluators[0].specs
-        return evaluators[0].outcomes
+        self.run_specs = evaluator.specs
+        return evaluator.outcomes
 
     def finish(self, job, specs, outcomes):
         return job.finish(self.run_specs, outcomes, self.labels)
@@ -411,13 +386,15 @@ class EMA(EMAStudy):
 
     def arms(self) -> list[dict]:
         opts = self.opts
-        self.design = check(lambda: _with_options(load_design(opts["ranges"]), opts, _overrides(self.overrides)))
-        if opts["prim.outcome"] is not None:
-            if opts["prim.outcome"] not in self.design.outcomes:
-                check(_raise, f"prim.outcome = {opts['prim.outcome']!r} is not an outcome of the design; "
-                      f"allowed: {', '.join(self.design.outcomes)}")
-            if (opts["prim.below"] is None) == (opts["prim.above"] is None):
-                check(_raise, "prim.outcome needs exactly one of prim.below=<value>, prim.above=<value>")
+        try:
+            self.design = _with_options(load_design(opts["ranges"]), opts, _overrides(self.overrides))
+            if opts["prim.outcome"] is not None and opts["prim.outcome"] not in self.design.outcomes:
+                raise ConfigError(f"prim.outcome = {opts['prim.outcome']!r} is not an outcome of the design; "
+                                  f"allowed: {', '.join(self.design.outcomes)}")
+            if opts["prim.outcome"] is not None and (opts["prim.below"] is None) == (opts["prim.above"] is None):
+                raise ConfigError("prim.outcome needs exactly one of prim.below=<value>, prim.above=<value>")
+        except ConfigError as exc:
+            fail(str(exc))
         return []
 
     def describe(self, specs) -> dict:
@@ -449,10 +426,6 @@ class EMA(EMAStudy):
         print(f"{len(self.experiments)} experiments × {len(self.design.seeds)} seeds = {len(self.outcomes_table)} runs")
         if self.prim is not None:
             print(self.prim)
-
-
-def _raise(message: str) -> None:
-    raise ConfigError(message)
 
 
 def write_text(text: str, path: Path) -> None:

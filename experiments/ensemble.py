@@ -32,13 +32,8 @@ that the patterns hold; its importance weights are kept. The random draws of pya
 global generator, seeded with ``sampler_seed``; ``n_procs`` > 1 evaluates in parallel (pyabc's
 ``MulticoreEvalParallelSampler``: the accepted set then depends on the order the workers finish).
 
-Job directory::
-
-    posterior.parquet    the last generation: one column per dotted key, weight (sums to 1), distance
-    populations.parquet  every generation: generation, epsilon, samples, acceptance_rate
-    abc.db               pyabc's history (SQLite: every generation's particles, distances, statistics)
-    manifest.json        kind "ensemble", priors, criteria, replications, seeds, community, population, …
-    runs/                the per-run store (:class:`experiments.runner.RunStore`), the criteria's measures in each record
+The job directory (``manifest.json``, the tables, ``failures.json``, the store ``runs/``) is specified in
+``docs/results.md`` (ensemble).
 
 Bad options end the job before it starts with one line and exit code 2; ``--help`` lists them.
 """

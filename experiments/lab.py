@@ -46,17 +46,7 @@ def lab_config(data: dict) -> lab.LabConfig:
 
 def compose(overrides: list[str] | None = None) -> dict:
     """The lab config composed from ``scenarios/lab/config.yaml`` and Hydra-syntax overrides."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = hydra_compose(config_name="config", overrides=list(overrides or []))
-    finally:
-        GlobalHydra.instance().clear()
-    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+    return scenarios.compose(CONFIG_DIR, overrides or [])
 
 
 def precompose(overrides: list, allow_large: bool = False) -> None:

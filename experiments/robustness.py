@@ -7,19 +7,12 @@ Usage::
     python -m experiments.robustness scenarios=100 n_processes=2 out=outputs/robustness/mine
     python -m experiments.robustness worlds=outputs/ensemble/x/posterior.parquet   # the calibrated worlds
 
-The design file (``ranges=<name>`` under ``scenarios/robustness/``, or a path) declares::
-
-    community: default   steps: 120   window: 12   seeds: [0, 1]   # as in an EMA design
-    uncertainties:        # the states of the world: dotted config keys → [low, high]
-      resident.trust_in_government.mean: [0.2, 0.6]
-    policies: [top_down, co_creation, incentives_only]      # scenario names
-    outcomes:             # headline metrics → which way is better
-      participation_rate: higher
-      government_spending: lower
-    baseline: top_down    # PRIM: where does `policy` fail to beat `baseline`?
-    policy: co_creation
-    margins:              # optional: the advantage that counts as beating (default 0 for every outcome)
-      government_spending: -15000   # co-creation may cost up to 15,000 yuan a month more
+The design file (``ranges=<name>`` under ``scenarios/robustness/``, or a path; the commented example is
+``scenarios/robustness/default.yaml``) declares, as an EMA design does, ``community``, ``steps``,
+``window``, ``seeds`` and ``uncertainties`` (dotted config keys → ``[low, high]``: the states of the world),
+and ``policies`` (scenario names), ``outcomes`` (headline metric → ``higher`` or ``lower`` is better),
+``baseline`` and ``policy`` (PRIM: where does ``policy`` fail to beat ``baseline``?) and, optionally,
+``margins`` (outcome → the advantage that counts as beating; default 0).
 
 It is run as an EMA design (:mod:`experiments.ema`: cogov as an EMA ``ReplicatorModel``, its
 checks, its runs through the runner and PRIM; the policies are the lever ``scenario_name``, full factorial): every
@@ -47,14 +40,7 @@ outcome of the design with a PRIM box), and where it fails on any of them. PRIM
 uncertainties where they concentrate, printed with coverage (share of the cases inside),
 density (share of the box's worlds that are cases) and limits (:func:`experiments.ema.box_text`).
 
-Writes into ``out`` (default ``outputs/robustness/<time>``)::
-
-    experiments.parquet  EMA's experiments table (uncertainties, scenario_name, scenario, policy)
-    outcomes.parquet     experiment, seed, one column per outcome
-    regret.parquet       world, policy, outcome, value, regret
-    robustness.parquet   policy, outcome, max_regret, mean_regret, minimax (the chosen policy: true)
-    prim.txt             the PRIM boxes
-    manifest.json        kind "robustness", the design, worlds, seeds, steps, window, command, choice
+The job directory (default ``outputs/robustness/<time>``) is specified in ``docs/results.md`` (robustness).
 
 Bad options end the job before it starts with one line and exit code 2; ``--help`` lists them.
 """
@@ -70,7 +56,7 @@ import pandas as pd
 
 from experiments import ema
 from experiments.command_line import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option, check_path
-from experiments.study import check, console, fmt, read_design
+from experiments.study import check, console, fmt, printed_table, read_design
 from model.params import ConfigError
 
 EMA_KEYS = {"community", "steps", "window", "seeds", "uncertainties"}
@@ -324,12 +310,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_table(table: pd.DataFrame, choice: str) -> None:
     """Max and mean regret of each policy per outcome, the minimax-regret choice marked."""
-    from rich import box
-    from rich.table import Table
-
-    t = Table(box=box.SIMPLE_HEAD, title="regret over the worlds (0: the best policy of a world); * minimax regret")
-    for c in ("outcome", "policy", "max regret", "mean regret"):
-        t.add_column(c, no_wrap=True, justify="left" if c in ("outcome", "policy") else "right")
+    t = printed_table("outcome", "policy", "max regret", "mean regret", left=("outcome", "policy"),
+              title="regret over the worlds (0: the best policy of a world); * minimax regret")
     for o, rows in table.groupby("outcome", sort=False):
         for n, (_, r) in enumerate(rows.iterrows()):
             t.add_row(o if n == 0 else "", r["policy"] + (" *" if r["minimax"] else ""), fmt(r["max_regret"]),

@@ -10,30 +10,25 @@ Usage::
     python -m experiments.run -m ... hydra/launcher=ray             # Ray (local, or a cluster)
     python -m experiments.run -m ... hydra/launcher=submitit_slurm  # a SLURM cluster
 
-A single run writes into Hydra's output directory: ``timeseries.parquet`` (one row per
-step), ``summary.json`` (final values, means over the last ``window`` months with the
-``window``, seed, scenario, version)
-and the resolved config (``.hydra/config.yaml``). Prints the headline metrics and, last,
-``results: <output dir>``.
-
-A sweep (``-m``) writes each run the same way into its job directory ``<sweep dir>/<num>/``
-(``summary.json`` then also holds the run's store ``key``, job number and overrides), keeps
-every finished run in the sweep's store ``<sweep dir>/runs/`` (:class:`experiments.runner.RunStore`),
-and at the end merges all job directories into ``<sweep dir>/sweep.parquet`` with the swept
-parameters as columns (:mod:`experiments.collect`; the sweep's ``manifest.json`` and progress
-bar come from :class:`experiments.sweep.SweepCallback`). Running the same sweep again with
-``hydra.sweep.dir=<sweep dir>`` takes finished runs from the store and computes only the
-rest. A run that raises — also a value out of range in one job of the sweep — is recorded
-with its error and config (``<num>/failed.json``, ``runs/<key>.failed.json``), the other
-runs go on, and the sweep ends with exit code 1 and the list of failed runs.
+A single run writes into Hydra's output directory ``timeseries.parquet`` (one row per step),
+``summary.json`` (final values, means over the last ``window`` months, seed, scenario, version) and
+the resolved config (``.hydra/config.yaml``); it prints the headline metrics and, last, ``results:
+<output dir>``. A sweep (``-m``) writes each run the same way into its job directory
+``<sweep dir>/<num>/`` (``summary.json`` also holds the run's store ``key``, job number and
+overrides): every job computes its run with the runner (:func:`experiments.runner.run_one`) into
+the sweep's store ``<sweep dir>/runs/``, so running the same sweep again with
+``hydra.sweep.dir=<sweep dir>`` computes only the missing runs; at the end the job directories are
+merged into ``<sweep dir>/sweep.parquet`` (:mod:`experiments.collect`; manifest and progress bar:
+:class:`experiments.sweep.SweepCallback`). A run that raises — also a value out of range in one job —
+is recorded (``<num>/failed.json``, ``runs/<key>.failed.json``), the others go on, and the sweep
+ends with exit code 1 and the list of failed runs.
 
 Before Hydra starts, the command line is parsed once (:func:`experiments.command_line.hydra_command_line`)
-and checked here: group choices and values against the schema (:func:`precheck`), a single run's
-config composed and validated with its size (:func:`precompose`); before Hydra launches a sweep,
-:func:`precheck_sweep` checks it (one line and exit
-code 2 for a bad key, value, group choice or scenario file; a value that fails only combined with
-another key's stays a failed run) and bounds it: more than :data:`MAX_SWEEP_RUNS` (10,000) runs need
-``allow_large=true``. Hydra's basic sweeper launches the jobs in batches
+and checked here, each bad value one line and exit code 2: group choices and values against the
+schema (:func:`precheck`); a single run's config composed and validated with its size
+(:func:`precompose`); a sweep's every swept value and its size, more than :data:`MAX_SWEEP_RUNS`
+(10,000) runs needing ``allow_large=true`` (:func:`precheck_sweep`; a value that fails only combined
+with another key's stays a failed run). Hydra's basic sweeper launches the jobs in batches
 (``hydra.sweeper.max_batch_size``, ``scenarios/hydra/sweeper/streamed.yaml``), so a large sweep starts
 at once.
 """
@@ -108,24 +103,19 @@ def execute_sweep_job(cfg_dict: dict, out_dir: Path, sweep_dir: Path, job: int, 
     seed = int(data.get("seed", 0))
     ident = {"job": job, "overrides": overrides}
     try:
-        cfg = runner.validated(data)  # once: make_spec reuses it
-    except ConfigError as exc:  # a value out of range in this job of the sweep
-        key = runner.run_key(data, seed)
-        store.save_failure(key, exc, {"config": data, "seed": seed, "labels": ident})
-        outcome_status, error = "failed", f"ConfigError: {exc}"
-    else:
         spec = runner.make_spec(data, seed, allow_large=ALLOW_LARGE or os.environ.get(ALLOW_LARGE_ENV) == "1",
-                                scenario=cfg.info.scenario, community=cfg.info.community, **ident)
-        key = spec.key
-        outcome = runner.run_one(spec, str(store.root))
-        outcome_status, error = outcome.status, outcome.error
+                                scenario=data["info"]["scenario"], community=data["info"]["community"], **ident)
+    except ConfigError:  # a value out of range in this job of the sweep: run_one records it as a failed run
+        spec = runner.RunSpec(runner.run_key(data, seed), data, seed, ident)
+    key, outcome = spec.key, runner.run_one(spec, str(store.root))
+    outcome_status, error = outcome.status, outcome.error
     if outcome_status == "failed":
         (out_dir / "summary.json").unlink(missing_ok=True)
         (out_dir / "timeseries.parquet").unlink(missing_ok=True)
         runner.write_json({"key": key, **ident, "seed": seed, "error": error.splitlines()[0]}, out_dir / "failed.json")
     else:
         ts_path = store.link_into(key, out_dir / "timeseries.parquet")
-        summary = {"key": key, **ident, **runner.summarise(pd.read_parquet(ts_path), cfg, seed)}
+        summary = {"key": key, **ident, **runner.summarise(pd.read_parquet(ts_path), spec.model_config, seed)}
         runner.write_json(summary, out_dir / "summary.json")
         (out_dir / "failed.json").unlink(missing_ok=True)
     sweep.report_progress(sweep_dir, key, outcome_status)
@@ -278,19 +268,14 @@ def _sample(values: list) -> list:
 
 
 def precheck_sweep(line: HydraCommandLine, max_runs: float = MAX_SWEEP_RUNS) -> None:
-    """For a multirun (``-m``): check every swept value before Hydra launches anything, or exit 2
-    with one line naming the key (the file and line for a YAML error) and what is allowed.
-
-    Checks, in this order: ``-m`` comes before the overrides (argparse's rule); every config group
-    choice (``scenario``, ``community``, ``hydra/launcher``, ``hydra/sweeper``, …) is an option of its
-    group and its YAML file parses; the number of runs (the grid's size) is at most ``max_runs`` unless
-    ``allow_large=true``; the config composes for each distinct scenario and community (the other keys
-    at their first values) and validates; and each distinct value of each swept model key
-    (:func:`_sample`: at most :data:`SAMPLE_VALUES` of them, always the extremes), set on that config,
-    validates. Composing every combination is what makes Hydra slow to start a large sweep: this
-    composes once per distinct group choice. A value that fails only in combination with another key's
-    value stays a recorded failed run of the sweep.
-    """
+    """For a multirun (``-m``): check every swept value before Hydra launches anything, or exit 2 with one
+    line naming the key (the file and line for a YAML error) and what is allowed. In this order: ``-m``
+    comes before the overrides; every config group choice (``scenario``, ``hydra/launcher``, …) is an option
+    of its group and its YAML file parses; the grid has at most ``max_runs`` runs unless
+    ``allow_large=true``; the config composes and validates for each distinct scenario and community (the
+    other keys at their first values; composing every combination is what makes Hydra slow to start a
+    large sweep); each distinct value of each swept model key (:func:`_sample`), set on that config,
+    validates. A value that fails only combined with another key's stays a recorded failed run."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 

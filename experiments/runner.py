@@ -1,64 +1,38 @@
 """The one experiment runner: run specs, the run store, execution on every back-end, job manifests
 and failure reports.
 
-Every study that runs the model (``compare``, ``sensitivity``, ``calibrate``, ``attribute``, ``ema``,
-``robustness``, ``ensemble``: :mod:`experiments.study`), every job of a Hydra multirun
-(``experiments.run -m``: :func:`run_one` in the launcher's worker) and the Python API
-(:mod:`experiments.api`) run through this module. Read it top to bottom:
+Every study (:mod:`experiments.study`), every job of a Hydra multirun (``experiments.run -m``:
+:func:`run_one` in the launcher's worker) and the Python API (:mod:`experiments.api`) run the model
+through this module. Its sections, top to bottom:
 
-**files**
-    :func:`atomic_write` (a temporary file, ``fsync``, rename, ``fsync`` of the directory) and
-    :func:`job_lock`, the one-writer lock of a job directory.
-**the store**
-    :class:`RunStore`: one file per finished run under ``<job dir>/runs/``, keyed by the hash of its
-    resolved config and its seed (:func:`run_key`), checked when read.
-**a run**
-    :func:`run_model` / :func:`simulate`: build a :class:`~model.community.CommunityModel` from a
-    config and step it, with one BLAS thread (:func:`one_blas_thread`); :func:`summarise`.
-**specs**
-    :class:`RunSpec`: a validated config (validated once per process and distinct config:
-    :func:`validated`), a seed, labels, optionally a measure of the finished model to keep.
-**back-ends**
-    :func:`execute` skips every run already in the store, computes the rest on one back-end of
-    :data:`BACKENDS` and shows one progress bar (runs done, rate, time left, failures):
-
-    ``serial``
-        one after the other in this process;
-    ``joblib``
-        joblib's loky worker processes on this machine (``n_jobs``: -1 = all cores);
-    ``ray``
-        Ray tasks, one CPU each: a private Ray instance on this machine, or a cluster
-        (``ray_address``: ``host:port``, ``ray://host:10001`` or ``auto``; the store must then
-        be on a file system every node sees; an address that does not answer within
-        :data:`RAY_CONNECT_TIMEOUT` seconds raises ``ConfigError``, one line);
-    ``submitit_slurm``
-        a SLURM cluster through the ``submitit`` library: the runs are split into ``n_jobs`` tasks
-        of a job array (-1: one task per 100 runs), submitit's files under ``<job dir>/.submitit/``
-        (job dir and store on a file system the nodes share); ``submitit`` holds the executor's
-        parameters (``{"slurm_partition": "compute", "timeout_min": 60}``);
-    ``submitit_local``
-        the same code path with processes on this machine instead of a queue (``n_jobs`` tasks;
-        -1: one per core): tests the SLURM path without a cluster;
-    ``submitit_debug``
-        submitit's debug executor: the tasks run one after the other in this process (a debugger
-        stops in them).
-
-    Each worker writes its run's file itself and returns only a small :class:`Outcome`, so memory
-    stays flat however many runs a job has and a killed job loses only the runs under way. A run
-    that raises is recorded (``<key>.failed.json``: error, traceback, config, seed, labels) and the
-    other runs go on. The same config and seed give identical numbers on every back-end: every
-    random draw comes from the model's generators, seeded by the run's seed.
-**jobs**
-    :class:`Job`: a job directory's lock, its manifest (the one writer, :func:`write_manifest`),
-    the execution of its specs, ``failures.json`` and its closing lines (:func:`report_failures`, the
-    one failure report); :func:`check_job_size`, the bounds of a job.
+* **files**: :func:`atomic_write` (a temporary file, ``fsync``, rename, ``fsync`` of the directory) and
+  :func:`job_lock`, the one-writer lock of a job directory;
+* **the store**: :class:`RunStore`, one file per finished run under ``<job dir>/runs/``, keyed by the hash
+  of its resolved config and its seed (:func:`run_key`), checked when read;
+* **a run**: :func:`run_model` / :func:`simulate` build a :class:`~model.community.CommunityModel` from a
+  config and step it, with one BLAS thread (:func:`one_blas_thread`);
+* **specs**: :class:`RunSpec`, a config validated once per process and distinct config
+  (:func:`validated`), a seed, labels, optionally a measure of the finished model to keep;
+* **back-ends**: :func:`execute` skips every run already in the store and computes the rest on one of
+  :data:`BACKENDS` with one progress bar: ``serial`` (this process), ``joblib`` (loky workers on this
+  machine; ``n_jobs`` -1: all cores), ``ray`` (one CPU per task; a private instance, or the cluster at
+  ``ray_address``, which must answer within :data:`RAY_CONNECT_TIMEOUT` s), ``submitit_slurm`` (a job
+  array of ``n_jobs`` tasks, -1: one per 100 runs; submitit's files under ``<job dir>/.submitit/``),
+  ``submitit_local`` (the same path with local processes) and ``submitit_debug`` (in this process).
+  Each worker writes its run's file itself and returns a small :class:`Outcome`, so memory stays flat
+  and a killed job loses only the runs under way; a run that raises is recorded
+  (``<key>.failed.json``) and the others go on; the same config and seed give identical numbers on
+  every back-end;
+* **jobs**: :class:`Job` (a job directory's lock, its manifest — :func:`write_manifest`, the one writer —,
+  its runs, ``failures.json`` and closing lines: :func:`report_failures`, the one failure report) and
+  :func:`check_job_size`, the bounds of a job.
 
 Who else distributes runs, and why they call in here rather than beside it: Hydra's launchers
 (basic, joblib, Ray, submitit) start one process per *job* of a sweep and each job computes its run
 with :func:`run_one` into the sweep's store (:mod:`experiments.run`); EMA Workbench's experiments run
-through :class:`experiments.ema.RunnerEvaluator`, an EMA evaluator that hands them to :func:`execute`;
-pyabc's samplers (:mod:`experiments.ensemble`) decide which parameter vector to simulate next from the
-ones accepted so far, so each particle's runs go through :func:`execute` one particle at a time.
+through :func:`experiments.ema.runner_evaluator`, an EMA evaluator that hands their runs to
+:func:`execute`; pyabc's samplers (:mod:`experiments.ensemble`) choose the next parameter vector from
+the ones accepted so far, so each particle's runs go through :func:`execute` as pyabc asks for them.
 
 Errors here are :class:`~model.params.ConfigError` (one line); the entry points turn them into
 ``error: ...`` and exit code 2 (:mod:`experiments.command_line`).
@@ -109,18 +83,9 @@ def _umask() -> int:
 _MODE = 0o666 & ~_umask()
 
 
-def fsync_file(path: Path | str) -> None:
-    """Flush a written file's data to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(path: Path | str) -> None:
-    """Flush a directory's entries (a rename or a new link in it) to disk."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+def fsync(path: Path | str, directory: bool = False) -> None:
+    """Flush a written file's data, or a directory's entries (a rename or a new link in it), to disk."""
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
     try:
         os.fsync(fd)
     finally:
@@ -137,12 +102,12 @@ def atomic_write(path: Path, write) -> Path:
     try:
         write(tmp)
         os.chmod(tmp, _MODE)
-        fsync_file(tmp)
+        fsync(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    fsync(path.parent, directory=True)
     return path
 
 
@@ -234,32 +199,14 @@ def job_lock(directory: Path | str):
         fh.close()
 
 # ========================================================================================= the store
-# Layout of a store directory (``<job dir>/runs/``)::
-#
-#     <key>.parquet       a finished run: its time series (one row per step), with the run's
-#                         record (config, seed, labels, version, seconds, and ``measures`` when
-#                         the run kept a measure of the model) as JSON in the parquet schema
-#                         metadata under ``cogov``, and its identity (key, config hash, seed,
-#                         measure, steps, columns, version) under ``cogov.identity``
-#     <key>.<why>-<time>.parquet   a file that failed its check, moved aside (never deleted)
-#     .lock               the one-writer lock of the job (:func:`job_lock`)
-#     <key>.failed.json   a run that raised: error, traceback, config, seed, labels
-#     .<name>.*.tmp       a file being written (ignored; left behind only by a killed writer)
-#
-# ``key`` is ``<config hash>-<seed>``: the first 16 hex digits of the SHA-256 of the validated,
-# fully resolved model config (every key with its value, ``seed`` removed, canonical JSON) and
-# the seed. Two runs with the same key are the same computation, however their configs were
-# composed (scenario file, command-line override, sensitivity sample), so a job that is run
-# again computes only the runs whose file is missing. A run's file appears only when it is
-# complete (written to a temporary file, then renamed): an interrupted job leaves either a
-# finished run or nothing.
-#
-# Every read (:meth:`RunStore.has`, :meth:`RunStore.load`) checks the file against the key it is
-# read as: its identity names that key, its record's config and seed hash to it, it has
-# ``steps + 1`` rows and exactly the model's metric columns. A file that fails (unreadable, copied
-# from another run, written by something else, cut short) is moved aside with one line on stderr
-# and the run is computed again. The key records *what* was run, not the code that ran it: after
-# changing the model, write to a new job directory (or delete ``runs/``) rather than resume an old one.
+# A store directory (``<job dir>/runs/``, laid out as ``docs/results.md`` says) holds ``<key>.parquet``
+# per finished run (its time series; its record — config, seed, labels, version, seconds, measures —
+# and its identity as JSON in the parquet metadata) and ``<key>.failed.json`` per failed run. ``key`` is
+# ``<config hash>-<seed>`` (:func:`run_key`): runs with one key are the same computation however their
+# configs were composed, so a job run again computes only the runs whose file is missing. Every read
+# checks the file against its key (identity, config and seed, rows, columns); a file that fails is moved
+# aside (``<key>.<corrupt|mismatch>-<time>.parquet``, one line on stderr) and the run computed again.
+# The key says *what* was run, not with which code: after changing the model, use a new job directory.
 
 META_KEY = b"cogov"
 IDENTITY_KEY = b"cogov.identity"
@@ -447,10 +394,10 @@ class RunStore:
             import shutil
 
             shutil.copyfile(self.path(key), tmp)
-            fsync_file(tmp)
+            fsync(tmp)
         os.replace(tmp, target)
         tmp.unlink(missing_ok=True)  # still there if target became a link of the same file meanwhile
-        fsync_dir(target.parent)
+        fsync(target.parent, directory=True)
         return target
 
 # ============================================================================================= a run
@@ -619,6 +566,16 @@ def run_one(spec: RunSpec, store_root: str) -> Outcome:
     return Outcome(spec.key, "done", seconds)
 
 
+def tidy(store: RunStore, specs: Sequence[RunSpec]) -> pd.DataFrame:
+    """The time series of finished runs as one tidy table: each run's labels, ``seed``, ``step`` and the
+    metrics, one row per run and step (the label columns and ``seed``, ``step`` when there is none)."""
+    frames = [pd.concat([pd.DataFrame({**{k: [v] * len(ts) for k, v in s.labels.items()}, "seed": s.seed}), ts],
+                        axis=1) for s in specs for ts in [store.load(s.key)]]
+    if not frames:
+        return pd.DataFrame(columns=["scenario", "community", "seed", "step"])
+    return pd.concat(frames, ignore_index=True)
+
+
 def run_many(specs: Sequence[RunSpec], store_root: str) -> list[Outcome]:
     """:func:`run_one` for each spec, in order (one task of a submitit job array)."""
     return [run_one(s, store_root) for s in specs]
@@ -635,19 +592,11 @@ def progress_bar(total: int | None, initial: int = 0, desc: str = "runs", enable
 def execute(specs: Sequence[RunSpec], store: RunStore, *, launcher: str = "joblib", n_jobs: int = -1,
             ray_address: str | None = None, submitit: dict | None = None, progress: bool = True,
             desc: str = "runs") -> dict[str, Outcome]:
-    """Run every spec not yet in ``store``; return each key's :class:`Outcome`.
-
-    Args:
-        specs: the runs (duplicates by key are run once).
-        store: where finished and failed runs are written.
-        launcher: one of :data:`LAUNCHERS` (see the module docstring).
-        n_jobs: parallel runs for joblib (-1: all cores), CPUs of a private Ray instance
-            (-1: all), tasks of a submitit job (-1: see the module docstring).
-        ray_address: a Ray cluster to join; None starts a private instance on this machine
-            (or uses the one this process already started with ``ray.init``).
-        submitit: parameters of the submitit executor (``AutoExecutor.update_parameters``).
-        progress: show a progress bar on stderr.
-    """
+    """Run every spec not yet in ``store`` (a duplicate key once) on the back-end ``launcher`` (one of
+    :data:`LAUNCHERS`, see the module docstring); return each key's :class:`Outcome`. ``n_jobs``: parallel
+    runs (joblib), CPUs of a private Ray instance or tasks of a submitit job (-1: all cores; SLURM: one
+    task per 100 runs); ``ray_address``: a Ray cluster to join (None: this process's instance, or a new
+    private one); ``submitit``: the executor's parameters; ``progress``: a progress bar on stderr."""
     if launcher not in LAUNCHERS:
         raise ValueError(f"launcher = {launcher!r} is unknown; allowed: {', '.join(LAUNCHERS)}")
     unique = list({s.key: s for s in specs}.values())
@@ -819,24 +768,14 @@ compare job: 60 runs × ~2,000 residents × 120 months ≈ 1.5e7)."""
 
 
 def check_job_size(keys: str, runs: int, config: dict, allow_large: bool, *, sizes: str = "") -> None:
-    """Refuse a job too large to run, before anything is sampled, written or started.
+    """Refuse a job too large to run, before anything is sampled, written or started, unless ``allow_large``:
+    more than :data:`MAX_RUNS` runs; one run too large for this machine (:func:`model.config.check_size`);
+    or more than :data:`MAX_JOB_RESIDENT_MONTHS` resident-months, estimated from one run's resolved config
+    as runs × buildings × households_per_building × adults_per_household × max(steps, 1).
 
-    Estimates, from the counts and the resolved config (nested dict) of one run:
-
-        residents ≈ community.buildings × community.households_per_building × community.adults_per_household
-        job resident-months = runs × residents × max(steps, 1)
-
-    and refuses runs above :data:`MAX_RUNS` or resident-months above :data:`MAX_JOB_RESIDENT_MONTHS`,
-    and one run too large for this machine (:func:`model.config.check_size`), unless ``allow_large``.
-
-    Args:
-        keys: the options whose product is ``runs``, for the message (``"replications × scenarios"``).
-        runs: the number of runs (an int of any size).
-        sizes: the values of ``keys``, for the message (``"1000000000 × 2"``).
-
-    Raises:
-        ConfigError: one line naming the keys, the estimate and ``allow_large=true``.
-    """
+    ``keys`` are the options whose product is ``runs`` and ``sizes`` their values, for the message
+    (``"replications × scenarios"``, ``"1000000000 × 2"``). Raises ConfigError: one line naming the keys,
+    the estimate and ``allow_large=true``."""
     from model import config as config_mod
 
     if allow_large:

@@ -27,20 +27,8 @@ sample's output the mean over its seeds. Runs execute in parallel like ``experim
 (``launcher=joblib|serial|ray``), each stored under ``runs/`` by config hash and seed, so a job
 run again computes only the missing runs.
 
-Job directory (the results contract, also in ``docs/results.md``)::
-
-    manifest.json      kind "sensitivity", scenarios, descriptions, community, replications,
-                       steps, seeds, version, command, method, samples (N), sample_rows,
-                       runs (distinct: Morris trajectories share points), parameters
-                       (name → [low, high]), metrics, window, statistic, levels (Morris),
-                       sampler_seed, ranges_file, status, failed, counts
-    indices.parquet    method, metric, parameter, S1, S1_conf, ST, ST_conf, mu, mu_star,
-    indices.csv        mu_star_conf, sigma (the other method's columns NaN)
-    samples.parquet    sample, seed, one column per parameter, one column per metric
-                       (one row per run: sample × seed)
-    failures.json      the runs that raised, when any did (their samples' indices are then
-                       not computed: SALib needs every sample)
-    runs/              the per-run store (:class:`experiments.runner.RunStore`)
+The job directory (``manifest.json``, the tables, ``failures.json``, the store ``runs/``) is specified in
+``docs/results.md`` (sensitivity).
 """
 
 from __future__ import annotations
@@ -55,8 +43,8 @@ import pandas as pd
 from experiments import api, runner
 from experiments.command_line import (MAX_MONTHS, MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_SEED, Option,
                                       check_seeds, fail)
-from experiments.study import Study, check, check_name, console, fmt, launch_options, read_design, resolved_config, \
-    window_means
+from experiments.study import (Study, arm_keys, check, check_name, console, fmt, launch_options, printed_table,
+                              read_design, resolved_config, window_means)
 from model import config as config_mod
 from model.config import ModelConfig
 from model.params import ConfigError, iter_params
@@ -221,15 +209,11 @@ class Sensitivity(Study):
         return specs
 
     def describe(self, specs) -> dict:
-        base, method = self.base, self.opts["method"]
-        return {"scenarios": [base["info"]["scenario"]],
-                "descriptions": {base["info"]["scenario"]: base["info"]["scenario_description"]},
-                "community": base["info"]["community"], "replications": self.replications,
-                "steps": int(base["steps"]), "seeds": self.seeds, "method": method, "samples": self.n,
-                "sample_rows": len(self.x), "parameters": self.params, "metrics": self.metrics,
-                "window": self.window,
-                "statistic": f"mean over the last {self.window} months of each run, averaged over the sample's seeds",
-                "levels": self.opts["levels"] if method == "morris" else None,
+        method = self.opts["method"]
+        return {**arm_keys({self.base["info"]["scenario"]: self.base}, self.seeds, self.window,
+                           f"mean over the last {self.window} months of each run, averaged over the sample's seeds"),
+                "method": method, "samples": self.n, "sample_rows": len(self.x), "parameters": self.params,
+                "metrics": self.metrics, "levels": self.opts["levels"] if method == "morris" else None,
                 "sampler_seed": self.opts["sampler_seed"], "ranges_file": str(self.ranges_path)}
 
     def message(self, specs) -> str:
@@ -260,9 +244,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_indices(table: pd.DataFrame, method: str) -> None:
     """The indices as one table per metric on stdout."""
-    from rich import box
-    from rich.table import Table
-
     out = console()
     if method == "sobol":
         cols = [("S1", "S1_conf"), ("ST", "ST_conf")]
@@ -271,11 +252,7 @@ def print_indices(table: pd.DataFrame, method: str) -> None:
         cols = [("mu_star", "mu_star_conf"), ("sigma", None)]
         note = "Morris mu* (mean absolute elementary effect) ± 95% bootstrap CI half-width, sigma"
     out.print(note, highlight=False)
-    t = Table(box=box.SIMPLE_HEAD)
-    t.add_column("metric", no_wrap=True)
-    t.add_column("parameter", no_wrap=True)
-    for c, _ in cols:
-        t.add_column(c, justify="right", no_wrap=True)
+    t = printed_table("metric", "parameter", *(c for c, _ in cols), left=("metric", "parameter"))
     metrics = list(dict.fromkeys(table["metric"]))
     for m in metrics:
         rows = table[table["metric"] == m]

@@ -22,7 +22,6 @@ the launch options of a job (:func:`launch_options`) and printing numbers (:func
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +38,12 @@ from model.params import ConfigError
 class Study:
     """A study: its options, its arms and its tables (see the module docstring).
 
-    Class attributes:
-        prog: the entry point (``experiments.compare``).
-        kind: the manifest's ``kind`` and the default job directory ``outputs/<kind>/<time>``; empty:
-            a study that only prints what it measured (no job directory, no runner).
-        options: the declared options (:class:`~experiments.command_line.Option`).
-        reserved: model keys the study sets itself → why (``seed``: the seeds come from options).
-        overrides: whether every other ``key=value`` is a model config override.
-        labels: the run labels naming a failed run in the failure report.
-        csv: tables also written as ``.csv``.
-
-    A study instance serves one command line: :meth:`main` sets ``argv``, ``opts`` (option → value),
-    ``overrides`` (the model overrides, parsed), ``out`` (the job directory) and ``job``
-    (:class:`~experiments.runner.Job`) for the hooks to read.
+    Class attributes: ``prog`` (the entry point), ``kind`` (the manifest's kind and the default job
+    directory ``outputs/<kind>/<time>``; empty: a study that only prints what it measured), ``options``
+    (:class:`~experiments.command_line.Option`), ``reserved`` (model keys the study sets itself → why),
+    ``overrides_allowed`` (every other ``key=value`` is a model override), ``labels`` (the run labels
+    naming a failed run), ``csv`` (tables also written as ``.csv``). One instance serves one command
+    line: :meth:`main` sets ``argv``, ``opts``, ``overrides`` (parsed), ``out`` and ``job`` for the hooks.
     """
 
     prog: str = ""
@@ -70,13 +62,11 @@ class Study:
 
     # ------------------------------------------------------------------------------- the hooks
     def arms(self) -> list[dict]:
-        """Check what the options name and return the resolved model config of each arm (exit 2 with one
-        line on bad input)."""
+        """Check what the options name; the resolved model config of each arm (exit 2 on bad input)."""
         raise NotImplementedError
 
     def size(self) -> tuple[str, int, str] | None:
-        """(the options whose product is the number of runs, the number of runs, their values) for the
-        job size check (:func:`experiments.runner.check_job_size`), or None: no bound."""
+        """(the options whose product is the number of runs, that number, their values), or None: no bound."""
         return None
 
     def specs(self) -> list[runner.RunSpec]:
@@ -92,8 +82,7 @@ class Study:
         return f"{len(specs)} runs; job directory {self.out}"
 
     def launch(self) -> dict:
-        """How the job runs its specs: the keywords of :func:`experiments.runner.execute` (from the
-        launch options, :func:`launch_options`)."""
+        """How the job runs its specs: :func:`experiments.runner.execute`'s keywords (:func:`launch_options`)."""
         return launch_keywords(self.opts)
 
     def execute(self, job: runner.Job, specs: list[runner.RunSpec]) -> dict[str, runner.Outcome]:
@@ -102,7 +91,7 @@ class Study:
 
     def tables(self, job: runner.Job, specs: list[runner.RunSpec],
                outcomes: dict[str, runner.Outcome]) -> dict[str, pd.DataFrame]:
-        """The study's tables by file name (without ``.parquet``), computed from the finished runs."""
+        """The study's tables by file name (without ``.parquet``), from the finished runs."""
         return {}
 
     def report(self, tables: dict[str, pd.DataFrame], failures: list[dict]) -> None:
@@ -216,6 +205,16 @@ def resolved_config(scenario: str | None, community: str | None, overrides) -> d
     return config_mod.to_dict(check(runner.validated, data))
 
 
+def arm_keys(configs: dict[str, dict], seeds: list[int], window: int, statistic: str) -> dict:
+    """The manifest keys of a study of scenarios (``docs/results.md``), from its arms' resolved configs by
+    scenario name: scenarios, descriptions, community and months (the first arm's), seeds, window."""
+    first = next(iter(configs.values()))
+    return {"scenarios": list(configs), "community": first["info"]["community"],
+            "descriptions": {n: c["info"]["scenario_description"] for n, c in configs.items()},
+            "replications": len(seeds), "steps": int(first["steps"]), "seeds": seeds, "window": window,
+            "statistic": statistic}
+
+
 def check_name(group: str, name: str, what: str | None = None) -> None:
     """``name`` is a ``scenario`` or ``community`` of the catalogue, or exit 2 with one line (prefixed
     with the option ``what`` when it is not the group's own name)."""
@@ -227,21 +226,10 @@ def check_name(group: str, name: str, what: str | None = None) -> None:
 
 def read_design(key: str, spec: str | Path, group: str, label: str, *, shape: type = dict,
                 keys: set[str] | None = None) -> tuple[Path, Any]:
-    """A design file a study reads: ``spec`` a path, or a name under ``scenarios/<group>/``.
-
-    Args:
-        key: the option naming it (``ranges``, ``levers``), for messages.
-        label: how messages name the file (``ranges file``, ``levers file``, ``design file``).
-        shape: ``dict`` (a mapping) or ``list``.
-        keys: the top-level keys a mapping may have.
-
-    Returns:
-        (its path, its content).
-
-    Raises:
-        ConfigError: one line: no such file or name (the names allowed), bad YAML, the wrong shape,
-            an unknown key.
-    """
+    """(the path, the content) of a design file a study reads: ``spec`` a path, or a name under
+    ``scenarios/<group>/``; its ``shape`` a ``dict`` (with top-level ``keys`` among those given) or a
+    ``list``. ``key`` (the option naming it: ``ranges``) and ``label`` (``ranges file``) are for messages.
+    Raises ConfigError, one line: no such file or name (the names allowed), bad YAML, wrong shape or key."""
     directory = scenarios.CONFIG_DIR / group
     path = check_path(key, spec)
     if not (path.suffix in (".yaml", ".yml") or path.exists()):
@@ -290,13 +278,20 @@ def fmt(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3f}"
 
 
+def printed_table(*columns: str, left: tuple[str, ...] = (), title: str | None = None):
+    """A rich table of the studies' printed results: a simple head, no wrapping, the ``columns``
+    right-justified but those in ``left``."""
+    from rich import box
+    from rich.table import Table
+
+    t = Table(box=box.SIMPLE_HEAD, title=title)
+    for c in columns:
+        t.add_column(c, justify="left" if c in left else "right", no_wrap=True)
+    return t
+
+
 def console():
     """A rich console for tables: the terminal's width, or 132 columns into a file or pipe."""
     from rich.console import Console
 
     return Console(width=None if sys.stdout.isatty() else 132, soft_wrap=False)
-
-
-def stamp() -> str:
-    """A job directory's time stamp (``2026-11-27_08-30-00``)."""
-    return time.strftime("%Y-%m-%d_%H-%M-%S")

@@ -4,18 +4,15 @@
 runs in the process that launches the sweep, whatever the launcher (basic, joblib, Ray,
 submitit):
 
-* at the start it writes ``<sweep dir>/manifest.json`` with the jobs' one manifest writer
-  (:func:`experiments.runner.write_manifest`; kind ``sweep``; the swept parameters and their
-  values; the number of runs: the grid's size, a sweeper's ``hydra.sweeper.n_trials`` when it
-  declares one, else unknown (``null``) — e.g. Optuna's ``interval()``; the command that
-  reproduces — and resumes — the sweep) and starts the runner's progress bar
-  (:func:`experiments.runner.progress_bar`), fed by one line per finished job appended to
-  ``<sweep dir>/.progress`` by the jobs (wherever they run, on a shared file system);
+* at the start it takes the sweep directory's lock and writes its manifest
+  (:func:`experiments.runner.write_manifest`; kind ``sweep``; the swept parameters and their values;
+  the runs: the grid's size, a sweeper's ``n_trials``, else unknown (``null``), e.g. Optuna's
+  ``interval()``; the command that reproduces — and resumes — the sweep) and starts the runner's
+  progress bar, fed by the line each finished job appends to ``<sweep dir>/.progress``;
 * at the end it merges the job directories into ``<sweep dir>/sweep.parquet``
-  (:func:`experiments.collect.collect`), prints the failed runs and tells
-  ``experiments.run`` to exit with code 1 if there were any. A sweep whose jobs wrote no
-  progress line ran a task of its own (not ``experiments.run``'s): nothing is collected and
-  nothing is reported as interrupted.
+  (:func:`experiments.collect.collect`), prints the failed runs and tells ``experiments.run`` to exit
+  with code 1 if there were any. Jobs that wrote no progress line ran a task of their own (not
+  ``experiments.run``'s): nothing is collected or reported as interrupted.
 """
 
 from __future__ import annotations

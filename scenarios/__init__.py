@@ -93,29 +93,37 @@ def compose_dict(scenario_name: str | None = None, community: str | None = None,
         ConfigError: an unknown scenario or community (one line, with the allowed names); shares
             set together above 1 or a negative share.
     """
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from omegaconf import OmegaConf
-
     scenario_name = scenario_name or default_choice("scenario")
     community = community or default_choice("community")
     check_name("scenario", scenario_name)
     check_name("community", community)
     overrides = parsed(overrides or [])
-    args = [f"scenario={scenario_name}", f"community={community}", *(o.input_line for o in overrides)]
+    data = compose(CONFIG_DIR, [f"scenario={scenario_name}", f"community={community}",
+                                *(o.input_line for o in overrides)])
+    for key in RUN_KEYS:
+        data.pop(key, None)  # type: ignore[union-attr]
+    return apply_command_line(data, overrides)  # type: ignore[arg-type]
+
+
+def compose(config_dir: Path, overrides: Sequence[str]) -> dict:
+    """``config.yaml`` of a Hydra config directory composed with Hydra-syntax overrides, as a plain dict
+    (from inside a running Hydra app too: its global state is put back)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
     gh = GlobalHydra.instance()
     outer = gh.hydra if gh.is_initialized() else None  # called from inside a Hydra app
     gh.clear()
     try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=args)
+        with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
+            cfg = hydra_compose(config_name="config", overrides=list(overrides))
     finally:
+        GlobalHydra.instance().clear()
         if outer is not None:
             GlobalHydra.instance().initialize(outer)
-    data = OmegaConf.to_container(cfg, resolve=True)
-    for key in RUN_KEYS:
-        data.pop(key, None)  # type: ignore[union-attr]
-    return apply_command_line(data, overrides)  # type: ignore[arg-type]
+    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
 
 
 def parsed(overrides: Sequence) -> list:
