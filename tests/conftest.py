@@ -113,6 +113,19 @@ PATTERNS = "calibration patterns"
 """The ``xdist_group`` of the tests reading :func:`pattern_results`: one worker computes it once."""
 
 
+FEW = "headline patterns"
+"""The ``xdist_group`` of the tests reading :func:`few_pattern_results`."""
+
+
+@pytest.fixture(scope="session")
+def few_pattern_results():
+    """The arms ``top_down`` and ``co_creation`` of the calibration patterns, 4 seeds × 120 months, run once
+    per test session: the small representatives in ``make test`` of the checks over 20 seeds."""
+    from experiments import patterns
+
+    return patterns.replicate({a: patterns.ARMS[a] for a in ("top_down", "co_creation")}, range(4), n_jobs=2)
+
+
 @pytest.fixture(scope="session")
 def pattern_results():
     """Every arm of the calibration patterns, 20 seeds × 120 months, run once per test session

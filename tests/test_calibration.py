@@ -1,4 +1,5 @@
-"""The six calibration patterns of the source documents, over 20 replications.
+"""The calibration patterns of the source documents, over 20 replications (``make test-slow``), and
+the headline ones over a few (``make test``).
 
 The criteria are defined once, in :mod:`experiments.patterns` (also used by
 ``python -m experiments.calibrate``). A criterion passes when the 90% interval of its
@@ -14,10 +15,11 @@ import numpy as np
 import pytest
 
 from experiments import patterns
-from tests.conftest import run_cli, run_main
+from tests.conftest import FEW, PATTERNS, run_cli, run_main
 
 
-@pytest.mark.slow
+@pytest.mark.replicated
+@pytest.mark.xdist_group(PATTERNS)
 @pytest.mark.parametrize("criterion", patterns.CHECKS, ids=[c.key for c in patterns.CHECKS])
 def test_pattern_holds_over_replications(pattern_results, criterion):
     (row,) = patterns.evaluate(pattern_results, [criterion])
@@ -27,12 +29,24 @@ def test_pattern_holds_over_replications(pattern_results, criterion):
                         f"{criterion.show(row.mean)}, 90% interval [{criterion.show(lo)}, {criterion.show(hi)}]")
 
 
-@pytest.mark.slow
+@pytest.mark.replicated
+@pytest.mark.xdist_group(PATTERNS)
 def test_co_creation_participation_rises_year_by_year(pattern_results):
     """Not one jump and no collapse: the mean trajectory over replications rises in (almost) every year."""
     years = np.mean([r["participation_by_year"] for r in pattern_results["co_creation"]], axis=0)
     assert np.all(np.diff(years) > -0.01), years
     assert years[4] - years[0] > 0.15, "most of the rise takes several years"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group(FEW)
+@pytest.mark.parametrize("key", ["1a", "2a", "2d"])
+def test_the_headline_patterns_hold_over_a_few_replications(few_pattern_results, key):
+    """The representative of ``test_pattern_holds_over_replications`` in ``make test``: participation under
+    top-down (1a) and co-creation (2a) and the satisfaction gap (2d), their 90% intervals over 4 seeds
+    inside the targets (every criterion over 20 seeds: ``make test-slow``)."""
+    (row,) = patterns.evaluate(few_pattern_results, [c for c in patterns.CHECKS if c.key == key])
+    assert len(row.values) == 4 and row.passed, (key, row.criterion.target, row.interval)
 
 
 @pytest.mark.slow

@@ -11,6 +11,8 @@ import yaml
 
 from experiments import sensitivity
 
+pytestmark = pytest.mark.xdist_group("test_experiments_sensitivity")  # the Sobol job: one worker computes it
+
 # In top_down consultation is off, so consultation.adoption_rate cannot matter: a dummy
 # parameter. Initial trust in government drives trust in government.
 RANGES = {

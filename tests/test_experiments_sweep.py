@@ -12,6 +12,8 @@ import yaml
 from experiments import collect, compare
 from tests.conftest import run_cli, run_main, run_model
 
+pytestmark = pytest.mark.xdist_group("test_experiments_sweep")  # the serial sweep and Ray: one worker computes it
+
 SWEEP = ["seed=0,1", "resident.trust_in_government.mean=0.3,0.6", "steps=6", "community.buildings=2",
          "community.households_per_building=40"]
 

@@ -22,7 +22,7 @@ from experiments.runner import RunFileError, RunStore, model_metrics
 from model.params import ConfigError
 from tests.conftest import ROOT, run_cli, run_main
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_store_hardening")]  # the compare job: one worker
 
 ARGS = ["scenarios=[top_down,co_creation]", "replications=2", "steps=4", "community=demo", "progress=false"]
 

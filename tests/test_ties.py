@@ -26,7 +26,7 @@ import pytest
 
 from model.community import CommunityModel
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_ties")]  # the paired tie runs: one worker
 
 SEEDS = range(6)
 MONTHS = 120
