@@ -229,7 +229,7 @@ def precompose(overrides: list):
     rest = []
     for o in overrides:
         if o.key_or_group in choice:
-            choice[o.key_or_group] = str(o.value())
+            choice[o.key_or_group] = o.input_line.split("=", 1)[1]  # as given (a sweep without -m: its text)
         elif not o.key_or_group.startswith("hydra"):
             rest.append(o)
     for group, name in choice.items():

@@ -187,6 +187,7 @@ def model_attribution(tmp_path_factory):
     return source, levers, seeds, store, table, metrics
 
 
+@pytest.mark.slow
 def test_model_attribution_sums_to_the_gap_and_the_null_lever_interval_includes_zero(model_attribution):
     _, levers, seeds, _, table, metrics = model_attribution
     shap, inter, gap = A.tables(table, levers, metrics, seeds, None, True)

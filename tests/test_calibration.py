@@ -33,7 +33,18 @@ def test_pattern_holds_over_replications(pattern_results, criterion):
 @pytest.mark.xdist_group(PATTERNS)
 def test_co_creation_participation_rises_year_by_year(pattern_results):
     """Not one jump and no collapse: the mean trajectory over replications rises in (almost) every year."""
-    years = np.mean([r["participation_by_year"] for r in pattern_results["co_creation"]], axis=0)
+    rises_year_by_year(pattern_results)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group(FEW)
+def test_co_creation_participation_rises_year_by_year_over_a_few_replications(few_pattern_results):
+    """The representative of the test above in ``make test``: the mean trajectory over 4 seeds."""
+    rises_year_by_year(few_pattern_results)
+
+
+def rises_year_by_year(results) -> None:
+    years = np.mean([r["participation_by_year"] for r in results["co_creation"]], axis=0)
     assert np.all(np.diff(years) > -0.01), years
     assert years[4] - years[0] > 0.15, "most of the rise takes several years"
 

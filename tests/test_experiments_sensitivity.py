@@ -58,6 +58,7 @@ def test_sobol_writes_samples_indices_and_manifest(jobs):
     assert m["descriptions"]["top_down"] and m["status"] == "complete"
 
 
+@pytest.mark.slow
 def test_sobol_total_index_is_zero_for_a_parameter_without_effect_and_large_for_a_driver(jobs):
     idx = pd.read_parquet(jobs["sobol"] / "indices.parquet").set_index(["metric", "parameter"])
     dummy = idx.xs("consultation.adoption_rate", level="parameter")

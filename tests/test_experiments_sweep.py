@@ -12,7 +12,6 @@ import yaml
 from experiments import collect, compare
 from tests.conftest import run_cli, run_main, run_model
 
-pytestmark = pytest.mark.xdist_group("test_experiments_sweep")  # the serial sweep and Ray: one worker computes it
 
 SWEEP = ["seed=0,1", "resident.trust_in_government.mean=0.3,0.6", "steps=6", "community.buildings=2",
          "community.households_per_building=40"]
@@ -154,6 +153,7 @@ def local_ray():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one Ray instance (local_ray) on one worker
 def test_ray_launcher_on_a_running_ray_instance_gives_the_same_numbers(serial_sweep, tmp_path, local_ray):
     address = local_ray.get_runtime_context().gcs_address
     r = sweep(tmp_path / "ray", *SWEEP, "hydra/launcher=ray", f"hydra.launcher.ray.init.address={address}",
@@ -166,6 +166,7 @@ def test_ray_launcher_on_a_running_ray_instance_gives_the_same_numbers(serial_sw
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")
 def test_compare_on_ray_gives_the_same_numbers_as_serially(tmp_path, local_ray):
     args = ["scenarios=[top_down,co_creation]", "replications=2", "steps=6", "community.buildings=2",
             "community.households_per_building=40", "progress=false"]

@@ -60,6 +60,7 @@ CASES = [
     ("experiments.lab", ["+info.scenario=x"], "info.scenario is set by the scenario file"),
     ("experiments.run", [f"scenario={LONG}"], "scenario = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa… is unknown"),
     ("experiments.run", ["scenario=../scenario/top_down"], "scenario = '../scenario/top_down' is unknown"),
+    ("experiments.run", ["scenario=top_down,co_creation"], "scenario = 'top_down,co_creation' is unknown"),  # no -m
     # 4. output paths
     ("experiments.compare", ["out=/etc/passwd"], "out = /etc/passwd exists and is not a directory"),
     ("experiments.compare", ["out=/proc/x"], "out = /proc/x is not writable"),

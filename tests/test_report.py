@@ -31,7 +31,6 @@ from analysis.report import SECTIONS, build_report, money_outcomes
 from conftest import run_cli
 from model.community import CommunityModel
 
-pytestmark = pytest.mark.xdist_group("test_report")  # the reports built once: one worker computes it
 
 WITHOUT_ESTATE = [s for s in SECTIONS["compare"] if s != "estate"]
 """A compare report's sections for a community without an estate (the default's)."""

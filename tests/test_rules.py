@@ -176,6 +176,7 @@ def test_facilities_decay_without_upkeep_and_hold_with_organised_upkeep():
     assert use_after(48, **{"co_management.enabled": False}) < use_after(48) - 0.2
 
 
+@pytest.mark.slow
 def test_disputes_escalate_without_mediation_and_settle_with_it():
     common = {"projects.dispute_probability": 1.0, "consultation.dispute_prevention": 0.0}
     abandoned = []
@@ -202,6 +203,7 @@ def test_real_consultation_builds_what_residents_need():
     assert np.mean(real) > np.mean(none) + 0.015
 
 
+@pytest.mark.slow
 def test_sham_consultation_lowers_trust_relative_to_no_consultation():
     def trust(mode):
         rule = {"consultation.enabled": False} if mode == "none" else {
@@ -220,6 +222,7 @@ def test_disclosure_raises_trust_in_government():
     assert np.mean(on) > np.mean(off) + 0.03
 
 
+@pytest.mark.slow
 def test_incentives_retain_volunteers():
     def retention(on):
         return np.nanmean([run_model("co_creation", seed=s, steps=36, **{"incentives.enabled": on})
