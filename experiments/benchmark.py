@@ -8,7 +8,8 @@ Usage::
     python -m experiments.benchmark out=bench.json                # where the JSON goes
 
 What it measures (each model measurement in a fresh Python process, so that its peak memory
-is that of one size alone):
+is that of one size alone, with one BLAS thread as every run of the runner has:
+:func:`experiments.runner.one_blas_thread`):
 
 1. **scaling** — for each size (residents: 1,000, 10,000, 100,000, 1,000,000) the
    ``co_creation`` scenario (all its mechanisms on) in a community scaled by

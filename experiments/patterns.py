@@ -188,7 +188,8 @@ def arm_specs(arms: dict[str, Arm], seeds: Sequence[int], overrides: Sequence[st
     specs = []
     for name, arm in arms.items():
         data = arm_config(arm, overrides)
-        specs += [runner.make_spec(data, seed, measure=MEASURE, allow_large=allow_large, arm=name, scenario=arm.scenario)
+        specs += [runner.make_spec(data, seed, measure=MEASURE, allow_large=allow_large, arm=name,
+                                   scenario=arm.scenario)
                   for seed in seeds]
     return specs
 

@@ -291,7 +291,8 @@ class RobustnessStudy(ema.EMAStudy):
         table, self.choice = minimax(regrets)
         x, adv = advantage(self.experiments, self.outcomes_table, d, rob.policy, rob.baseline, rob.directions,
                            rob.margins)
-        self.prim = failure_boxes(x, adv, d, rob.policy, rob.baseline, [p for p in PRIM_OUTCOMES if p in rob.directions],
+        prim_outcomes = [p for p in PRIM_OUTCOMES if p in rob.directions]
+        self.prim = failure_boxes(x, adv, d, rob.policy, rob.baseline, prim_outcomes,
                                   o["prim.peel_alpha"], o["prim.min_density"], rob.margins)
         ema.write_text(self.prim, self.out / "prim.txt")
         job.manifest.update(minimax_regret_policy=self.choice, runs=len(self.outcomes_table))

@@ -788,8 +788,8 @@ def check_job_size(keys: str, runs: int, config: dict, allow_large: bool, *, siz
     c = config["community"]
     each = c["buildings"] * c["households_per_building"] * c["adults_per_household"] * max(config["steps"], 1)
     if runs * each > MAX_JOB_RESIDENT_MONTHS:
-        raise ConfigError(f"{keys}{sizes} = {show(runs)} runs × about {each:,.0f} resident-months each ≈ {runs * each:,.0f} "
-                 f"resident-months is more than {MAX_JOB_RESIDENT_MONTHS:,.0f}; {flag}")
+        raise ConfigError(f"{keys}{sizes} = {show(runs)} runs × about {each:,.0f} resident-months each ≈ "
+                          f"{runs * each:,.0f} resident-months is more than {MAX_JOB_RESIDENT_MONTHS:,.0f}; {flag}")
 
 
 def new_job_dir(kind: str) -> Path:
