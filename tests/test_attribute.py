@@ -200,6 +200,7 @@ def test_model_attribution_sums_to_the_gap_and_the_null_lever_interval_includes_
     assert (inter["interaction"].abs() < 1e-12).all()  # a lever without effect interacts with none
 
 
+@pytest.mark.slow
 def test_model_attribution_is_invariant_to_lever_order(model_attribution):
     from experiments import runner
 

@@ -111,6 +111,7 @@ def test_joblib_workers_give_identical_tables(tmp_path, serial_job):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "joblib" / name), pd.read_parquet(serial_job / name))
 
 
+@pytest.mark.slow
 def test_a_failing_run_is_recorded_the_rest_continue_and_a_rerun_computes_only_it(tmp_path, capsys, monkeypatch,
                                                                                  serial_job):
     from experiments import runner

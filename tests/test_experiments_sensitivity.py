@@ -66,6 +66,7 @@ def test_sobol_total_index_is_zero_for_a_parameter_without_effect_and_large_for_
     assert idx.loc[("trust_in_government", "resident.trust_in_government.mean"), "ST"] > 0.5
 
 
+@pytest.mark.slow
 def test_sobol_indices_are_salibs_on_the_stored_samples(jobs):
     from SALib.analyze import sobol
 
