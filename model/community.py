@@ -20,9 +20,8 @@ One step is one month of the five-step participation cycle (domain brief):
 8. **life course** (``life_course.enabled``) – households move out and new ones move into their
    flats, residents age, volunteers retire or hand over (:mod:`model.life_course`).
 
-The model core knows nothing of files, plots or Hydra: given a config, it uses it as is; given a
-name, it asks the scenario catalogue registered under the entry point ``cogov.catalogue`` for the
-composed config (it never imports the catalogue).
+The model core knows nothing of files, plots or Hydra: given a name, it asks the scenario
+catalogue (:mod:`scenarios`) for the composed config; given a config, it uses it as is.
 """
 
 from __future__ import annotations
