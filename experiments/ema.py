@@ -353,7 +353,7 @@ def box_text(box, y: np.ndarray, condition: str) -> str:
 
 class EMAStudy(Study):
     """A study whose experiments EMA samples (``ema``, ``robustness``): the design, EMA's sampling,
-    the runs through :class:`RunnerEvaluator`, EMA's tables."""
+    the runs through :func:`runner_evaluator`, EMA's tables."""
 
     labels = ("experiment",)
 
