@@ -771,11 +771,26 @@ def coverage(model: CommunityModel) -> np.ndarray:
     return 1.0 - np.exp(-model.facilities.service(model.n_grids, len(DOMAINS)) * per_capita[:, None])
 
 
+CATALOGUE = "cogov.catalogue"
+"""The entry point group under which the scenario catalogue registers the function composing a config
+from names (``pyproject.toml``: ``scenarios:compose_dict``): the core finds it there and never imports
+the catalogue, which sits above it."""
+
+
+@functools.cache
+def _catalogue():
+    from importlib.metadata import entry_points
+
+    found = sorted(entry_points(group=CATALOGUE), key=lambda e: e.name)
+    if not found:
+        raise ConfigError(f"no scenario catalogue is installed (entry point group {CATALOGUE}): "
+                          "pip install -e . or pass config=")
+    return found[0].load()
+
+
 @functools.lru_cache(maxsize=64)
 def _composed(scenario_name: str | None, community: str | None) -> dict:
-    import scenarios  # the catalogue; imported lazily so the core needs it only for names
-
-    return scenarios.compose_dict(scenario_name, community)
+    return _catalogue()(scenario_name, community)
 
 
 def resolve_config(scenario_name: str | None, community: str | None, config: Any, overrides: dict):

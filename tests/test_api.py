@@ -10,6 +10,8 @@ from scipy import stats
 from experiments import api, compare
 from model.params import ConfigError
 
+pytestmark = pytest.mark.slow
+
 SMALL = dict(scenario="top_down", community="demo", steps=14)
 
 

@@ -17,6 +17,8 @@ from app import browser as B
 from app import draw
 from model.community import CommunityModel
 
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_app_browser")]  # one live page: one worker
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHARTS = ("#chart-participation", "#chart-free-riders", "#chart-contribution", "#chart-trust")

@@ -16,7 +16,8 @@ resident by resident), so runs differ; their outcome distributions must not:
 The tolerances are a small fraction of the differences between the two scenarios in
 participation, trust in government and satisfaction (``SEPARATED``; the same comparison tells
 them apart), so the test would catch a rule that differs. About 2 minutes on 2 cores (the reference is
-the slow part). ``benchmarks/docking.py`` asks the sharper question
+the slow part): ``make test-slow``; ``make test`` runs a small representative (6 replications, 36 months,
+three times the tolerances). ``benchmarks/docking.py`` asks the sharper question
 with hundreds of replications (z-scores of the differences; ``docs/performance.md``).
 """
 
@@ -28,6 +29,8 @@ from scipy import stats
 
 from benchmarks.docking import outcome_series
 from benchmarks.reference import ReferenceModel
+
+pytestmark = pytest.mark.slow
 
 REPLICATIONS = 24
 MONTHS = 60
@@ -55,11 +58,13 @@ def _runs(implementation: str, scenario: str, first_seed: int) -> dict[str, np.n
 
 
 @pytest.fixture(scope="module")
-def docked():
+def docked():  # make test-slow: the replicated tests below, on one worker (xdist_group)
     return {scenario: {"fast": _runs("fast", scenario, 0), "reference": _runs("reference", scenario, 10_000)}
             for scenario in ("top_down", "co_creation")}
 
 
+@pytest.mark.replicated
+@pytest.mark.xdist_group("docking")
 @pytest.mark.parametrize("scenario", ["top_down", "co_creation"])
 def test_outcome_distributions_agree(docked, scenario):
     fast, ref = docked[scenario]["fast"], docked[scenario]["reference"]
@@ -76,6 +81,8 @@ def test_outcome_distributions_agree(docked, scenario):
     assert not problems, f"{scenario}: the implementations disagree on " + "; ".join(problems)
 
 
+@pytest.mark.replicated
+@pytest.mark.xdist_group("docking")
 @pytest.mark.parametrize("scenario", ["top_down", "co_creation"])
 def test_mean_trajectories_agree(docked, scenario):
     fast, ref = docked[scenario]["fast"], docked[scenario]["reference"]
@@ -91,6 +98,8 @@ SEPARATED = ("participation_rate", "trust_in_government", "satisfaction")
 0.49, satisfaction 0.41 vs 0.61 in the reference)."""
 
 
+@pytest.mark.replicated
+@pytest.mark.xdist_group("docking")
 def test_the_comparison_tells_the_scenarios_apart(docked):
     """The tolerances are small against real differences: top-down and co-creation differ by far more."""
     for name in SEPARATED:
@@ -100,6 +109,22 @@ def test_the_comparison_tells_the_scenarios_apart(docked):
         assert stats.ttest_ind(docked["top_down"]["fast"][name][:, -WINDOW:].mean(axis=1),
                                docked["co_creation"]["reference"][name][:, -WINDOW:].mean(axis=1),
                                equal_var=False).pvalue < ALPHA
+
+
+def test_a_few_replications_dock_within_three_times_the_tolerances():
+    """The representative of the replicated tests above in ``make test``: 6 runs of each implementation,
+    36 months, both scenarios; each headline outcome's means differ by less than three times its
+    tolerance, and top-down and co-creation still differ in participation by more than that."""
+    means = {}
+    for scenario in ("top_down", "co_creation"):
+        for impl, first in (("fast", 0), ("reference", 10_000)):
+            runs = [outcome_series(impl, scenario, seed, 36, outcomes=SEPARATED) for seed in range(first, first + 6)]
+            means[scenario, impl] = {n: np.mean([run[n][-WINDOW:].mean() for run in runs]) for n in SEPARATED}
+        for n in SEPARATED:
+            diff = means[scenario, "fast"][n] - means[scenario, "reference"][n]
+            assert abs(diff) < 3 * OUTCOMES[n], (scenario, n, diff)
+    gap = means["co_creation", "reference"]["participation_rate"] - means["top_down", "reference"]["participation_rate"]
+    assert gap > 3 * OUTCOMES["participation_rate"], gap
 
 
 def test_reference_refuses_mechanisms_it_does_not_implement():

@@ -14,6 +14,8 @@ import pytest
 from model.community import CommunityModel
 from model.metrics import ESTATE_METRICS
 
+pytestmark = pytest.mark.slow
+
 SEEDS = range(10)
 FIXED = {"life_course.enabled": False, "variation.enabled": False}
 """The old estate's population without moves and ageing, the community at its means: the fee spiral on its own

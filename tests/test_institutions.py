@@ -20,6 +20,8 @@ from model.params import InactiveParameterWarning
 from model.purse import SOURCES, USES, Purse
 from tests.conftest import FIXED_COMMUNITY
 
+pytestmark = pytest.mark.slow
+
 
 def run(scenario, seed, steps, **overrides):
     """A run with the community at its means (paired comparisons of one community: ``FIXED_COMMUNITY``)."""

@@ -18,6 +18,8 @@ from model.mechanisms.base import DecisionTerms
 from model.population import CONDITIONAL, ELDERLY, FREE_RIDER, YOUTH
 from tests.conftest import run_model
 
+pytestmark = pytest.mark.slow
+
 SEEDS = range(4)
 
 

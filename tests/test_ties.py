@@ -29,6 +29,8 @@ import pytest
 from model.community import CommunityModel
 from tests.conftest import FIXED_COMMUNITY
 
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_ties")]  # the paired tie runs: one worker
+
 SEEDS = range(6)
 MONTHS = 120
 OUTCOMES = ("participation_rate", "trust_in_neighbours", "trust_in_government", "names_a_neighbour")
