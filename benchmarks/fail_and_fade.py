@@ -31,11 +31,13 @@ Printed, each with mean ± sd over the seeds:
 from __future__ import annotations
 
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from experiments import api
+from model.params import InactiveParameterWarning
 
 MONTHS = 120
 PROJECTS_KPI = {"government.kpi.projects_completed": 1.0, "government.kpi.satisfaction": 0.0,
@@ -75,9 +77,18 @@ def show(x: np.ndarray) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = dict(a.split("=", 1) for a in (sys.argv[1:] if argv is None else argv))
-    seeds = range(int(args.get("seeds", 30)))
-    n_jobs = int(args.get("n_jobs", -1))
+    warnings.simplefilter("ignore", InactiveParameterWarning)  # the closed ledger's arm unsets a mandate on purpose
+    args = {}
+    for a in (sys.argv[1:] if argv is None else argv):
+        key, _, text = a.partition("=")
+        if key not in ("seeds", "n_jobs") or not text.lstrip("-").isdigit():
+            print(f"error: {a!r}: allowed: seeds=<2 to 1000>, n_jobs=<-1 or 1 to 64>", file=sys.stderr)
+            return 2
+        args[key] = int(text)
+    seeds, n_jobs = range(args.get("seeds", 30)), args.get("n_jobs", -1)
+    if not (2 <= len(seeds) <= 1000 and (n_jobs == -1 or 1 <= n_jobs <= 64)):
+        print("error: seeds must be 2 to 1000 and n_jobs -1 or 1 to 64", file=sys.stderr)
+        return 2
     n = len(seeds)
     print(f"Default community, {MONTHS} months, {n} seeds (different communities; paired across arms); "
           "mean ± sd over the seeds of each run's last-12-month mean.\n")

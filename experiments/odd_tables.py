@@ -47,6 +47,8 @@ CORE_SECTIONS = {
     "property": "Property company and fee payments (`property.*`)",
     "owners_committee": "Owners' committee (`owners_committee.*`)",
     "lifts": "Lift projects in stairwells without a lift (`lifts.*`)",
+    "residents_body": "Residents' own bodies: self-management committees that carry programmes (`residents_body.*`)",
+    "variation": "How communities differ: the sd of each uncertain quantity, drawn per seed (`variation.*`)",
 }
 COMMUNITY_SECTIONS = ("community", "resident", "projects", "life_course", "property")
 
@@ -114,15 +116,24 @@ def scenario_tables() -> str:
     import scenarios
 
     out = ["### Scenarios", "",
-           "Composed with the default community; mechanisms switched on, and every other value that "
-           "differs from the schema default (community and resident settings omitted).", "",
-           "| scenario | represents | mechanisms on | other settings |", "|---|---|---|---|"]
+           "Composed with the default community: the programmes the rules require (mandated: run from the first "
+           "month) and forbid (not allowed: nobody may run them), the behaviours switched on, and every other "
+           "value that differs from the schema default (community and resident settings omitted). The other "
+           "programmes are the actors' choice (docs/ODD.md §3.4.13).", "",
+           "| scenario | represents | mandated | forbidden | behaviours on | other settings |",
+           "|---|---|---|---|---|---|"]
     for name in scenarios.available("scenario"):
         data = scenarios.compose_dict(name, "default")
         cfg = config_mod.from_dict(data)
-        on = [m for m in MECHANISMS if getattr(cfg, m).enabled]
-        other = [c for c in _changes(data, None, exclude=COMMUNITY_SECTIONS) if ".enabled` = " not in c]
-        out.append(f"| `{name}` | {_cell(cfg.info.scenario_description)} | {', '.join(on) or '—'} "
+        sections = {m: getattr(cfg, m) for m in MECHANISMS}
+        mandated = [m for m, p in sections.items() if getattr(p, "mandated", False)]
+        forbidden = [m for m, p in sections.items() if hasattr(p, "allowed") and not p.allowed]
+        on = [m for m, p in sections.items() if getattr(p, "enabled", False)]
+        switches = (".enabled` = ", ".mandated` = ", ".allowed` = ")
+        other = [c for c in _changes(data, None, exclude=COMMUNITY_SECTIONS)
+                 if not any(w in c and c.split("`")[1].split(".")[0] in MECHANISMS for w in switches)]
+        out.append(f"| `{name}` | {_cell(cfg.info.scenario_description)} | {', '.join(mandated) or '—'} "
+                   f"| {', '.join(forbidden) or '—'} | {', '.join(on) or '—'} "
                    f"| {_cell('; '.join(other)) or '—'} |")
     out += ["", "### Communities", "",
             "Composed with the `top_down` scenario; every community, resident or project value that "

@@ -153,7 +153,7 @@ def _model_levers():
         source = resolved_config("top_down", "demo", ["steps=18"])
         target = resolved_config("co_creation", "demo", ["steps=18"])
     diff = A.config_differences(source, target)
-    real_key = next((k for k in diff if k.endswith(".enabled")), next(iter(diff)))
+    real_key = next((k for k in diff if k.endswith(".mandated")), next(iter(diff)))
     flat_s, flat_t = A.flatten(source), A.flatten(target)
     off = {k.rsplit(".", 1)[0] for k, v in flat_s.items() if k.endswith(".enabled") and v is False
            and flat_t.get(k) is False}
@@ -167,7 +167,7 @@ def _model_levers():
     else:  # no mechanism is off in both arms: a key set to the value it has
         null_key = next(k for k in flat_s if k not in diff and not k.startswith("info.") and k != "seed")
         null = (flat_s[null_key], flat_s[null_key])
-    return source, [A.Lever("real", "the first mechanism co-creation turns on", {real_key: diff[real_key]}),
+    return source, [A.Lever("real", "the first programme co-creation mandates", {real_key: diff[real_key]}),
                     A.Lever("null", "a key that changes nothing", {null_key: null})]
 
 

@@ -25,5 +25,5 @@ def test_cli_runs_in_separate_processes_write_identical_timeseries(tmp_path):
         assert r.returncode == 0, r.stderr
         frames.append(pd.read_parquet(out / "timeseries.parquet"))
     pd.testing.assert_frame_equal(*frames)
-    in_process = run_model("co_creation", seed=5, steps=30).timeseries()
+    in_process = run_model("co_creation", seed=5, steps=30, **{"variation.enabled": True}).timeseries()
     pd.testing.assert_frame_equal(frames[0], in_process, check_dtype=False)

@@ -41,7 +41,7 @@ def test_timeseries_is_tidy_one_row_per_run_and_step_equal_to_the_model(serial_j
     for col in HEADLINE:
         assert col in ts.columns
     one = ts[(ts["scenario"] == "co_creation") & (ts["seed"] == 2)].drop(columns=["scenario", "community", "seed"])
-    direct = run_model("co_creation", seed=2, steps=14, **{"community.buildings": 2,
+    direct = run_model("co_creation", seed=2, steps=14, **{"community.buildings": 2, "variation.enabled": True,
                                                            "community.households_per_building": 40}).timeseries()
     pd.testing.assert_frame_equal(one.reset_index(drop=True), direct, check_dtype=False)
 

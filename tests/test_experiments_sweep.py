@@ -57,7 +57,7 @@ def test_sweep_table_has_swept_parameters_as_columns_and_the_models_numbers(seri
         assert cfg["seed"] == seed and cfg["resident"]["trust_in_government"]["mean"] == trust
     one = t[t["job"] == 3].drop(columns=list(t.columns[:6])).reset_index(drop=True)
     seed, trust = runs.loc[3]
-    direct = run_model("co_creation", seed=int(seed), steps=6, **{"community.buildings": 2,
+    direct = run_model("co_creation", seed=int(seed), steps=6, **{"community.buildings": 2, "variation.enabled": True,
                        "community.households_per_building": 40, "resident.trust_in_government.mean": trust})
     pd.testing.assert_frame_equal(one, direct.timeseries(), check_dtype=False)
 

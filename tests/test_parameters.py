@@ -31,7 +31,7 @@ CONTEXTS: tuple[tuple[str, dict], ...] = (
     ("top_down", {}),
     ("top_down", {"party.joint_meeting": True, "party.meeting_interval": 12}),
     ("co_creation", {"projects.dispute_probability": 1.0, "consultation.dispute_prevention": 0.0}),
-    ("co_creation", {"co_evaluation.enabled": False, "funding.enabled": False, "co_management.enabled": False}),
+    ("co_creation", {"co_evaluation.allowed": False, "funding.allowed": False, "co_management.allowed": False}),
     ("leader_turnover", {"government.tenure_months": 12}),
     ("co_creation", {"co_building.hours_per_project": 5_000.0}),
     ("top_down", {"government.adoption": 1.0, "committee.administrative_load": 0.98}),
@@ -109,6 +109,8 @@ def _value(cfg, key):
 
 KEYS = [(k, meta) for k, meta, _ in iter_params(ModelConfig) if not k.startswith("info.") and k != "seed"]
 SECTIONS = list(dict.fromkeys(k.split(".")[0] for k, _ in KEYS))
+PROGRAMME_SECTIONS = {k.split(".")[0] for k, _ in KEYS if k.endswith(".mandated")}
+"""The mechanisms that are programmes (mandated, allowed, run by an actor) rather than behaviours (enabled)."""
 BASELINES: dict = {}
 """The contexts' own runs, computed once per test process and shared by the sections' tests."""
 
@@ -122,8 +124,10 @@ def test_every_documented_parameter_changes_some_output(section):
     for key, meta in keys:
         section = key.split(".")[0]
         contexts = list(CONTEXTS)
-        if section in MECHANISMS and key != f"{section}.enabled":
-            contexts[:0] = [("co_creation", {f"{section}.enabled": True}), ("top_down", {f"{section}.enabled": True})]
+        if section in MECHANISMS:  # a programme in force from month 0 (mandated), a behaviour switched on
+            switch = f"{section}.mandated" if section in PROGRAMME_SECTIONS else f"{section}.enabled"
+            if key != switch:
+                contexts[:0] = [("co_creation", {switch: True}), ("top_down", {switch: True})]
         if section in ESTATE_SECTIONS or key.startswith(ESTATE_KEYS):
             contexts[:0] = ESTATE_CONTEXTS
         if section == "life_course" and key != "life_course.enabled":  # in force with the life course on

@@ -38,7 +38,7 @@ WITHOUT_ESTATE = [s for s in SECTIONS["compare"] if s != "estate"]
 # ------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="session")
 def compare_report(tmp_path_factory):
-    out = fx.build_compare(tmp_path_factory.mktemp("compare"), seeds=range(3), steps=24)
+    out = fx.build_compare(tmp_path_factory.mktemp("compare"), seeds=range(3), steps=36)
     return build_report(out)
 
 
@@ -233,7 +233,7 @@ def test_what_was_run_says_how_to_reproduce(compare_report):
     manifest = json.loads((compare_report.parent / "manifest.json").read_text())
     what = html[html.index('id="what-was-run"'):]
     for text in [*manifest["descriptions"].values(), manifest["community"], "0–2 (3 seeds)",
-                 f"cogov {manifest['version']}", "24 months", "3 per scenario", "community.buildings=2"]:
+                 f"cogov {manifest['version']}", "36 months", "3 per scenario", "community.buildings=2"]:
         assert text in what, text
     import html as html_mod
     assert html_mod.escape(manifest["command"], quote=False) in what
@@ -250,7 +250,7 @@ def test_graph_section_reports_an_exact_re_run(compare_report):
 @pytest.mark.slow
 def test_re_run_is_checked_against_the_stored_run(compare_report):
     ts = pd.read_parquet(compare_report.parent / "timeseries.parquet")
-    snap = network.rerun("co_creation", "default", 1, 24, 12, fx.SMALL)
+    snap = network.rerun("co_creation", "default", 1, 36, 12, fx.SMALL)
     same = ts[(ts.scenario == "co_creation") & (ts.seed == 1)]
     other = ts[(ts.scenario == "co_creation") & (ts.seed == 2)]
     assert network.reproduces(snap, same) == 0.0
