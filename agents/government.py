@@ -57,8 +57,9 @@ class Government(Institution):
       ``σ₀ + (1 − σ₀) h / h_s`` (``σ₀`` = ``survey_base``, the share of projects the district's rules have
       surveyed; paid; the decision and the sample are drawn every quarter, surveyed or not, from the streams
       ``…survey_decision`` and ``…survey``, so that a lever changing the office's attention keeps them aligned);
-    - upkeep by contractors: an envelope ``U = u · (1 − w_J) · B`` a month (``u`` = ``upkeep_share``:
-      upkeep counts for every KPI term but projects completed);
+    - upkeep by contractors: an envelope ``U = u · (1 − w_J) · B · (1 − ū)`` a month (``u`` = ``upkeep_share``:
+      upkeep counts for every KPI term but projects completed; ``ū`` the share of the facilities' upkeep residents'
+      own hours covered last month: it pays contractors for what residents do not keep up);
     - project approval: a proposal is approved while ``balance + H · max(B − O, 0) − committed ≥ cost``
       (``H`` = ``planning_horizon``; ``O`` the purse's mean monthly spending so far on everything but projects,
       the standing commitments it plans around; ``committed`` the money projects under way still need);
@@ -222,7 +223,7 @@ class Government(Institution):
         self.answer_rate += eta * (self.responsiveness + (1 - self.responsiveness) * h - self.answer_rate)
         ledger = m.mechanism_units["disclosure"]
         self.disclosure = max(ledger.params.level, h) if m.programmes["disclosure"].office else 0.0
-        self.upkeep_budget = p.upkeep_share * (1 - w[0]) * self.monthly_budget()
+        self.upkeep_budget = p.upkeep_share * (1 - w[0]) * self.monthly_budget() * (1 - m.residents_upkeep)
         if m.steps % 12 == 1:
             self.award_contracts()
 

@@ -142,6 +142,37 @@ def timeseries(ts: pd.DataFrame, metrics: list[str], colours: dict[str, str], ti
     return fig
 
 
+def spread(outcomes: pd.DataFrame, metrics: list[str], colours: dict[str, str], title: str,
+           scenarios: list[str] | None = None):
+    """Small multiples: each metric's run outcomes (one dot a run, jittered) per scenario, with the middle half of
+    the runs as a box and the 5th–95th percentiles as whiskers: the spread across seeds (different communities
+    where the community's uncertain quantities are drawn per seed), not only the mean."""
+    scen = scenarios or list(dict.fromkeys(outcomes["scenario"]))
+    fig, axes = _grid(len(metrics))
+    rng = np.random.default_rng(0)  # jitter only (a drawing, not the model)
+    for ax, name in zip(axes, metrics):
+        m = metric(name)
+        for k, s in enumerate(scen):
+            v = outcomes.loc[outcomes["scenario"] == s, name].to_numpy(dtype=float) * m.scale
+            v = v[np.isfinite(v)]
+            if not len(v):
+                continue
+            lo, q1, q3, hi = np.percentile(v, [5, 25, 75, 95])
+            colour = colours.get(s, "#666666")
+            ax.add_patch(plt.Rectangle((k - 0.3, q1), 0.6, q3 - q1, fill=False, edgecolor=colour, lw=1.2))
+            ax.plot([k, k], [lo, q1], color=colour, lw=1)
+            ax.plot([k, k], [q3, hi], color=colour, lw=1)
+            ax.plot([k - 0.3, k + 0.3], [np.median(v)] * 2, color=colour, lw=2)
+            ax.scatter(k + rng.uniform(-0.22, 0.22, len(v)), v, s=9, color=colour, alpha=0.55, lw=0)
+        ax.set_xticks(range(len(scen)), [s.replace("_", " ") for s in scen], rotation=20, ha="right")
+        ax.set_xlim(-0.6, len(scen) - 0.4)
+        ax.set_title(m.label, loc="left")
+        ax.set_ylabel(m.unit)
+        _units(ax, m)
+    fig.suptitle(title, x=0.01, ha="left")
+    return fig
+
+
 def age_groups(ts: pd.DataFrame, colours: dict[str, str], window: int):
     """Participation by age group: the last-``window``-month mean per scenario (bars with 95%
     intervals), and each age group's participation over time (mean and 95% band)."""

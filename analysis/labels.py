@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from model.mechanisms import MECHANISMS
 from model.purse import SOURCES, USES
 
 COST_PER_PROJECT = "cost_per_completed_project"
@@ -127,6 +128,36 @@ CATALOGUE: dict[str, Metric] = {m.name: m for m in [
     Metric("lift_duration", "Lift project duration", "months, proposal to working lift", "count"),
     Metric("lift_approval_share", "Lift projects approved", "% of projects decided", "share"),
 ]}
+CATALOGUE.update({m.name: m for m in [
+    Metric("programmes_running", "Programmes running", "programmes", "count"),
+    Metric("programmes_by_office", "Programmes the street office runs", "programmes", "count"),
+    Metric("programmes_by_bodies", "Programmes residents' bodies carry", "programmes", "count"),
+    Metric("residents_bodies", "Residents' bodies", "grids with one", "count"),
+    Metric("core_activists", "Core activists (≥ 6 of 12 months)", _RES, "share"),
+    Metric("programmes_staffed", "Programmes' staff hours met", "% of hours needed", "share"),
+    Metric("social_orgs_active", "Social organisations", "organisations", "count"),
+    Metric("org_activities", "Occasions from social organisations' activities", "mean per resident, 0–1", "score"),
+    Metric("units_readiness", "Units' readiness to give", "mean, 0–1", "score"),
+    Metric("members_mobilised", "Party members mobilised", "members", "count"),
+    Metric("ledger_shows", "What the open ledger shows", "money well spent − misused, −1 to 1", "corr"),
+    Metric("coins_honoured", "Confidence that points are redeemed", "mean, 0–1", "score"),
+    Metric("need_fit_owners", "Need fit, owners", "0–1", "score"),
+    Metric("need_fit_renters", "Need fit, renters", "0–1", "score"),
+    Metric("need_fit_youth", "Need fit, youth (18–34)", "0–1", "score"),
+    Metric("need_fit_middle", "Need fit, middle age (35–59)", "0–1", "score"),
+    Metric("need_fit_elderly", "Need fit, elderly (60+)", "0–1", "score"),
+]})
+PROGRAMMES = tuple(name for name, cls in MECHANISMS.items() if cls.programme)
+"""The model's programmes (:mod:`model.programmes`), in the mechanisms' order."""
+PROGRAMME_NAMES = {"consultation": "Consultation (co-decide)", "co_building": "Co-building",
+                   "co_management": "Supervision (co-manage)", "co_evaluation": "Co-evaluation",
+                   "incentives": "Community coins (co-share)", "disclosure": "Open ledger", "mediation": "Mediation",
+                   "channels": "Online platform", "mobilisation": "Party mobilisation",
+                   "funding": "Committed purchased services"}
+for _p in PROGRAMMES:
+    CATALOGUE[f"programme_{_p}"] = Metric(f"programme_{_p}", PROGRAMME_NAMES[_p], "delivery, 0–1", "score")
+    CATALOGUE[f"programme_{_p}_by_bodies"] = Metric(f"programme_{_p}_by_bodies", PROGRAMME_NAMES[_p]
+                                                    + ", carried by residents' bodies", "% of grids", "share")
 for _use in USES:  # money by use and by source (model.purse), monthly flows
     CATALOGUE[f"spending_{_use}"] = Metric(f"spending_{_use}", "Spending on " + _use.replace("_", " "),
                                            "yuan per month", "yuan")

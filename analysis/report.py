@@ -45,17 +45,37 @@ import numpy as np
 import pandas as pd
 
 from analysis import figures, network, policy, stats
-from analysis.labels import (AGE_METRICS, COST_PER_PARTICIPANT, COST_PER_PROJECT, ESTATE_OUTCOMES, ESTATE_SERIES,
-                             GOVERNMENT_CHOICES, GROUPS, HEADLINE, ID_COLUMNS, INCOME_PREFIX, INSTITUTION_OUTCOMES,
-                             LIFT_OUTCOMES, LIFT_SERIES, SOURCE_NAMES, SPENDING_PREFIX, fmt_diff, fmt_interval,
-                             fmt_value, metric)
+from analysis.labels import (
+    AGE_METRICS,
+    COST_PER_PARTICIPANT,
+    COST_PER_PROJECT,
+    ESTATE_OUTCOMES,
+    ESTATE_SERIES,
+    GOVERNMENT_CHOICES,
+    GROUPS,
+    HEADLINE,
+    ID_COLUMNS,
+    INCOME_PREFIX,
+    INSTITUTION_OUTCOMES,
+    LIFT_OUTCOMES,
+    LIFT_SERIES,
+    PROGRAMME_NAMES,
+    PROGRAMMES,
+    SOURCE_NAMES,
+    SPENDING_PREFIX,
+    fmt_diff,
+    fmt_interval,
+    fmt_value,
+    metric,
+)
 from analysis.palette import scenario_colours
 from analysis.results import Results, load
 from model.params import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECTIONS = {
-    "compare": ["headline", "institutions", "money", "estate", "timeseries", "age", "network", "what-was-run"],
+    "compare": ["headline", "spread", "programmes", "institutions", "money", "estate", "timeseries", "age", "network",
+                "what-was-run"],
     "sweep": ["sweep", "what-was-run"],
     "sensitivity": ["sensitivity", "what-was-run"],
     **policy.SECTIONS,
@@ -69,7 +89,9 @@ SUMMARY_ALIASES = {"cost_per_project": COST_PER_PROJECT}
 """Other names summary.parquet may give a headline metric."""
 
 TITLES = {
-    "headline": "Headline outcomes", "institutions": "What the institutions decided",
+    "headline": "Headline outcomes", "spread": "How much the runs differ",
+    "programmes": "Programmes: which ran, who started them, who kept them",
+    "institutions": "What the institutions decided",
     "money": "Money: where it came from, where it went, what it bought", "estate": "The estate",
     "timeseries": "Outcomes over time",
     "age": "Participation by age group",
@@ -144,6 +166,8 @@ def _compare(rep: Report) -> None:
     rep.section("headline", **_headline(rep, outcomes))
     rep.timings["table"] = time.perf_counter() - t
 
+    rep.section("spread", **_spread(rep, outcomes))
+    rep.section("programmes", **_programmes(rep))
     t = time.perf_counter()
     rep.section("institutions", **_institutions(rep))
     rep.timings["institutions"] = time.perf_counter() - t
@@ -158,7 +182,8 @@ def _compare(rep: Report) -> None:
 
     t = time.perf_counter()
     grouped = {m for ms in GROUPS.values() for m in ms} | set(AGE_METRICS) | set(GOVERNMENT_CHOICES) \
-        | set(INSTITUTION_OUTCOMES) | set(_money_columns(ts, SPENDING_PREFIX)) | set(_money_columns(ts, INCOME_PREFIX))
+        | set(INSTITUTION_OUTCOMES) | set(_money_columns(ts, SPENDING_PREFIX)) | set(_money_columns(ts, INCOME_PREFIX)) \
+        | {c for c in ts.columns if c.startswith("programme_")}  # drawn in the programmes section
     in_estate = set(ESTATE_SERIES) | set(LIFT_SERIES) if estate is not None else set()  # drawn there, not here
     grouped |= in_estate
     further = [c for c in ts.columns if c not in grouped and c not in ID_COLUMNS
@@ -458,6 +483,71 @@ def _institutions(rep: Report) -> dict:
                f"Lines: mean over {runs}; bands: 95% confidence intervals.")
         figs.append(rep.figure(fig, "institution_outcomes", "The other institutions", cap))
     return {"figures": figs}
+
+
+def _spread(rep: Report, outcomes: pd.DataFrame) -> dict:
+    """The run outcomes of the headline metrics, one dot a run: how far seeds (communities) differ."""
+    metrics = [m for m in HEADLINE if m in outcomes and outcomes[m].notna().any()]
+    if not metrics:
+        return {"note": "No headline outcome to show."}
+    fig = figures.spread(outcomes, metrics, rep.colours, "Each run's outcome", rep.res.scenarios)
+    n = outcomes.groupby("scenario")["seed"].nunique()
+    rows = []
+    for m in metrics:
+        cells = []
+        for s in rep.res.scenarios:
+            v = outcomes.loc[outcomes["scenario"] == s, m].dropna()
+            if len(v) < 2:
+                cells.append("n/a")
+                continue
+            lo, hi = np.percentile(v, [5, 95])
+            cells.append(f"sd {fmt_value(m, float(v.std(ddof=1)))}; 5–95% {fmt_interval(m, lo, hi)}")
+        rows.append({"label": metric(m).label, "cells": cells})
+    cap = (f"One dot per run ({', '.join(f'{s.replace(chr(95), chr(32))}: {k}' for s, k in n.items())} runs): its "
+           f"outcome over the last {rep.res.window} months. Box: the middle half of the runs; whiskers: 5th to 95th "
+           "percentile; bar: the median. Where the community's uncertain quantities (budget, leader, "
+           "organisations, trust, ties) are drawn per seed, runs are different communities: the spread is how "
+           "differently the same rules turn out, not noise around one answer.")
+    return {"figures": [rep.figure(fig, "spread", "Each run's outcome", cap)], "spread_rows": rows,
+            "scenarios": rep.res.scenarios}
+
+
+def _programmes(rep: Report) -> dict:
+    """Which programmes ran, from when, and who kept them (the office or residents' bodies), per scenario."""
+    ts = rep.res.timeseries
+    cols = [f"programme_{p}" for p in PROGRAMMES if f"programme_{p}" in ts]
+    if not cols:
+        return {"note": _missing(rep, "the programmes section", [f"programme_{p}" for p in PROGRAMMES])}
+    fig = figures.timeseries(ts, cols, rep.colours, "Programmes' delivery, month by month", rep.res.window)
+    cap = ("How much of each programme reached residents each month (0: nobody ran it; 1: run in full in every "
+           "grid), mean over the runs with its 95% band. Programmes are not switched on by a scenario: the street "
+           "office takes them up or drops them each quarter by what its KPI values, its budget and the uptake it "
+           "sees; the rules may require one; residents' bodies take over what they can carry; the Party "
+           "organisation mobilises where its remit lets it (docs/ODD.md §3.4.13).")
+    rows = []
+    last = int(ts["step"].max())
+    for p in PROGRAMMES:
+        col = f"programme_{p}"
+        if col not in ts:
+            continue
+        cells = []
+        for s in rep.res.scenarios:
+            runs = ts[ts["scenario"] == s]
+            ran = runs[runs[col] > 0].groupby("seed")["step"].min()
+            n = runs["seed"].nunique()
+            if not len(ran):
+                cells.append("never ran")
+                continue
+            end = runs[runs["step"] == last]
+            running = int((end[col] > 0).sum())
+            bodies = int((end.get(f"{col}_by_bodies", pd.Series(dtype=float)) > 0).sum())
+            text = f"ran in {len(ran)} of {n} runs, from month {int(ran.median())} (median)"
+            text += f"; running at the end in {running}" + (f", carried by residents' bodies in {bodies}" if bodies
+                                                            else "")
+            cells.append(text)
+        rows.append({"label": PROGRAMME_NAMES[p], "cells": cells})
+    return {"figures": [rep.figure(fig, "programmes", "Programmes' delivery", cap)], "programme_rows": rows,
+            "scenarios": rep.res.scenarios}
 
 
 def _money_columns(ts: pd.DataFrame, prefix: str) -> list[str]:

@@ -165,6 +165,9 @@ def arm_config(arm: Arm, overrides: Sequence[str] = ()) -> dict:
     from model import config as config_mod
 
     data = scenarios.compose_dict(arm.scenario, arm.community, list(overrides))
+    # The patterns describe a typical community: its uncertain quantities at their means (model.variation), so that
+    # every replication is the same community and only chance differs; how communities differ is not a pattern here.
+    config_mod.set_dotted(data, "variation.enabled", False)
     for key, value in arm.overrides:
         config_mod.set_dotted(data, key, value)
     data["steps"] = arm.steps

@@ -148,6 +148,8 @@ class CommunityModel(mesa.Model):
         self.unit_hours = 0.0
         self.wasted = 0.0
         """Yuan wasted this month: the funds of projects abandoned, rework of projects that failed inspection."""
+        self.residents_upkeep = 0.0
+        """Share of the facilities' upkeep residents' own hours covered last month (facility-weighted, 0–1)."""
         self.capture = np.zeros(len(DOMAINS))
         self.org_occasions: np.ndarray | None = None
         """Occasions social organisations' activities brought each resident this month (None: no organisation)."""
@@ -610,6 +612,8 @@ class CommunityModel(mesa.Model):
                 coverage = np.where(need_hours > 0, factor * rec.upkeep_efficiency * rec.upkeep_hours / need_hours,
                                     1.0)
             gov = self.government
+            weights = count / count.sum()
+            self.residents_upkeep = float(np.dot(np.clip(coverage, 0, 1), weights))  # what the office sees kept up
             if gov.upkeep_budget > 0 and gov.params.upkeep_cost > 0:  # contractors, paid out of the purse
                 paid = self.purse.pay("upkeep", min(gov.upkeep_budget, gov.params.upkeep_cost * fac.n))
                 coverage = coverage + factor * paid / (gov.params.upkeep_cost * fac.n)

@@ -330,7 +330,7 @@ class LearningConfig:
     tie_decay: float = share(0.01, "monthly decay of a tie towards its floor without joint activity")
     tie_floor: float = share(0.05, "strength a neighbour tie decays to (household ties do not decay)")
     satisfaction_baseline: float = share(0.32, "satisfaction with no benefit, voice or dispute", source=CALIBRATED)
-    satisfaction_benefit_weight: float = param(0.5, "weight of benefits received in the satisfaction target",
+    satisfaction_benefit_weight: float = param(0.6, "weight of benefits received in the satisfaction target",
                                                range=(0.0, 2.0), source=CALIBRATED)
     benefit_reference: float = param(
         1.5, "benefit (need-fit-weighted facility service) that counts as fully served", range=(0.01, 100.0)
@@ -383,7 +383,7 @@ class GovernmentConfig:
     adaptation_rate: float = share(
         0.1, "monthly share of the way the office moves its practice towards what its KPI asks for")
     planning_horizon: float = param(
-        5.5, "months of the budget its standing commitments leave that the office counts on when it approves a new "
+        4.5, "months of the budget its standing commitments leave that the office counts on when it approves a new "
         "project", unit="months", range=(0.0, 120.0), source=CALIBRATED)
     upkeep_share: float = share(
         0.15, "share of the monthly budget set aside for contractors' upkeep of facilities under a KPI that "
@@ -444,11 +444,11 @@ class GovernmentConfig:
         12, "months the office runs a programme it has taken up before it may drop it for its worth (money short "
         "drops it sooner)", unit="months", range=(0, 1_000), source="assumption (a programme is budgeted a year)")
     ramp_months: int = param(
-        12, "months a programme the office takes up takes to reach its full delivery (staff learn to run it, residents "
+        30, "months a programme the office takes up takes to reach its full delivery (staff learn to run it, residents "
         "learn that it exists)", unit="months", range=(0, 600), source="assumption (seed [001]: co-governance matures "
         "over years)")
     new_programmes: int = param(
-        2, "programmes the office can take up at one quarterly review besides those the rules require (setting one "
+        1, "programmes the office can take up at one quarterly review besides those the rules require (setting one "
         "up takes time and staff)", range=(0, 100), source="assumption (seed [001]: co-governance matures over about "
         "a decade, not at once)")
     uptake_learning: float = share(
@@ -539,7 +539,7 @@ class SocialOrgConfig:
     capacity: Dist = param(Dist(0.3, 0.1), "professional capacity (0–1)", source="domain brief: 'small, scattered, weak'")
     quality: Dist = param(Dist(0.6, 0.1), "initial quality of the service delivered (0–1)")
     recruitment_rate: float = share(
-        0.01, "monthly probability that an organisation at full capacity recruits a willing contributor",
+        0.0115, "monthly probability that an organisation at full capacity recruits a willing contributor",
         source=CALIBRATED)
     volunteer_threshold: float = share(0.15, "contribution share above which a resident can be recruited")
     volunteer_commitment: float = share(0.15, "minimum share of time budget a volunteer gives")

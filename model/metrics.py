@@ -79,7 +79,8 @@ moved_in                       residents who moved in this month (``model.life_c
 mean_years_in_community        mean years residents' households have lived in the community
 volunteer_mean_age             mean age (years) of volunteers (NaN with none)
 elderly_share                  share of residents aged 60+
-programme_<name>               mean delivery of each programme over the grids this month (0–1; 0 when nobody runs it)
+programme_<name>               mean delivery of each programme over the grids this month (0–1; 0 when nobody runs it);
+                               programme_<name>_by_bodies: share of grids where a residents' body carries it
 programmes_running             programmes someone runs this month; programmes_by_office: those the street office
                                runs; programmes_by_bodies: those a residents' body carries in some grid
 residents_bodies               residents' bodies that exist (one grid each); core_activists: share of residents who
@@ -230,6 +231,7 @@ def _programmes_and_bodies(model, row: dict) -> None:
     for prog in model.programmes:
         unit = model.mechanism_units[prog.name]
         row[f"programme_{prog.name}"] = float(unit.delivery.mean()) if prog.running else 0.0
+        row[f"programme_{prog.name}_by_bodies"] = float(prog.bodies.mean())
         running += prog.running
     row["programmes_running"] = float(running)
     row["programmes_by_office"] = float(sum(p.office for p in model.programmes))

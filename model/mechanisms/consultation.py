@@ -36,8 +36,9 @@ starting at 0). Word spreads: the perceived voice is
 ``p_i = ½ voice_i + ½ Σ_j w_ij voice_j / Σ_j w_ij`` (tie strengths ``w_ij``), and it shifts
 this month's attitude targets: trust in government by ``trust_weight · p_i``, efficacy by
 ``efficacy_weight · p_i`` and satisfaction by ``satisfaction_weight · p_i``. Meetings add occasions to
-take part: ``o_i ← 1 − (1 − o_i)(1 − D_g r_i · opportunity)`` (``r_i`` = 1 for owners, ``renter_reach`` for
-renters).
+take part, as far as residents have not seen them ignore what they are told: ``o_i ← 1 − (1 − o_i)(1 − D_g r_i
+min(1, 1 + p_i) · opportunity)`` (``r_i`` = 1 for owners, ``renter_reach`` for renters; a resident who has seen
+sham meetings, ``p_i`` → −1, no longer counts them as occasions).
 
 Sources: seed [004] (sham consultation, "meetings held but the plan drafted in advance";
 adoption of views below 40% under top-down; needs surveys in only 28% of projects; a
@@ -54,7 +55,7 @@ import numpy as np
 
 from model.arrays import select
 from model.mechanisms.base import Mechanism, ProgrammeParams
-from model.params import AGE_GROUPS, ByKpi, param, share
+from model.params import AGE_GROUPS, CALIBRATED, ByKpi, param, share
 
 
 @dataclass
@@ -84,7 +85,8 @@ class ConsultationParams(ProgrammeParams):
         "collective petitions (群体性上访))")
     memory_rate: float = share(0.3, "weight of a new consultation experience in a resident's memory")
     trust_weight: float = param(0.25, "trust-in-government target shift per unit perceived voice", range=(0.0, 2.0))
-    efficacy_weight: float = param(0.3, "efficacy target shift per unit perceived voice", range=(0.0, 2.0))
+    efficacy_weight: float = param(0.5, "efficacy target shift per unit perceived voice", range=(0.0, 2.0),
+                                   source=CALIBRATED)
     satisfaction_weight: float = param(0.1, "satisfaction target shift per unit perceived voice", range=(0.0, 2.0))
     renter_reach: float = share(
         1.0, "how much of the meetings reaches a renter, relative to an owner: the probability a renter who would "
@@ -184,15 +186,20 @@ class Consultation(Mechanism):
 
     def contribution_terms(self, model, record, terms) -> None:
         p = self.params
-        reach = self.reach(model)
+        # a meeting residents have seen ignore them is no occasion worth taking: min(1, 1 + perceived voice)
+        reach = self.reach(model) * np.clip(1.0 + self.perceived(model), 0.0, 1.0)
         if p.renter_reach < 1:
             terms.add_opportunity(p.opportunity * reach * np.where(model.state.owner, 1.0, p.renter_reach))
         else:
             terms.add_opportunity(p.opportunity * reach)
 
+    def perceived(self, model) -> np.ndarray:
+        """``p_i = ½ voice_i + ½ Σ_j w_ij voice_j / Σ_j w_ij``: how far residents believe meetings take them up."""
+        return 0.5 * self.voice + 0.5 * model.graph.neighbour_mean(self.voice, default=self.voice)
+
     def evaluate(self, model, record, feedback) -> None:
         p = self.params
-        perceived = 0.5 * self.voice + 0.5 * model.graph.neighbour_mean(self.voice, default=self.voice)
+        perceived = self.perceived(model)
         feedback.trust_in_government += p.trust_weight * perceived
         feedback.efficacy += p.efficacy_weight * perceived
         feedback.satisfaction += p.satisfaction_weight * perceived
