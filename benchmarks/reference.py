@@ -188,6 +188,11 @@ class Resident(FixedAgent):
             total += w
         return weighted / total if total > 0 else default
 
+    def perceived_voice(self) -> float:
+        """``p_i = ½ voice_i + ½ (tie-weighted mean of the neighbours' voice)``: how far the resident believes meetings
+        take residents up (consultation)."""
+        return 0.5 * self.voice + 0.5 * self.neighbour_mean("voice", self.voice)
+
     @property
     def active_leader(self) -> bool:
         """Mobilised this month and took part last month (before ``publish``: the example neighbours saw)."""
@@ -215,7 +220,9 @@ class Resident(FixedAgent):
     def step(self) -> None:
         """Decide this month's contribution share (model.community.CommunityModel._decide).
 
-        Each programme's occasions are scaled by its delivery ``D_g`` in the resident's grid. From the second
+        Each programme's occasions are scaled by its delivery ``D_g`` in the resident's grid, consultation's also by
+        ``min(1, 1 + p_i)`` (``p_i`` the perceived voice: a resident who has seen meetings ignore residents no
+        longer counts them as occasions). From the second
         month the active contacts ``A_i`` of last month matter twice: of the occasions the programmes add, a
         share ``1 − (1 − ν_i) exp(−A_i / news_scale)`` is heard of (``ν_i`` = ``notice_reach``, 1 for a user of
         the online platform), and the engagement logit gains ``encouragement · (1 − exp(−A_i /
@@ -242,9 +249,10 @@ class Resident(FixedAgent):
                 access *= p.excluded_access
             if p.online and self.on_platform:  # the platform posts every occasion
                 notice = 1.0
-        if "consultation" in mech:
+        if "consultation" in mech:  # a meeting the resident has seen ignore residents is no occasion worth taking
             p = units["consultation"].params
             reach = 1.0 if self.owner else p.renter_reach  # owners' forums invite owners
+            reach *= _clip01(1.0 + self.perceived_voice())
             opportunity = _add_opportunity(opportunity, p.opportunity * units["consultation"].delivery[g] * reach)
         if "mobilisation" in mech:
             p = units["mobilisation"].params
@@ -332,7 +340,7 @@ class Resident(FixedAgent):
         fb_trust = fb_sat = fb_eff = 0.0
         if "consultation" in mech:
             p = units["consultation"].params
-            perceived = 0.5 * self.voice + 0.5 * self.neighbour_mean("voice", self.voice)
+            perceived = self.perceived_voice()
             fb_trust += p.trust_weight * perceived
             fb_eff += p.efficacy_weight * perceived
             fb_sat += p.satisfaction_weight * perceived
@@ -546,6 +554,9 @@ class ReferenceModel(mesa.Model):
         self.unit_hours = 0.0
         self.wasted = 0.0
         """Yuan wasted this month: the funds of projects abandoned, rework of projects that failed inspection."""
+        self.residents_upkeep = 0.0
+        """Share of the facilities' upkeep residents' own hours covered last month (facility-weighted, 0–1): the
+        street office pays contractors for the rest."""
         self.capture = np.zeros(N_DOMAINS)
         self.record = SimpleNamespace()
         self.activities: list[tuple[float, int]] = []
@@ -1012,12 +1023,21 @@ class ReferenceModel(mesa.Model):
 
     def _upkeep(self, efficiency: list[float]) -> None:
         """Facilities decay unless residents or contractors keep them up; without a settled division of
-        responsibility part of the upkeep is lost (the Party organisation's upkeep factor)."""
+        responsibility part of the upkeep is lost (the Party organisation's upkeep factor). The share residents'
+        hours covered (``residents_upkeep``) is what the office pays contractors around next month."""
         cfg, gov = self.config.projects, self.government
         n_facilities = sum(len(g.facilities) for g in self.grids)
         if n_facilities == 0:
             return
         factor = self.party.upkeep_factor()
+        by_residents = {}
+        for g in self.grids:
+            need_hours = cfg.upkeep_hours * len(g.facilities)
+            by_residents[g.index] = (factor * efficiency[g.index] * g.hours * cfg.upkeep_share / need_hours
+                                     if need_hours > 0 else 1.0)
+        # what the office sees kept up by residents (each grid weighted by its facilities)
+        kept_up = sum(_clip01(by_residents[g.index]) * len(g.facilities) for g in self.grids)
+        self.residents_upkeep = kept_up / n_facilities
         contractors = 0.0
         if gov.upkeep_budget > 0 and gov.params.upkeep_cost > 0:  # paid out of the purse
             full = gov.params.upkeep_cost * n_facilities
@@ -1025,10 +1045,7 @@ class ReferenceModel(mesa.Model):
         for g in self.grids:
             if not g.facilities:
                 continue
-            need_hours = cfg.upkeep_hours * len(g.facilities)
-            by_residents = (factor * efficiency[g.index] * g.hours * cfg.upkeep_share / need_hours
-                            if need_hours > 0 else 1.0)
-            coverage = _clip01(by_residents + contractors)
+            coverage = _clip01(by_residents[g.index] + contractors)
             for f in g.facilities:
                 f["condition"] = _clip01(f["condition"] - cfg.facility_decay * (1 - coverage))
 
