@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast venv clean compare sensitivity bench-experiments bench app classroom
+.PHONY: run test test-fast test-slow venv clean compare sensitivity bench-experiments bench app classroom
 
 # The trainer's live page: make app  (this machine only), or  make app HOST=0.0.0.0  on purpose.
 # Plain '=': a HOST variable in the environment (zsh sets one) is ignored; the command line wins.
@@ -27,12 +27,18 @@ run: $(STAMP)
 	$(PY) -m experiments.compare out=$(RUN_DIR)
 	$(PY) -m analysis.report results=$(RUN_DIR)
 
-# Every test (8-11 minutes on 2 cores); test-fast skips those marked slow (tests/conftest.py), < 60 s.
+# The tests run on every core (pytest-xdist, -n auto). Markers are on the tests (tests/conftest.py):
+# test       every test but the statistical checks over hundreds of runs (TEST_MINUTES on 2 cores)
+# test-fast  the tests not marked slow, for development (TEST_FAST_SECONDS)
+# test-slow  the statistical checks over hundreds of replicated runs (TEST_SLOW_MINUTES); .ci/run runs test and test-slow
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto -m "not replicated"
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n auto -m "not slow and not replicated"
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -n auto -m replicated
 
 compare: $(STAMP)
 	$(PY) -m experiments.compare

@@ -333,19 +333,23 @@ class Government(Institution):
                 room -= c
         return approved
 
-    def answer(self, complaints: np.ndarray) -> np.ndarray:
-        """Which complaints (bool mask over residents) it answers: each with probability ``answer_rate``,
-        paid at ``answer_cost`` each while the purse lasts."""
+    def answer(self, complaints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which complaints (bool mask over residents) it answers — each with probability ``answer_rate``, paid at
+        ``answer_cost`` each while the purse lasts — and which answers action follows: each with probability its
+        adoption ``a`` (an answer that changes nothing is empty). Two numbers per complaint from the stream
+        ``complaints.answered``. Returns (answered, acted on)."""
         idx = np.flatnonzero(complaints)
-        draws = self.model.streams.get("complaints.answered").random(len(idx))  # one number per complaint
+        draws = self.model.streams.get("complaints.answered").random((2, len(idx)))  # two numbers per complaint
         answered = np.zeros_like(complaints)
-        want = idx[draws < self.answer_rate]
+        want = idx[draws[0] < self.answer_rate]
         if len(want):
             cost = self.params.answer_cost
             paid = self.model.purse.pay("answers", cost * len(want))
             k = len(want) if cost <= 0 else int(paid // cost + 1e-9)
             answered[want[:k]] = True
-        return answered
+        acted = np.zeros_like(complaints)
+        acted[idx[draws[1] < self.adoption]] = True
+        return answered, answered & acted
 
     def new_leader(self) -> None:
         """A new leader: the successor's KPI, baseline responsiveness and adoption; the rules' mandates bind it only

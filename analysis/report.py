@@ -870,10 +870,9 @@ def _write_text(path: Path, text: str) -> Path:
 
 # ----------------------------------------------------------------------------------------- CLI
 def main(argv: list[str] | None = None) -> None:
-    """``python -m analysis.report results=<job dir> [out=<dir>]`` (Hydra's override grammar, the
-    parser of every entry point but the Hydra apps: :mod:`experiments.options`)."""
-    from experiments.jobs import check_path
-    from experiments.options import Option, parse
+    """``python -m analysis.report results=<job dir> [out=<dir>]`` (Hydra's override grammar, parsed
+    as every entry point's command line is: :mod:`experiments.command_line`)."""
+    from experiments.command_line import Option, check_path, parse
 
     argv = sys.argv[1:] if argv is None else list(argv)
     options = {"results": Option(None, str, "the job directory to report on (manifest.json and its tables)"),

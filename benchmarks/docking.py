@@ -72,8 +72,7 @@ def parse_args(argv: list[str]) -> tuple[int, int, list[str]]:
     """Replications (≥ 2), months (1 … ``MAX_MONTHS``) and scenarios (comma-separated names the
     reference implements); a bad one is one line naming it and what is allowed, exit code 2."""
     from benchmarks.reference import ReferenceModel
-    from experiments.cli import fail
-    from experiments.options import MAX_MONTHS
+    from experiments.command_line import MAX_MONTHS, fail
     from model.params import ConfigError
 
     if len(argv) > 3:

@@ -95,8 +95,7 @@ MEASUREMENTS = ("compare", "sweep-hydra", "sweep-engine")
 
 
 def main(argv: list[str] | None = None) -> None:
-    from experiments import cli
-    from experiments.options import Option, parse
+    from experiments.command_line import Option, fail, parse
 
     options = {"runs": Option(1000, int, "runs in the sweep measurements", range=(1, 1_000_000)),
                "only": Option(list(MEASUREMENTS), list, f"the measurements: any of {', '.join(MEASUREMENTS)}")}
@@ -104,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     opts, _ = parse(argv, options, "benchmarks/experiments_scale.py", overrides=False)
     bad = [m for m in opts["only"] if m not in MEASUREMENTS]
     if bad:
-        cli.fail(f"only: {bad[0]!r} is not a measurement; allowed: {', '.join(MEASUREMENTS)}")
+        fail(f"only: {bad[0]!r} is not a measurement; allowed: {', '.join(MEASUREMENTS)}")
     todo, runs = opts["only"], opts["runs"]
 
     py = sys.executable

@@ -16,7 +16,7 @@ channels, mobilisation, funding), the one purse — the way a Mesa model is usua
   ``observe()``, ``publish()``, ``receive_benefits()``, ``judge()`` (what it sees of the
   programmes — its voice at meetings, answers followed by action, the ledger — its satisfaction,
   and whether to complain), ``remember_answer()``, ``evaluate()`` (trust, lost faster than won,
-  with word of mouth about complaints answered and trust from strong ties), ``reward()`` (points,
+  with word of mouth about complaints answered and acted on, and trust from strong ties), ``reward()`` (points,
   volunteering, the month in its history) and, after the ties are updated,
   ``count_active_contacts()`` for the next month, each run over the agents with ``AgentSet.do``;
 - neighbours are found through the network space (``self.cell.neighborhood``) and tie
@@ -141,7 +141,7 @@ class Resident(FixedAgent):
         self.answered = 0.5
         """Memory of ratings answered and acted on (co-evaluation; 0.5: no experience)."""
         self.heard = 0.5
-        """Memory of complaints answered (0.5: no experience)."""
+        """Memory of complaints answered and acted on (0.5: no experience)."""
         self.complained = False
         self.leader = False
         """Mobilised by the Party organisation this month."""
@@ -334,7 +334,7 @@ class Resident(FixedAgent):
         - consultation: perceived voice ``½ voice_i + ½ (neighbours' voice)``;
         - co-evaluation: a rater (took part, in a grid it reaches) is answered with probability ``r`` (the office's
           answer rate), the answer followed by action with probability ``a`` (its adoption), else worth
-          ``empty_answer``; ``answered_i`` moves towards what it got;
+          ``learning.empty_answer``; ``answered_i`` moves towards what it got;
         - disclosure: the ledger's reading ``ℓ`` (the same for everyone), weighed by the share disclosed."""
         m, L, mech, units = self.model, self.model.config.learning, self.model.mechanisms, self.model.mechanism_units
         fb_trust = fb_sat = fb_eff = 0.0
@@ -350,7 +350,7 @@ class Resident(FixedAgent):
             if self.participated and unit.delivery[self.grid] > 0:
                 gov = m.government
                 if m.rng.random() < gov.answer_rate:
-                    reply = 1.0 if m.rng.random() < gov.adoption else p.empty_answer
+                    reply = 1.0 if m.rng.random() < gov.adoption else L.empty_answer
                 else:
                     reply = 0.0
                 self.answered += p.memory_rate * (reply - self.answered)
@@ -369,15 +369,23 @@ class Resident(FixedAgent):
                            and m.rng.random() < g.complaint_probability * self.efficacy)
 
     def remember_answer(self) -> None:
-        """A complainant remembers whether the office answered: ``heard ← heard + μ (1[answered] − heard)``."""
+        """A complainant remembers what it saw: ``heard ← heard + μ (reply − heard)``, ``reply`` 1 for an answer
+        followed by action, ``learning.empty_answer`` for an answer that changed nothing, 0 for none (which
+        complaints the office answers and acts on is its own decision: ``Government.answer``)."""
         if self.complained:
-            answered = 1.0 if self.model.answered[self.index] else 0.0
-            self.heard += self.model.config.government.complaint_memory * (answered - self.heard)
+            m = self.model
+            if m.acted[self.index]:
+                reply = 1.0
+            elif m.answered[self.index]:
+                reply = m.config.learning.empty_answer
+            else:
+                reply = 0.0
+            self.heard += m.config.government.complaint_memory * (reply - self.heard)
 
     def evaluate(self) -> None:
-        """Trust in government (with word of mouth about complaints answered; lost at ``trust_loss_rate`` when its
-        target is below it, won at ``trust_in_government_rate``), in neighbours (with ``tie_trust_weight ·
-        max(mean neighbour-tie strength − tie_floor, 0)`` from strong ties), and efficacy."""
+        """Trust in government (with word of mouth about complaints answered and acted on; lost at
+        ``trust_loss_rate`` when its target is below it, won at ``trust_in_government_rate``), in neighbours (with
+        ``tie_trust_weight · max(mean neighbour-tie strength − tie_floor, 0)`` from strong ties), and efficacy."""
         m, L = self.model, self.model.config.learning
         told = 0.5 * self.heard + 0.5 * self.neighbour_mean("heard", self.heard)
         fb_trust = self.feedback_trust + m.config.government.complaint_trust_weight * (told - 0.5)
@@ -551,6 +559,9 @@ class ReferenceModel(mesa.Model):
         self.totals = {"projects_completed": 0, "projects_abandoned": 0}
         self.complainants = np.zeros(n, dtype=bool)
         self.answered = np.zeros(n, dtype=bool)
+        """Complaints the street office answered this month."""
+        self.acted = np.zeros(n, dtype=bool)
+        """Complaints whose answer action followed this month (answered and acted on)."""
         self.unit_hours = 0.0
         self.wasted = 0.0
         """Yuan wasted this month: the funds of projects abandoned, rework of projects that failed inspection."""
@@ -760,7 +771,10 @@ class ReferenceModel(mesa.Model):
         self._read_ledger()
         self.residents.do("judge")
         self.complainants = self._mask(r for r in self.residents if r.complained)
-        self.answered = self.government.answer(self.complainants) if self.complainants.any() else self.complainants
+        if self.complainants.any():  # answered, and followed by action as far as the office adopts residents' views
+            self.answered, self.acted = self.government.answer(self.complainants)
+        else:
+            self.answered = self.acted = self.complainants
         self.residents.do("remember_answer")
         self.residents.do("evaluate")
         self._price_points()

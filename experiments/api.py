@@ -12,7 +12,7 @@ A run's value on a metric is its mean over the last ``window`` months of its tim
 time series has one row per step, step 0 the initial state; when ``window`` exceeds the
 steps every row counts), NaN months left out (``volunteer_retention`` is NaN in the first
 year), as ``experiments.compare`` computes it. Runs go through the project's runner
-(:func:`experiments.engine.execute` into a :class:`experiments.store.RunStore`), so a run
+(:func:`experiments.runner.execute` into a :class:`experiments.runner.RunStore`), so a run
 here equals the run of the same config and seed in ``experiments.compare`` bit for bit, and
 with ``store=`` a second call computes only the runs that are not stored yet.
 
@@ -22,7 +22,6 @@ key and what is allowed; a run that raises makes :class:`RunError`.
 
 from __future__ import annotations
 
-import functools
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,15 +69,12 @@ class Result:
         return aggregate(self.summary)
 
 
-@functools.cache
 def metric_names() -> tuple[str, ...]:
-    """The model's output metrics (``model.metrics``), in the order of its time series: read from a
-    four-household model's first row (about 30 ms, once per process)."""
-    from model import config as config_mod
-    from model.community import CommunityModel
+    """The model's output metrics (``model.metrics``), in the order of its time series (the store's
+    columns without ``step``: :func:`experiments.runner.model_metrics`, read once per process)."""
+    from experiments.runner import model_metrics
 
-    tiny = config_mod.from_dict({"community": {"buildings": 1, "households_per_building": 4}})
-    return tuple(c for c in CommunityModel(config=tiny, rng=0).timeseries().columns if c != "step")
+    return model_metrics()[1:]
 
 
 def check_metrics(metrics: Iterable[str] | None, key: str = "metrics") -> list[str]:
@@ -150,9 +146,9 @@ def evaluate(scenario: str | None = None, community: str | None = None, seeds: I
         window: months at the end of a run averaged into its value (>= 1).
         metrics: the metric columns (default: all of :func:`metric_names`).
         timeseries: also return the time series (one row per seed and step).
-        launcher: ``serial``, ``joblib`` or ``ray`` (:mod:`experiments.engine`).
+        launcher: ``serial``, ``joblib`` or ``ray`` (:mod:`experiments.runner`).
         n_jobs: parallel runs (joblib: 1 runs serially in this process, -1 all cores).
-        store: a run store directory (path or :class:`~experiments.store.RunStore`) to keep the
+        store: a run store directory (path or :class:`~experiments.runner.RunStore`) to keep the
             runs in and resume from; None: a temporary directory, deleted afterwards.
         progress: show the runner's progress bar on stderr.
     """
@@ -165,37 +161,41 @@ def evaluate_config(config: dict, seeds: Iterable[int] | int = (0,), *, window: 
                     metrics: Sequence[str] | None = None, timeseries: bool = False, launcher: str = "joblib",
                     n_jobs: int = 1, store=None, progress: bool = False) -> Result:
     """:func:`evaluate` of a resolved model config (a nested dict, e.g. from :func:`resolve`; it is
-    validated again); its ``seed`` is replaced by each of ``seeds``."""
-    from experiments import engine
-    from experiments.store import RunStore
-    from model import config as config_mod
+    validated, once per process); its ``seed`` is replaced by each of ``seeds``."""
+    from experiments import runner
 
     seeds = check_seeds(seeds)
     window = check_window(window)
     chosen = check_metrics(metrics)
-    config = config_mod.to_dict(config_mod.from_dict(config))
-    info = config["info"]
-    specs = [engine.make_spec(config, s, scenario=info["scenario"], community=info["community"]) for s in seeds]
+    info = runner.validated(config).info
+    specs = [runner.make_spec(config, s, scenario=info.scenario, community=info.community) for s in seeds]
     with tempfile.TemporaryDirectory(prefix="cogov-api-") as tmp:
-        runs = store if isinstance(store, RunStore) else RunStore(tmp if store is None else store)
-        outcomes = engine.execute(specs, runs, launcher=launcher, n_jobs=n_jobs, progress=progress,
+        runs = store if isinstance(store, runner.RunStore) else runner.RunStore(tmp if store is None else store)
+        outcomes = runner.execute(specs, runs, launcher=launcher, n_jobs=n_jobs, progress=progress,
                                   desc="evaluate")
         failed = [(s.seed, s.key, outcomes[s.key].error) for s in specs if outcomes[s.key].status == "failed"]
         if failed:
             raise RunError(failed, None if store is None else runs.root)
-        frames = [runs.load(s.key).assign(seed=s.seed) for s in specs]
-    ts = pd.concat(frames, ignore_index=True)
-    ts.insert(0, "scenario", info["scenario"])
-    ts.insert(1, "community", info["community"])
-    ts = ts[["scenario", "community", "seed", "step", *chosen]]
+        ts, summary = tables(runs, specs, window, chosen)
+    return Result(summary=summary, timeseries=ts if timeseries else None, keys={s.seed: s.key for s in specs})
+
+
+def tables(store, specs: Sequence, window: int, metrics: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The time series and the summary (:attr:`Result.summary`) of the finished runs of one config in a
+    store (the runner's :class:`~experiments.runner.RunSpec`, one per seed)."""
+    from experiments.runner import tidy
+
+    info, seeds = specs[0].config["info"], [s.seed for s in specs]
+    ts = tidy(store, specs).assign(scenario=info["scenario"], community=info["community"])
+    ts = ts[["scenario", "community", "seed", "step", *metrics]]
     # each run's mean over its last `window` months (and its cost per completed project), in seed order given
-    summary = stats.run_outcomes(ts[["seed", "step", *chosen]], by=["seed"], window=window)
+    summary = stats.run_outcomes(ts[["seed", "step", *metrics]], by=["seed"], window=window)
     summary = summary.set_index("seed").loc[seeds].reset_index()
     summary.insert(0, "scenario", info["scenario"])
     summary.insert(1, "community", info["community"])
-    summary.insert(3, "steps", int(config["steps"]))
+    summary.insert(3, "steps", int(specs[0].config["steps"]))
     summary.insert(4, "window", window)
-    return Result(summary=summary, timeseries=ts if timeseries else None, keys={s.seed: s.key for s in specs})
+    return ts, summary
 
 
 def aggregate(summary: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ file stays true when the scenarios change.
 keys of the levers in S set to their ``to`` values; v_r(S) is the outcome of that config run with
 seed r: the run's mean over its last ``window`` months (``window`` in the manifest, as in every
 job). Every coalition is run with the same seeds r = first_seed … first_seed + R − 1 (common random
-numbers), through the one runner (:func:`experiments.engine.execute`: stored under ``runs/``,
+numbers), through the one runner (:func:`experiments.runner.execute`: stored under ``runs/``,
 resumable with ``out=``, parallel with ``n_jobs=``). v_r(∅) is the ``from`` arm, v_r(N) the ``to``
 arm; the gap of seed r is G_r = v_r(N) − v_r(∅).
 
@@ -62,17 +62,8 @@ among the outcomes, each lever's cost is its Shapley value of spending; particip
 month are 10,000 · 100 · φ_i(outcome) / φ_i(spending), left empty when the lever's cost is below
 1 yuan a month (a lever that costs nothing, or saves, is not a ratio). Shares are φ_i / Σ_j φ_j.
 
-Job directory::
-
-    manifest.json            kind "attribution", scenarios [from, to], community, replications, seeds,
-                             steps, window, levers, method, permutations, coalitions, outcomes, command …
-    attribution.parquet      lever, outcome, shapley, ci_low, ci_high, se_perm, share, n
-    interactions.parquet     lever_a, lever_b, outcome, interaction, ci_low, ci_high, se_perm, n
-    gap.parquet              outcome, from_mean, to_mean, gap, ci_low, ci_high, shapley_sum, n
-    cost_effectiveness.parquet  lever, cost (yuan a month), cost_share, spending_total_share,
-                             participation_share, trust_share, participation_per_10k, trust_per_10k
-    coalitions.parquet       coalition (levers in it, "+"-joined), size, seed, one column per outcome
-    runs/                    the per-run store (:mod:`experiments.store`)
+The job directory (``manifest.json``, the tables, ``failures.json``, the store ``runs/``) is specified in
+``docs/results.md`` (attribution).
 
 Bad options or a levers file that does not match the arms end the job before it starts with one
 line and exit code 2; ``--help`` lists the options.
@@ -82,29 +73,23 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 import scenarios
 from analysis import stats
-from experiments import api, cli, engine, io
-from experiments.jobs import (check_job_size, check_launcher, check_path, check_scenario, close, console, finish, fmt,
-                             job_dir, launch_options, resolved_config, start)
-from experiments.options import (MAX_MONTHS, MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_SEED, Option,
-                                 check_seeds, command_line, parse)
-from experiments.simulate import package_version
-from experiments.store import RunStore
+from experiments import api, runner
+from experiments.command_line import (MAX_MONTHS, MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_SEED, Option,
+                                      check_seeds, fail, flatten)
+from experiments.study import (Study, arm_keys, check, check_name, console, fmt, launch_options, printed_table,
+                              read_design, resolved_config, window_means)
 from model import config as config_mod
 from model.params import ConfigError
 
-PROG = "experiments.attribute"
-LEVERS_DIR = scenarios.CONFIG_DIR / "attribution"
 MAX_EXACT = 10
 """``method=auto`` is exact up to this many levers (2^10 = 1,024 coalitions), sampled beyond."""
 SPENDING = "government_spending"
@@ -134,8 +119,6 @@ OPTIONS = {
     "sampler_seed": Option(0, int, "seed of the sampled orderings", range=(0, MAX_SAMPLER_SEED)),
     **launch_options("attribution"),
 }
-RESERVED = {"seed": "coalitions use first_seed, first_seed+1, ...; set first_seed",
-            "scenario": "the arms are from=<scenario> and to=<scenario>"}
 LABEL_PREFIX = "info."
 """Keys that label a run (scenario name and description) and are no lever."""
 
@@ -153,52 +136,32 @@ class Lever:
 def load_levers(spec: str) -> tuple[Path, list[Lever]]:
     """Read and check a levers file (a name under ``scenarios/attribution/`` or a path); exit 2 with
     one line naming the problem."""
-    path = check_path("levers", spec)
-    if not (path.suffix in (".yaml", ".yml") or path.exists()):
-        path = LEVERS_DIR / f"{spec}.yaml"
-    if not path.exists():
-        names = ", ".join(sorted(p.stem for p in LEVERS_DIR.glob("*.yaml")))
-        cli.fail(f"levers = {spec!r} is neither a file nor a name under scenarios/attribution/; allowed: {names}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        cli.fail(f"levers file {path}: {str(exc).splitlines()[0]}")
+    path, data = check(read_design, "levers", spec, "attribution", "levers file", shape=list)
     if not isinstance(data, list) or not data:
-        cli.fail(f"levers file {path} must be a non-empty list of levers (name, description, keys)")
+        fail(f"levers file {path} must be a non-empty list of levers (name, description, keys)")
     levers, seen_keys = [], {}
     for n, item in enumerate(data):
         where = f"levers file {path}: lever {n + 1}"
         if not isinstance(item, dict) or set(item) != {"name", "description", "keys"}:
-            cli.fail(f"{where} must have exactly name, description and keys")
+            fail(f"{where} must have exactly name, description and keys")
         name = item["name"]
         if not isinstance(name, str) or not scenarios.NAME_PATTERN.fullmatch(name):
-            cli.fail(f"{where}: name = {name!r} must be 1-64 letters, digits, _ or -")
+            fail(f"{where}: name = {name!r} must be 1-64 letters, digits, _ or -")
         if any(lv.name == name for lv in levers):
-            cli.fail(f"{where}: name {name!r} is used twice")
+            fail(f"{where}: name {name!r} is used twice")
         if not isinstance(item["description"], str) or not item["description"].strip():
-            cli.fail(f"{where} ({name}): description must be one line of text")
+            fail(f"{where} ({name}): description must be one line of text")
         keys = item["keys"]
         if not isinstance(keys, dict) or not keys:
-            cli.fail(f"{where} ({name}): keys must map dotted config keys to [from, to]")
+            fail(f"{where} ({name}): keys must map dotted config keys to [from, to]")
         for key, values in keys.items():
             if not isinstance(values, list) or len(values) != 2:
-                cli.fail(f"{where} ({name}): {key} = {values!r} must be [from, to]")
+                fail(f"{where} ({name}): {key} = {values!r} must be [from, to]")
             if key in seen_keys:
-                cli.fail(f"{where} ({name}): {key} is also in lever {seen_keys[key]}")
+                fail(f"{where} ({name}): {key} is also in lever {seen_keys[key]}")
             seen_keys[key] = name
         levers.append(Lever(name, item["description"].strip(), {str(k): tuple(v) for k, v in keys.items()}))
     return path, levers
-
-
-def flatten(data: dict, prefix: str = "") -> dict:
-    """A nested config as ``{dotted key: value}`` (lists and other values are leaves)."""
-    out = {}
-    for k, v in data.items():
-        if isinstance(v, dict):
-            out.update(flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
 
 
 def config_differences(a: dict, b: dict) -> dict:
@@ -434,88 +397,91 @@ def default_outcomes() -> list[str]:
     return [m for m in DEFAULT_OUTCOMES if m in names] + [m for m in names if m.startswith("spending_")]
 
 
+class Attribute(Study):
+    """Every coalition of the levers from the ``from`` arm towards the ``to`` arm, over paired seeds; the
+    Shapley tables."""
+
+    prog, kind, labels = "experiments.attribute", "attribution", ("coalition",)
+    options = OPTIONS
+    reserved = {"seed": "coalitions use first_seed, first_seed+1, ...; set first_seed",
+                "scenario": "the arms are from=<scenario> and to=<scenario>"}
+
+    def arms(self) -> list[dict]:
+        opts = self.opts
+        self.levers_path, self.levers = load_levers(opts["levers"])
+        arms = self.names = (opts["from"], opts["to"])
+        for what, name in zip(("from", "to"), arms):
+            check_name("scenario", name, what)
+        if arms[0] == arms[1]:
+            fail(f"from = to = {arms[0]}: choose two different scenarios")
+        if opts["community"] is not None:
+            check_name("community", opts["community"])
+        with warnings.catch_warnings():  # parameters of mechanisms off in one arm: the levers say so
+            warnings.simplefilter("ignore")
+            self.source = resolved_config(arms[0], opts["community"], self.overrides)
+            self.target = resolved_config(arms[1], opts["community"], self.overrides)
+        try:
+            check_coverage(self.levers, self.source, self.target, arms)
+        except ConfigError as exc:
+            fail(f"levers file {self.levers_path}: {exc}")
+        self.outcomes = (default_outcomes() if opts["outcomes"] is None
+                         else check(api.check_metrics, opts["outcomes"], "outcomes"))
+        k = len(self.levers)
+        self.method = opts["method"] if opts["method"] != "auto" else ("exact" if k <= MAX_EXACT else "sampled")
+        if self.method == "exact" and k > 16:
+            fail(f"method = exact with {k} levers needs 2^{k} coalitions; allowed: up to 16 levers "
+                 "(use method=sampled)")
+        self.perms = (None if self.method == "exact"
+                      else draw_permutations(k, opts["permutations"], opts["sampler_seed"]))
+        self.masks = exact_coalitions(k) if self.perms is None else sampled_coalitions(self.perms, opts["interactions"])
+        self.seeds = check_seeds(opts["first_seed"], opts["replications"])
+        return [self.source]
+
+    def size(self) -> tuple[str, int, str]:
+        return ("coalitions × replications", len(self.masks) * len(self.seeds),
+                f"{len(self.masks)} × {len(self.seeds)} ({len(self.levers)} levers, {self.method})")
+
+    def specs(self) -> list[runner.RunSpec]:
+        return check(coalition_specs, self.source, self.levers, self.masks, self.seeds,
+                     allow_large=self.opts["allow_large"])
+
+    def describe(self, specs) -> dict:
+        perms, window = self.perms, self.opts["window"]
+        return {**arm_keys(dict(zip(self.names, (self.source, self.target))), self.seeds, window,
+                           f"mean over the last {window} months of each run; Shapley values per seed, "
+                           "95% t interval over the paired seeds"),
+                "levers_file": str(self.levers_path),
+                "levers": {lv.name: {"description": lv.description, "keys": {k: list(v) for k, v in lv.keys.items()}}
+                           for lv in self.levers},
+                "method": self.method, "permutations": None if perms is None else len(perms),
+                "sampler_seed": None if perms is None else self.opts["sampler_seed"],
+                "interactions": self.opts["interactions"], "coalitions": len(self.masks), "outcomes": self.outcomes}
+
+    def message(self, specs) -> str:
+        return (f"attribution {self.names[0]} → {self.names[1]}: {len(self.levers)} levers, {self.method}, "
+                f"{len(self.masks)} coalitions × {len(self.seeds)} seeds = {len(specs)} runs of "
+                f"{int(self.source['steps'])} months; job directory {self.out}")
+
+    def tables(self, job, specs, outcomes) -> dict[str, pd.DataFrame]:
+        coalitions = coalition_table(specs, outcomes, job.store, self.levers, self.outcomes, self.opts["window"])
+        shap, inter, gap = tables(coalitions, self.levers, self.outcomes, self.seeds, self.perms,
+                                  self.opts["interactions"])
+        return {"coalitions": coalitions, "attribution": shap, "interactions": inter, "gap": gap,
+                "cost_effectiveness": cost_effectiveness(shap)}
+
+    def report(self, t, failures) -> None:
+        print_tables(t["attribution"], t["interactions"], t["gap"], t["cost_effectiveness"], self.names,
+                     self.opts["window"])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the attribution (see the module docstring); return the exit code (0, or 1 when runs failed)."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    opts, overrides = parse(argv, OPTIONS, PROG, RESERVED)
-    levers_path, levers = load_levers(opts["levers"])
-    arms = (opts["from"], opts["to"])
-    for what, name in zip(("from", "to"), arms):
-        check_scenario(name, what)
-    if arms[0] == arms[1]:
-        cli.fail(f"from = to = {arms[0]}: choose two different scenarios")
-    community = opts["community"]
-    if community is not None:
-        try:
-            scenarios.check_name("community", community)
-        except ConfigError as exc:
-            cli.fail(str(exc))
-    with warnings.catch_warnings():  # parameters of mechanisms off in one arm: the levers say so
-        warnings.simplefilter("ignore")
-        source = resolved_config(arms[0], community, overrides)
-        target = resolved_config(arms[1], community, overrides)
-    try:
-        check_coverage(levers, source, target, arms)
-    except ConfigError as exc:
-        cli.fail(f"levers file {levers_path}: {exc}")
-    try:
-        outcomes = default_outcomes() if opts["outcomes"] is None else api.check_metrics(opts["outcomes"], "outcomes")
-    except ConfigError as exc:
-        cli.fail(str(exc))
-    k = len(levers)
-    method = opts["method"] if opts["method"] != "auto" else ("exact" if k <= MAX_EXACT else "sampled")
-    if method == "exact" and k > 16:
-        cli.fail(f"method = exact with {k} levers needs 2^{k} coalitions; allowed: up to 16 levers "
-                 "(use method=sampled)")
-    perms = None if method == "exact" else draw_permutations(k, opts["permutations"], opts["sampler_seed"])
-    masks = exact_coalitions(k) if perms is None else sampled_coalitions(perms, opts["interactions"])
-    seeds = check_seeds(opts["first_seed"], opts["replications"])
-    check_job_size("coalitions × replications", len(masks) * len(seeds), source, opts["allow_large"],
-                   sizes=f"{len(masks)} × {len(seeds)} ({k} levers, {method})")
-    check_launcher(opts)
-    out = job_dir("attribution", opts["out"])
-
-    try:
-        specs = coalition_specs(source, levers, masks, seeds, allow_large=opts["allow_large"])
-    except ConfigError as exc:
-        cli.fail(str(exc))
-    out.mkdir(parents=True, exist_ok=True)
-    store = RunStore(out / "runs")
-    manifest = {
-        "kind": "attribution", "scenarios": list(arms),
-        "descriptions": {arms[0]: source["info"]["scenario_description"],
-                         arms[1]: target["info"]["scenario_description"]},
-        "community": source["info"]["community"], "replications": len(seeds), "steps": int(source["steps"]),
-        "seeds": seeds, "window": opts["window"], "version": package_version(),
-        "command": command_line(PROG, argv, {"out": str(out)}), "levers_file": str(levers_path),
-        "levers": {lv.name: {"description": lv.description, "keys": {k2: list(v) for k2, v in lv.keys.items()}}
-                   for lv in levers},
-        "method": method, "permutations": None if perms is None else len(perms),
-        "sampler_seed": None if perms is None else opts["sampler_seed"], "interactions": opts["interactions"],
-        "coalitions": len(masks), "runs": len(specs), "outcomes": outcomes, "overrides": overrides,
-        "launcher": opts["launcher"],
-        "statistic": f"mean over the last {opts['window']} months of each run; Shapley values per seed, "
-                     "95% t interval over the paired seeds",
-    }
-    outcome_by_run = start(out, manifest, specs, store, opts,
-                           f"attribution {arms[0]} → {arms[1]}: {k} levers, {method}, {len(masks)} coalitions × "
-                           f"{len(seeds)} seeds = {len(specs)} runs of {manifest['steps']} months; job directory {out}")
-    coalitions = coalition_table(specs, outcome_by_run, store, levers, outcomes, opts["window"])
-    io.write_parquet(coalitions, out / "coalitions.parquet")
-    shap, inter, gap = tables(coalitions, levers, outcomes, seeds, perms, opts["interactions"])
-    io.write_parquet(shap, out / "attribution.parquet")
-    io.write_parquet(inter, out / "interactions.parquet")
-    io.write_parquet(gap, out / "gap.parquet")
-    ce = cost_effectiveness(shap)
-    io.write_parquet(ce, out / "cost_effectiveness.parquet")
-    failures, counts = finish(out, manifest, specs, outcome_by_run, store, ("coalition",))
-    print_tables(shap, inter, gap, ce, arms, opts["window"])
-    return close(out, store, failures, counts)
+    return Attribute().main(argv)
 
 
 def coalition_specs(source: dict, levers: list[Lever], masks: list[int], seeds: list[int], *,
                     allow_large: bool = False) -> list:
-    """The runs of every coalition (bit masks) with every seed (:class:`experiments.engine.RunSpec`,
+    """The runs of every coalition (bit masks) with every seed (:class:`experiments.runner.RunSpec`,
     label ``coalition``: the mask); a coalition config the schema refuses raises ConfigError naming it."""
     specs = []
     with warnings.catch_warnings():  # a parameter of a mechanism off in this coalition: the lever says so
@@ -523,29 +489,23 @@ def coalition_specs(source: dict, levers: list[Lever], masks: list[int], seeds: 
         for mask in masks:
             data = coalition_config(source, levers, mask)
             try:
-                engine.validated(data)
+                runner.validated(data)
             except ConfigError as exc:
                 raise ConfigError(f"coalition {coalition_name(levers, mask)}: {exc}") from None
-            specs.extend(engine.make_spec(data, s, coalition=mask, scenario=source["info"]["scenario"],
+            specs.extend(runner.make_spec(data, s, coalition=mask, scenario=source["info"]["scenario"],
                                           allow_large=allow_large) for s in seeds)
     return specs
 
 
-def coalition_table(specs, outcome_by_run: dict, store: RunStore, levers: list[Lever], outcomes: list[str],
+def coalition_table(specs, outcome_by_run: dict, store: runner.RunStore, levers: list[Lever], outcomes: list[str],
                     window: int) -> pd.DataFrame:
     """One row per coalition and seed: mask, coalition, size, seed, each outcome (the run's mean over its
     last ``window`` months; NaN for a failed run)."""
-    rows = []
-    for s in specs:
-        mask = s.labels["coalition"]
-        row = {"mask": mask, "coalition": coalition_name(levers, mask), "size": (mask).bit_count(), "seed": s.seed}
-        if outcome_by_run[s.key].status == "failed":
-            row.update({m: math.nan for m in outcomes})
-        else:
-            ts = pd.read_parquet(store.path(s.key), columns=["step", *outcomes]).sort_values("step")
-            row.update(ts[outcomes].tail(window).mean().to_dict())
-        rows.append(row)
-    return pd.DataFrame(rows)
+    runs = window_means(store, specs, outcome_by_run, outcomes, window)
+    masks = runs["coalition"]
+    head = pd.DataFrame({"mask": masks, "coalition": [coalition_name(levers, m) for m in masks],
+                         "size": [int(m).bit_count() for m in masks], "seed": runs["seed"]})
+    return pd.concat([head, runs[outcomes]], axis=1)
 
 
 def tables(coalitions: pd.DataFrame, levers: list[Lever], outcomes: list[str], seeds: list[int],
@@ -574,15 +534,10 @@ def print_tables(shap: pd.DataFrame, inter: pd.DataFrame, gap: pd.DataFrame, ce:
                  arms: tuple[str, str], window: int = 12) -> None:
     """The attribution of each outcome (with the gap), the strongest interactions and the
     cost-effectiveness table on stdout."""
-    from rich import box
-    from rich.table import Table
-
     out = console()
     out.print(f"Shapley attribution of the gap {arms[0]} → {arms[1]} (each run: mean of its last {window} months; "
               "95% intervals over paired seeds)", highlight=False)
-    t = Table(box=box.SIMPLE_HEAD)
-    for c in ("outcome", "lever", "shapley [95% CI]", "share of gap"):
-        t.add_column(c, justify="left" if c in ("outcome", "lever") else "right", no_wrap=True)
+    t = printed_table("outcome", "lever", "shapley [95% CI]", "share of gap", left=("outcome", "lever"))
     for _, g in gap.iterrows():
         rows = shap[shap["outcome"] == g["outcome"]].sort_values("shapley", key=abs, ascending=False)
         for n, (_, r) in enumerate(rows.iterrows()):
@@ -595,17 +550,15 @@ def print_tables(shap: pd.DataFrame, inter: pd.DataFrame, gap: pd.DataFrame, ce:
     if len(inter):
         order = inter["interaction"].abs().sort_values(ascending=False).index
         strongest = inter.reindex(order).groupby("outcome", sort=False).head(2)
-        t = Table(box=box.SIMPLE_HEAD, title="strongest pair interactions per outcome (Shapley interaction index)")
-        for c in ("outcome", "levers", "interaction [95% CI]"):
-            t.add_column(c, no_wrap=True, justify="right" if c.startswith("interaction") else "left")
+        t = printed_table("outcome", "levers", "interaction [95% CI]", left=("outcome", "levers"),
+                  title="strongest pair interactions per outcome (Shapley interaction index)")
         for _, r in strongest.iterrows():
             t.add_row(r["outcome"], f"{r['lever_a']} × {r['lever_b']}",
                       f"{fmt(r['interaction'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]")
         out.print(t)
-    t = Table(box=box.SIMPLE_HEAD, title="cost-effectiveness: cost = Shapley value of monthly spending; shares of the "
+    t = printed_table("lever", "cost ¥/month", "cost", "participation", "trust", "part. pp/10k ¥", "trust pts/10k ¥",
+              left=("lever",), title="cost-effectiveness: cost = Shapley value of monthly spending; shares of the "
               "gap in cost, participation, trust; points per 10,000 yuan a month")
-    for c in ("lever", "cost ¥/month", "cost", "participation", "trust", "part. pp/10k ¥", "trust pts/10k ¥"):
-        t.add_column(c, no_wrap=True, justify="left" if c == "lever" else "right")
     pct = lambda x: "n/a" if pd.isna(x) else f"{100 * x:.0f}%"
     for _, r in ce.iterrows():
         t.add_row(r["lever"], fmt(r["cost"]), pct(r["cost_share"]), pct(r["participation_share"]),

@@ -8,7 +8,8 @@ Usage::
     python -m experiments.benchmark out=bench.json                # where the JSON goes
 
 What it measures (each model measurement in a fresh Python process, so that its peak memory
-is that of one size alone):
+is that of one size alone, with one BLAS thread as every run of the runner has:
+:func:`experiments.runner.one_blas_thread`):
 
 1. **scaling** — for each size (residents: 1,000, 10,000, 100,000, 1,000,000) the
    ``co_creation`` scenario (all its mechanisms on) in a community scaled by
@@ -45,9 +46,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from experiments import cli
-from experiments.jobs import check_out
-from experiments.options import MAX_MONTHS, Option, parse
+from experiments.command_line import MAX_MONTHS, Option, check_out, fail, parse
 
 PROG = "experiments.benchmark"
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,7 +156,7 @@ def _time_institutions(model) -> list[float]:
 
 
 def measure_default_run(repeats: int = 5) -> dict:
-    """A default run (default community and scenario, 120 months) as ``experiments.simulate`` does it."""
+    """A default run (default community and scenario, 120 months) as ``experiments.runner.run_model`` does it."""
     import statistics
 
     from model.community import CommunityModel
@@ -203,7 +202,7 @@ def _sweep(runs: int) -> dict:
             "cpu_s_per_run": r["cpu"] / runs, "cores": cores, "peak_tree_rss_mib": r["tree_mib"],
             "command": "python -m experiments.compare scenarios=[co_creation] "
                        f"replications={runs} out=<temporary directory> progress=false",
-            "launcher": "experiments.engine, joblib (loky) on all cores",
+            "launcher": "experiments.runner, joblib (loky) on all cores",
             "load_before": before, "load_after": _load()}
 
 
@@ -270,20 +269,16 @@ def _num(v, unit=""):
 
 
 def print_report(results: dict) -> None:
-    from rich import box
-    from rich.table import Table
-
-    from experiments.jobs import console
+    from experiments.study import console, printed_table
 
     out = console()
     m = results["machine"]
     out.print(f"{m['cpu']}, {m['usable_cpus']} usable CPUs, {m['memory_gib']} GiB; Python {m['python']}, numpy "
               f"{m['numpy']}, numba {m.get('numba', '?')}, Mesa {m['mesa']}; "
               f"commit {(results['commit'] or 'unknown')[:10]}", highlight=False)
-    table = Table(box=box.SIMPLE_HEAD, title=f"{results['options']['scenario']}: build, steady state, peak memory")
-    for col in ("", "residents", "ties", "build s", "months", "run s", "ms/month", "res-steps/s",
-                "RSS MiB", "speed-up", "institutions", "load"):
-        table.add_column(col, justify="left" if not col else "right", no_wrap=True)
+    table = printed_table("", "residents", "ties", "build s", "months", "run s", "ms/month", "res-steps/s", "RSS MiB",
+                          "speed-up", "institutions", "load", left=("",),
+                          title=f"{results['options']['scenario']}: build, steady state, peak memory")
     ref = {r["target_residents"]: r for r in results["scaling"] if r["impl"] == "reference"}
     for r in results["scaling"]:
         speedup = ""
@@ -311,9 +306,7 @@ def print_report(results: dict) -> None:
                   f"{s['cores']} cores ({s['cpu_s_per_run']:.3f} CPU s per run, start-up included; peak memory "
                   f"{s['peak_tree_rss_mib']:,.0f} MiB); load {s['load_before'][0]:.2f}→{s['load_after'][0]:.2f}\n"
                   f"  {s['command']}", highlight=False, markup=False)
-    t = Table(box=box.SIMPLE_HEAD, title="targets (issue 8)")
-    for col in ("target", "limit", "measured", "met"):
-        t.add_column(col, justify="left" if col == "target" else "right", no_wrap=True)
+    t = printed_table("target", "limit", "measured", "met", left=("target",), title="targets (issue 8)")
     for r in results["targets"]:
         met = "—" if r["met"] is None else ("yes" if r["met"] else "NO")
         t.add_row(r["what"], r["limit"], _num(r["measured"], r["unit"]), met)
@@ -322,30 +315,33 @@ def print_report(results: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["--measure"]:  # inside a fresh measuring process
+    if argv[:1] == ["--measure"]:  # inside a fresh measuring process, with one BLAS thread as the runner's runs
+        from experiments.runner import one_blas_thread
+
         task = json.loads(argv[1])
         kind = task.pop("kind")
-        result = measure_default_run() if kind == "default_run" else measure_model(**task)
+        with one_blas_thread():
+            result = measure_default_run() if kind == "default_run" else measure_model(**task)
         print(json.dumps(result))
         return 0
     opts, overrides = parse(argv, OPTIONS, PROG)
     if overrides:
-        cli.fail(f"unknown option {overrides[0].split('=', 1)[0]!r}; options: {', '.join(OPTIONS)}")
+        fail(f"unknown option {overrides[0].key_or_group!r}; options: {', '.join(OPTIONS)}")
     try:
         sizes = [int(s) for s in opts["sizes"]]
     except ValueError:
-        cli.fail(f"sizes = {opts['sizes']} must be whole numbers of residents")
+        fail(f"sizes = {opts['sizes']} must be whole numbers of residents")
     if any(s < 10 or s > MAX_BENCHMARK_RESIDENTS for s in sizes):
-        cli.fail(f"sizes: each must be whole numbers 10 to {MAX_BENCHMARK_RESIDENTS} residents")
+        fail(f"sizes: each must be whole numbers 10 to {MAX_BENCHMARK_RESIDENTS} residents")
     if opts["warmup"] >= opts["steps"] or opts["reference_warmup"] >= opts["reference_steps"]:
-        cli.fail("warmup must be smaller than steps (and reference_warmup than reference_steps)")
+        fail("warmup must be smaller than steps (and reference_warmup than reference_steps)")
     import scenarios
     from model.params import ConfigError
 
     try:
         scenarios.check_name("scenario", opts["scenario"])
     except ConfigError as exc:
-        cli.fail(str(exc))
+        fail(str(exc))
 
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
     out = check_out("out", opts["out"] or Path("outputs") / "benchmark" / f"{stamp}.json", directory=False)
@@ -368,9 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = evaluate_targets(results)
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     out.parent.mkdir(parents=True, exist_ok=True)
-    from experiments import io
+    from experiments import runner
 
-    io.write_json(results, out)
+    runner.write_json(results, out)
     print_report(results)
     print(f"results: {out}")
     return 0

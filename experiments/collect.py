@@ -11,10 +11,9 @@ Swept parameters are the keys swept on the command line (from the sweep's
 ``manifest.json``; without one, the keys whose value differs between jobs), one column each
 under their dotted name (``resident.trust_in_government.mean``), typed (int, float, bool or
 string). ``key`` is the run's key in the sweep's store ``runs/``. Failed runs are listed in
-``<sweep dir>/failures.json`` and jobs without a result (an interrupted sweep) are reported;
-neither has rows. Rows are streamed to the file job by job, so memory stays flat for large
-sweeps. The sweep runs this itself at its end; run it by hand after a sweep whose driver was
-stopped (``out=<file>``: write the table elsewhere). Exit code 1 if any run failed or has no
+``<sweep dir>/failures.json``, jobs without a result (an interrupted sweep) reported; neither has rows.
+Rows are streamed job by job (memory stays flat). The sweep runs this at its end; run it by hand after
+a sweep whose driver was stopped (``out=<file>``: elsewhere). Exit code 1 if a run failed or has no
 result; 2 for bad options.
 """
 
@@ -29,7 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from experiments import io
+from experiments import runner
+from experiments.command_line import Option, check_out, check_path, fail, parse
 
 FIRST = ["job", "key", "scenario", "community", "seed"]
 
@@ -59,10 +59,10 @@ def _job_dirs(sweep_dir: Path) -> list[Path]:
 
 
 def _parse(overrides: list[str]) -> dict:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+    import scenarios
 
     out = {}
-    for o in OverridesParser.create().parse_overrides(list(overrides)):
+    for o in scenarios.parsed(list(overrides)):
         if not o.is_sweep_override():
             out[o.key_or_group.lstrip("+~")] = o.value()
     return out
@@ -145,17 +145,15 @@ def collect(sweep_dir: Path | str, out: Path | str | None = None) -> Collected:
             if writer is not None:
                 writer.close()
 
-    io.atomic_write(target, write)
+    runner.atomic_write(target, write)
     if failures:
-        io.write_json(failures, sweep_dir / "failures.json")
+        runner.write_json(failures, sweep_dir / "failures.json")
     else:
         (sweep_dir / "failures.json").unlink(missing_ok=True)
     if manifest is not None:
         incomplete = missing or (result.expected or 0) > len(finished)
         status = "failed" if failures else "incomplete" if incomplete else "complete"
-        from experiments.jobs import write_manifest
-
-        write_manifest(sweep_dir, manifest, status=status, failed=[f.get("key", f["dir"]) for f in failures],
+        runner.write_manifest(sweep_dir, manifest, status=status, failed=[f.get("key", f["dir"]) for f in failures],
                        counts={"finished": len(finished), "failed": len(failures), "missing": len(missing)})
     return result
 
@@ -163,12 +161,10 @@ def collect(sweep_dir: Path | str, out: Path | str | None = None) -> Collected:
 def report(result: Collected, file=sys.stderr) -> None:
     """Print what was collected, the failed runs (the jobs' one failure report) and the jobs
     without a result."""
-    from experiments.jobs import report_failures
-
     expected = f" of {result.expected}" if result.expected else ""
     print(f"{result.runs}{expected} runs collected into {result.path}"
           + (f" (swept: {', '.join(result.swept)})" if result.swept else ""), file=file)
-    report_failures(result.failures, result.sweep_dir, file=file)
+    runner.report_failures(result.failures, result.sweep_dir, file=file)
     if result.missing:
         print(f"{len(result.missing)} jobs have no result (interrupted?): {', '.join(result.missing[:20])}"
               + (" ..." if len(result.missing) > 20 else ""), file=file)
@@ -188,21 +184,17 @@ def is_sweep_dir(path: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Collect a sweep directory; return the exit code."""
-    from experiments import cli
-    from experiments.jobs import check_out, check_path
-    from experiments.options import Option, parse
-
     argv = sys.argv[1:] if argv is None else list(argv)
     options = {"sweep": Option(None, str, "the sweep directory (hydra.sweep.dir of an experiments.run -m)"),
                "out": Option(None, str, "the table to write (default <sweep>/sweep.parquet)")}
     opts, _ = parse(argv, options, PROG, overrides=False)
     if not opts["sweep"]:
-        cli.fail("sweep=<sweep dir> is required")
+        fail("sweep=<sweep dir> is required")
     sweep_dir = check_path("sweep", opts["sweep"])
     if not sweep_dir.is_dir():
-        cli.fail(f"sweep = {str(sweep_dir)!r} is not a directory")
+        fail(f"sweep = {str(sweep_dir)!r} is not a directory")
     if not is_sweep_dir(sweep_dir):
-        cli.fail(f"sweep = {str(sweep_dir)!r} has no sweep manifest (manifest.json of kind \"sweep\"); "
+        fail(f"sweep = {str(sweep_dir)!r} has no sweep manifest (manifest.json of kind \"sweep\"); "
                  "choose the hydra.sweep.dir of an experiments.run -m")
     check_out("out", opts["out"] or sweep_dir / "sweep.parquet", directory=False)
     result = collect(sweep_dir, opts["out"])

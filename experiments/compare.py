@@ -15,16 +15,8 @@ summary gives per scenario and metric the mean with its 95% confidence interval,
 to the first scenario with Welch's 95% interval and Hedges' g (:mod:`analysis.stats`), and
 prints the headline metrics as a table, then ``results: <job dir>``.
 
-Job directory (the results contract, also in ``docs/results.md``)::
-
-    manifest.json       kind "compare", scenarios, descriptions, community, replications, steps,
-                        seeds, version, command (reproduces the job), window and statistic,
-                        overrides, launcher, runs, status, failed (keys), counts
-    timeseries.parquet  tidy: scenario, community, seed, step, one column per metric
-    summary.parquet     scenario, metric, mean, ci_low, ci_high, diff, diff_ci_low, diff_ci_high,
-    summary.csv         hedges_g, n
-    failures.json       the runs that raised (key, scenario, seed, error), when any did
-    runs/               the per-run store (:mod:`experiments.store`): ``<config hash>-<seed>.parquet``
+The job directory (``manifest.json``, the tables, ``failures.json``, the store ``runs/``) is specified in
+``docs/results.md`` (compare).
 
 Running the same command again with the same ``out`` computes only the runs that are not in
 ``runs/`` yet. A run that raises is recorded with its error and config; the others go on,
@@ -34,21 +26,14 @@ it starts with one line and exit code 2.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 
 from analysis import stats
-from experiments import cli, engine, io
-from experiments.jobs import (check_job_size, check_launcher, check_scenario, close, console, finish, fmt, job_dir,
-                             launch_options, resolved_config, start)
-from experiments.options import MAX_MONTHS, MAX_REPLICATIONS, MAX_SEED, Option, check_seeds, command_line, parse
-from experiments.simulate import DEFAULT_WINDOW, package_version
-from experiments.store import RunStore
+from experiments import runner
+from experiments.command_line import MAX_MONTHS, MAX_REPLICATIONS, MAX_SEED, Option, check_seeds, fail
+from experiments.study import Study, arm_keys, check_name, console, fmt, launch_options, printed_table, resolved_config
 from model.metrics import HEADLINE
 
-PROG = "experiments.compare"
 
 OPTIONS = {
     "scenarios": Option(["top_down", "co_creation"], list, "scenarios to compare; the first is the reference"),
@@ -56,100 +41,72 @@ OPTIONS = {
     "replications": Option(30, int, "runs per scenario", range=(1, MAX_REPLICATIONS)),
     "first_seed": Option(0, int, "seed of the first replication; the others follow",
                          range=(0, MAX_SEED)),
-    "window": Option(DEFAULT_WINDOW, int, "months at the end of a run averaged into its outcome",
+    "window": Option(runner.DEFAULT_WINDOW, int, "months at the end of a run averaged into its outcome",
                      range=(1, MAX_MONTHS)),
     **launch_options("compare"),
 }
-RESERVED = {"seed": "replications use first_seed, first_seed+1, ...; set first_seed",
-            "scenario": "list the scenarios with scenarios=[a,b]"}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the comparison; return the exit code (0, or 1 when runs failed)."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    opts, overrides = parse(argv, OPTIONS, PROG, RESERVED)
-    names = opts["scenarios"]
-    if not names:
-        cli.fail("scenarios = [] is empty; list at least one scenario")
-    if len(set(names)) != len(names):
-        cli.fail(f"scenarios = {names} lists a scenario twice")
-    for name in names:
-        check_scenario(name, "scenarios")
-    configs = {name: resolved_config(name, opts["community"], overrides) for name in names}
-    first = configs[names[0]]
-    community = first["info"]["community"]
-    steps = int(first["steps"])
-    seeds = check_seeds(opts["first_seed"], opts["replications"])
-    for name in names:
-        check_job_size("replications × scenarios", len(seeds) * len(names), configs[name], opts["allow_large"],
-                       sizes=f"{len(seeds)} × {len(names)}")
-    check_launcher(opts)
-    out = job_dir("compare", opts["out"])
-    out.mkdir(parents=True, exist_ok=True)
-    store = RunStore(out / "runs")
-    specs = [engine.make_spec(configs[name], seed, scenario=name, community=community, allow_large=opts["allow_large"])
-             for name in names for seed in seeds]
-    manifest = {
-        "kind": "compare",
-        "scenarios": names,
-        "descriptions": {n: configs[n]["info"]["scenario_description"] for n in names},
-        "community": community,
-        "replications": opts["replications"],
-        "steps": steps,
-        "seeds": seeds,
-        "version": package_version(),
-        "command": command_line(PROG, argv, {"out": str(out)}),
-        "window": opts["window"],
-        "statistic": f"mean over the last {opts['window']} months of each run",
-        "overrides": overrides,
-        "launcher": opts["launcher"],
-        "runs": len(specs),
-    }
-    outcomes = start(out, manifest, specs, store, opts,
-                     f"{len(names)} scenarios × {len(seeds)} seeds = {len(specs)} runs of {steps} months "
-                     f"({community}), launcher {opts['launcher']}; job directory {out}")
-    ok = [s for s in specs if outcomes[s.key].status != "failed"]
+class Compare(Study):
+    """Every scenario with the same seeds; the tidy time series and the summary table."""
 
-    ts = load_timeseries(store, ok)
-    io.write_parquet(ts, out / "timeseries.parquet")
-    if ok:
-        summary = stats.summarise(stats.run_outcomes(ts, ["scenario", "seed"], opts["window"]), names)
-    else:
-        summary = pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
-    io.write_parquet(summary, out / "summary.parquet")
-    io.write_csv(summary, out / "summary.csv")
-    failures, counts = finish(out, manifest, specs, outcomes, store, ("scenario",))
-    if ok:
-        print_summary(summary, names, manifest)
-    return close(out, store, failures, counts)
+    prog, kind, labels, csv = "experiments.compare", "compare", ("scenario",), ("summary",)
+    options = OPTIONS
+    reserved = {"seed": "replications use first_seed, first_seed+1, ...; set first_seed",
+                "scenario": "list the scenarios with scenarios=[a,b]"}
 
+    def arms(self) -> list[dict]:
+        names = self.names = self.opts["scenarios"]
+        if not names:
+            fail("scenarios = [] is empty; list at least one scenario")
+        if len(set(names)) != len(names):
+            fail(f"scenarios = {names} lists a scenario twice")
+        for name in names:
+            check_name("scenario", name, "scenarios")
+        self.configs = {name: resolved_config(name, self.opts["community"], self.overrides) for name in names}
+        self.seeds = check_seeds(self.opts["first_seed"], self.opts["replications"])
+        return list(self.configs.values())
 
-def load_timeseries(store: RunStore, specs: list[engine.RunSpec]) -> pd.DataFrame:
-    """The tidy table of the given finished runs: label columns, seed, step, metrics."""
-    frames = []
-    for s in specs:
-        ts = store.load(s.key)
-        labels = pd.DataFrame({**{k: [v] * len(ts) for k, v in s.labels.items()}, "seed": s.seed})
-        frames.append(pd.concat([labels, ts], axis=1))
-    if not frames:
-        return pd.DataFrame(columns=["scenario", "community", "seed", "step"])
-    return pd.concat(frames, ignore_index=True)
+    def size(self) -> tuple[str, int, str]:
+        n, k = len(self.seeds), len(self.names)
+        return "replications × scenarios", n * k, f"{n} × {k}"
+
+    def specs(self) -> list[runner.RunSpec]:
+        community = self.configs[self.names[0]]["info"]["community"]
+        return [runner.make_spec(self.configs[name], seed, scenario=name, community=community,
+                                 allow_large=self.opts["allow_large"]) for name in self.names for seed in self.seeds]
+
+    def describe(self, specs: list[runner.RunSpec]) -> dict:
+        window = self.opts["window"]
+        return arm_keys(self.configs, self.seeds, window, f"mean over the last {window} months of each run")
+
+    def message(self, specs: list[runner.RunSpec]) -> str:
+        first = self.configs[self.names[0]]
+        return (f"{len(self.names)} scenarios × {len(self.seeds)} seeds = {len(specs)} runs of {first['steps']} months "
+                f"({first['info']['community']}), launcher {self.opts['launcher']}; job directory {self.out}")
+
+    def tables(self, job, specs, outcomes) -> dict[str, pd.DataFrame]:
+        ok = self.ok = [s for s in specs if outcomes[s.key].status != "failed"]
+        ts = runner.tidy(job.store, ok)
+        if ok:
+            summary = stats.summarise(stats.run_outcomes(ts, ["scenario", "seed"], self.opts["window"]), self.names)
+        else:
+            summary = pd.DataFrame(columns=stats.SUMMARY_COLUMNS)
+        return {"timeseries": ts, "summary": summary}
+
+    def report(self, tables, failures) -> None:
+        if self.ok:
+            print_summary(tables["summary"], self.names, self.job.manifest)
 
 
 def print_summary(summary: pd.DataFrame, names: list[str], manifest: dict) -> None:
     """The headline metrics of a summary as a table on stdout."""
-    from rich import box
-    from rich.table import Table
-
     out = console()
     out.print(f"{manifest['community']} community, {manifest['replications']} runs per scenario of "
               f"{manifest['steps']} months; a run's value: {manifest['statistic']}.\n"
               f"mean with 95% CI; diff: difference to {names[0]} with Welch's 95% CI; g: Hedges' g.",
               highlight=False)
-    table = Table(box=box.SIMPLE_HEAD)
-    for col, just in (("metric", "left"), ("scenario", "left"), ("mean [95% CI]", "right"),
-                      ("diff [95% CI]", "right"), ("g", "right"), ("n", "right")):
-        table.add_column(col, justify=just, no_wrap=True)
+    t = printed_table("metric", "scenario", "mean [95% CI]", "diff [95% CI]", "g", "n", left=("metric", "scenario"))
     rows = summary.set_index(["metric", "scenario"])
     for m in HEADLINE:
         for k, name in enumerate(names):
@@ -158,9 +115,14 @@ def print_summary(summary: pd.DataFrame, names: list[str], manifest: dict) -> No
             r = rows.loc[(m, name)]
             diff = "" if k == 0 else f"{fmt(r['diff'])} [{fmt(r['diff_ci_low'])}, {fmt(r['diff_ci_high'])}]"
             g = "" if k == 0 else fmt(r["hedges_g"])
-            table.add_row(m if k == 0 else "", name, f"{fmt(r['mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
+            t.add_row(m if k == 0 else "", name, f"{fmt(r['mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
                           diff, g, str(int(r["n"])), end_section=k == len(names) - 1)
-    out.print(table)
+    out.print(t)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the comparison; return the exit code (0, or 1 when runs failed)."""
+    return Compare().main(argv)
 
 
 if __name__ == "__main__":

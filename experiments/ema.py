@@ -6,57 +6,41 @@ Usage::
     python -m experiments.ema ranges=path/design.yaml scenarios=200 n_processes=2 out=outputs/ema/mine
     python -m experiments.ema prim.outcome=participation_rate prim.below=0.3
 
-The design file (``ranges=<name>`` under ``scenarios/ema/``, or a path) declares::
-
-    community: default        # community of every experiment (unless an uncertainty varies it)
-    steps: 120                # months per run
-    window: 12                # a run's outcome: its mean over its last `window` months
-    seeds: [0, 1, 2]          # the replications of every experiment: explicit seeds
-    uncertainties:            # EMA uncertainties: the states of the world
-      resident.trust_in_government.mean: [0.3, 0.7]   # two numbers: a range (both integers: integer)
-      community.households_per_building: [40, 120]
-    levers:                   # EMA levers: the policies
-      scenario_name: [top_down, co_creation]          # any other list: categories
-    outcomes: [participation_rate, free_riding_rate]  # metrics of model.metrics
+The design file (``ranges=<name>`` under ``scenarios/ema/``, or a path; the commented example is
+``scenarios/ema/default.yaml``) declares ``community`` (of every experiment, unless an uncertainty
+varies it), ``steps``, ``window`` (a run's outcome: its mean over its last ``window`` months), ``seeds``
+(the replications of every experiment), ``uncertainties`` (the states of the world) and ``levers`` (the
+policies), each key → ``[low, high]`` (a range; two integers: an integer range) or a list of
+categories, and ``outcomes`` (metrics of :mod:`model.metrics`).
 
 Keys are dotted config keys (checked against the schema: a range must lie within the key's
-declared range), ``scenario_name`` (scenario names) or ``community`` (community names). In
-EMA a parameter's name is its key with ``.`` written ``__`` (EMA wants Python identifiers);
-the experiments table uses those names. Every experiment runs once per seed through
-:func:`experiments.api.evaluate` (EMA's ``ReplicatorModel``, replications ``[{"seed": s}]``),
-its runs kept in ``<out>/runs/`` (the same design again with the same ``out`` computes
-nothing new). Uncertainties are sampled by Latin hypercube (``scenarios`` points); levers by
-full factorial (``lever_sampling=ff``: every category, ``policies`` evenly spaced values of a
-numeric lever) or Latin hypercube (``lever_sampling=lhs``: ``policies`` points), both seeded
-by ``sampler_seed``, so the same command gives the same design and the same outcomes.
-``n_processes=1`` runs EMA's ``SequentialEvaluator``, more (or -1: all cores) its
-``MultiprocessingEvaluator``. ``community=``, ``steps=``, ``window=`` and ``seeds=[...]`` on the
-command line replace the design's; any other ``key=value`` fixes a model key for every
-experiment (not one the design varies). ``--help`` lists the options.
-
-Writes into ``out`` (default ``outputs/ema/<time>``)::
-
-    experiments.parquet   EMA's experiments table: one row per experiment (uncertainties,
-                          levers, scenario, policy, model)
-    outcomes.parquet      one row per experiment and seed: experiment (row of
-                          experiments.parquet), seed, one column per outcome
-    manifest.json         kind "ema", the design, seeds, steps, window, command, counts
-    prim.txt              the PRIM box, when ``prim.outcome`` is set
+declared range), ``scenario_name`` or ``community`` (catalogue names); EMA names a parameter by its
+key with ``.`` written ``__``, as the experiments table does. Uncertainties are sampled by Latin
+hypercube (``scenarios`` points), levers by full factorial (``lever_sampling=ff``: every category,
+``policies`` evenly spaced values of a numeric lever) or Latin hypercube (``lever_sampling=lhs``),
+both seeded by ``sampler_seed``: the same command gives the same design and outcomes. Every
+experiment runs once per seed (EMA's ``ReplicatorModel``, replications ``[{"seed": s}]``) through the
+runner: :func:`runner_evaluator` is an EMA evaluator that hands the runs to
+:func:`experiments.runner.execute` (``n_processes=1``: in this process; more, or -1: joblib's workers)
+and gives EMA back each outcome, equal to :func:`experiments.api.evaluate`'s for the same values and
+seed; the runs stay in ``<out>/runs/`` (the same ``out`` again computes nothing new), a failed run is
+recorded and listed (exit code 1). ``community=``, ``steps=``, ``window=`` and ``seeds=[...]`` replace
+the design's; any other ``key=value`` fixes a model key for every experiment (not one the design
+varies). The job directory (default ``outputs/ema/<time>``) is specified in ``docs/results.md`` (ema).
 
 With ``prim.outcome`` and ``prim.below`` (or ``prim.above``), the cases of interest are the
 experiments whose outcome, averaged over the seeds, lies below (above) that value; PRIM
-(``ema_workbench.analysis.prim``, peeling ``prim.peel_alpha`` = 0.05 of the data per step)
-finds a box of uncertainties and levers where they concentrate; of its peeling trajectory the
-box with the largest coverage at density >= ``prim.min_density`` (0.8) is printed, with its
-coverage (share of the cases inside), density (share of the box's experiments that are cases),
-mass and limits on each restricted dimension. Bad options end the job before it starts with one line and exit code 2.
+(``ema_workbench.analysis.prim``, peeling ``prim.peel_alpha`` of the data per step) finds a box of
+uncertainties and levers where they concentrate, and the box of its peeling trajectory with the
+largest coverage at density >= ``prim.min_density`` is printed: coverage (share of the cases
+inside), density (share of the box's experiments that are cases), mass and its limits.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import sys
+import functools
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -64,17 +48,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 import scenarios
-from experiments import api, cli, io
-from experiments.jobs import check_out
-from experiments.options import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option, command_line, parse
+from experiments import api, runner
+from experiments.command_line import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option, fail
+from experiments.study import Study, read_design
 from model.config import ModelConfig
 from model.params import FLOAT_MAX, ConfigError, iter_params
 
-PROG = "experiments.ema"
-DESIGN_DIR = scenarios.CONFIG_DIR / "ema"
 DESIGN_KEYS = {"community", "steps", "window", "seeds", "uncertainties", "levers", "outcomes"}
 NAME_KEYS = {"scenario_name": "scenario", "community": "community"}
 """Design keys that choose a catalogue entry → its config group."""
@@ -103,7 +84,6 @@ OPTIONS = {
     "prim.min_density": Option(0.8, float, "the box shown: the largest coverage with at least this density",
                                range=(0.0, 1.0)),
 }
-RESERVED = {"seed": "every experiment runs with each of the design's seeds; set seeds=[...]"}
 
 
 def _workbench():
@@ -157,32 +137,15 @@ def _check_parameter(where: str, key: str, values, schema: dict) -> None:
             raise ConfigError(f"{where}.{key} = {values} leaves the declared range [{lo}, {hi}]")
 
 
-def read_design_file(spec: str | Path, directory: Path, keys: set[str]) -> tuple[Path, dict]:
-    """The path and mapping of a design file: ``spec`` a path, or a name under ``directory``; its top-level
-    keys among ``keys``. ConfigError (one line) for a missing file, bad YAML, not a mapping or an unknown key."""
-    path = Path(spec)
-    if not (path.suffix in (".yaml", ".yml") or path.exists()):
-        path = directory / f"{spec}.yaml"
-    if not path.exists():
-        names = ", ".join(sorted(p.stem for p in directory.glob("*.yaml")))
-        where = f"{directory.parent.name}/{directory.name}/"
-        raise ConfigError(f"ranges = {str(spec)!r} is neither a file nor a name under {where}; allowed: {names}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"design file {path}: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"design file {path} must be a mapping")
-    unknown = sorted(set(data) - keys)
-    if unknown:
-        raise ConfigError(f"design file {path}: {unknown[0]} is not a key; allowed: {', '.join(sorted(keys))}")
-    return path, data
-
-
 def load_design(spec: str | Path) -> Design:
     """Read and check a design file (a name under ``scenarios/ema/`` or a path); ConfigError (one
     line) for a bad key or value."""
-    path, data = read_design_file(spec, DESIGN_DIR, DESIGN_KEYS)
+    return check_design(*read_design("ranges", spec, "ema", "design file", keys=DESIGN_KEYS))
+
+
+def check_design(path: Path, data: dict) -> Design:
+    """Check a design (the mapping read from the file ``path``); ConfigError (one line) for a bad key
+    or value."""
     schema = {k: (meta, v) for k, meta, v in iter_params(ModelConfig)}
     sections = {}
     for where in ("uncertainties", "levers"):
@@ -262,28 +225,83 @@ def model(design: Design, store: str | Path | None = None):
     return m
 
 
-def perform(design: Design, n_scenarios: int, n_policies: int, *, lever_sampling: str = "ff",
-            sampler_seed: int = 0, n_processes: int = 1, store: str | Path | None = None,
-            ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run the design with EMA's evaluators; return (experiments, outcomes) as described in the
-    module docstring (outcomes: one row per experiment and seed)."""
+def runner_evaluator(model, job):
+    """An EMA evaluator (EMA's ``BaseEvaluator`` protocol) whose runs go through the runner.
+
+    EMA samples the experiments; its ``evaluate_experiments`` turns each experiment and replication
+    into a :class:`~experiments.runner.RunSpec` (the experiment's uncertainties and levers by their
+    variable names, as EMA's own evaluators pass them to :class:`CogovRun`), runs them all with
+    ``job.execute`` (:class:`experiments.runner.Job`: stored, resumable, parallel, failures recorded)
+    and gives EMA each experiment's outcomes, one value per seed (NaN for a failed run), computed as
+    :func:`experiments.api.evaluate` computes them. Its ``specs`` and ``outcomes`` hold what ran.
+    (A function, so that ``ema_workbench`` is imported only when EMA runs.)
+    """
+    return _runner_evaluator_class()(model, job)
+
+
+@functools.cache
+def _runner_evaluator_class():
+    _workbench()
+    from ema_workbench.em_framework.evaluators import BaseEvaluator
+
+    class RunnerEvaluator(BaseEvaluator):
+        __doc__ = runner_evaluator.__doc__
+
+        def __init__(self, model, job) -> None:
+            super().__init__(model)
+            self.job, self.specs, self.outcomes = job, [], {}
+
+        def initialize(self) -> None:
+            """Nothing to start: the job's launcher starts its workers."""
+
+        def finalize(self) -> None:
+            """Nothing to stop."""
+
+        def evaluate_experiments(self, experiments, callback, **kwargs) -> None:
+            model = self._msis[0]
+            run: CogovRun = model.function
+            parameters = [(p, "scenario") for p in model.uncertainties] + [(p, "policy") for p in model.levers]
+            planned = []
+            for experiment in experiments:
+                values = {p.variable_name[0]: getattr(experiment, where)[p.name] for p, where in parameters
+                          if p.name in getattr(experiment, where)}
+                scenario = values.pop("scenario_name", None)
+                community = values.pop("community", run.community)
+                config = api.resolve(scenario, community, {**run.overrides, **values}, run.steps)
+                specs = [runner.make_spec(config, r["seed"], experiment=experiment.experiment_id,
+                                          scenario=config["info"]["scenario"]) for r in model.replications]
+                planned.append((experiment, specs))
+                self.specs += specs
+            self.outcomes.update(self.job.execute(self.specs))
+            for experiment, specs in planned:
+                ok = [s for s in specs if self.outcomes[s.key].status != "failed"]
+                summary = api.tables(self.job.store, ok, run.window, run.outcomes)[1] if ok else None
+                value = {} if summary is None else summary.set_index("seed").to_dict("index")
+                callback(experiment, {m: [float(value[s.seed][m]) if s.seed in value else math.nan for s in specs]
+                                      for m in run.outcomes})
+
+    return RunnerEvaluator
+
+
+def perform(design: Design, n_scenarios: int, n_policies: int, job, *, lever_sampling: str = "ff",
+            sampler_seed: int = 0, samples=None) -> tuple[pd.DataFrame, pd.DataFrame, object]:
+    """Sample the design with EMA and run it in ``job`` (:func:`runner_evaluator`); return (experiments,
+    outcomes, the evaluator: what ran), as described in the module docstring (outcomes: one row per
+    experiment and seed). ``samples``: the uncertainties' samples to run instead of a Latin hypercube."""
     wb = _workbench()
-    m = model(design, store)
-    evaluator = (wb.SequentialEvaluator(m) if n_processes == 1
-                 else wb.MultiprocessingEvaluator(m, n_processes=None if n_processes < 1 else n_processes))
-    kwargs = dict(scenarios=n_scenarios if design.uncertainties else 0,
+    kwargs = dict(scenarios=(samples if samples is not None else n_scenarios if design.uncertainties else 0),
                   policies=n_policies if design.levers else 0,
                   uncertainty_sampling=wb.Samplers.LHS, uncertainty_sampling_kwargs={"rng": sampler_seed},
                   lever_sampling=wb.Samplers.FF if lever_sampling == "ff" else wb.Samplers.LHS,
                   lever_sampling_kwargs={"rng": sampler_seed + 1})
-    with evaluator:
+    with runner_evaluator(model(design), job) as evaluator:
         experiments, outcomes = evaluator.perform_experiments(**kwargs)
     n = len(experiments)
     long = pd.DataFrame({"experiment": np.repeat(np.arange(n), len(design.seeds)),
                          "seed": np.tile(design.seeds, n)})
     for name in design.outcomes:
         long[name] = np.asarray(outcomes[name], float).reshape(n * len(design.seeds))
-    return experiments.reset_index(drop=True), long
+    return experiments.reset_index(drop=True), long, evaluator
 
 
 def find_box(experiments: pd.DataFrame, outcomes: pd.DataFrame, design: Design, outcome: str,
@@ -333,47 +351,91 @@ def box_text(box, y: np.ndarray, condition: str) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line (see the module docstring); return the exit code."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    opts, rest = parse(argv, OPTIONS, PROG, RESERVED)
-    try:
-        design = _with_options(load_design(opts["ranges"]), opts, _overrides(rest))
-        if opts["prim.outcome"] is not None:
-            if opts["prim.outcome"] not in design.outcomes:
+class EMAStudy(Study):
+    """A study whose experiments EMA samples (``ema``, ``robustness``): the design, EMA's sampling,
+    the runs through :func:`runner_evaluator`, EMA's tables."""
+
+    labels = ("experiment",)
+
+    def launch(self) -> dict:
+        n = self.opts["n_processes"]
+        return {"launcher": "serial" if n == 1 else "joblib", "n_jobs": n}
+
+    def run_design(self, job, design: Design, n_scenarios: int, n_policies: int, lever_sampling: str,
+                   samples=None) -> dict:
+        """Run the design in the job (:func:`perform`); keep EMA's tables and what ran."""
+        t0, c0 = time.perf_counter(), time.process_time()
+        self.experiments, self.outcomes_table, evaluator = perform(
+            design, n_scenarios, n_policies, job, lever_sampling=lever_sampling,
+            sampler_seed=self.opts["sampler_seed"], samples=samples)
+        job.manifest.update(wall_seconds=round(time.perf_counter() - t0, 1),
+                            cpu_seconds_main_process=round(time.process_time() - c0, 1))
+        self.run_specs = evaluator.specs
+        return evaluator.outcomes
+
+    def finish(self, job, specs, outcomes):
+        return job.finish(self.run_specs, outcomes, self.labels)
+
+
+class EMA(EMAStudy):
+    """cogov as an EMA model: the design's experiments × seeds; EMA's tables; PRIM on request."""
+
+    prog, kind = "experiments.ema", "ema"
+    options = OPTIONS
+    reserved = {"seed": "every experiment runs with each of the design's seeds; set seeds=[...]"}
+
+    def arms(self) -> list[dict]:
+        opts = self.opts
+        try:
+            self.design = _with_options(load_design(opts["ranges"]), opts, _overrides(self.overrides))
+            if opts["prim.outcome"] is not None and opts["prim.outcome"] not in self.design.outcomes:
                 raise ConfigError(f"prim.outcome = {opts['prim.outcome']!r} is not an outcome of the design; "
-                                  f"allowed: {', '.join(design.outcomes)}")
-            if (opts["prim.below"] is None) == (opts["prim.above"] is None):
+                                  f"allowed: {', '.join(self.design.outcomes)}")
+            if opts["prim.outcome"] is not None and (opts["prim.below"] is None) == (opts["prim.above"] is None):
                 raise ConfigError("prim.outcome needs exactly one of prim.below=<value>, prim.above=<value>")
-    except ConfigError as exc:
-        cli.fail(str(exc))
-    out = check_out("out", opts["out"] or Path("outputs") / "ema" / time.strftime("%Y-%m-%d_%H-%M-%S"))
-    out.mkdir(parents=True, exist_ok=True)
-    print(f"EMA: {opts['scenarios']} scenarios × levers ({opts['lever_sampling']}, {opts['policies']}) × "
-          f"{len(design.seeds)} seeds, design {design.path}; job directory {out}", file=sys.stderr)
-    experiments, outcomes = perform(design, opts["scenarios"], opts["policies"],
-                                    lever_sampling=opts["lever_sampling"], sampler_seed=opts["sampler_seed"],
-                                    n_processes=opts["n_processes"], store=(out / "runs").absolute())
-    io.write_parquet(_storable(experiments), out / "experiments.parquet")
-    io.write_parquet(outcomes, out / "outcomes.parquet")
-    manifest = {"kind": "ema", "design": str(design.path), "community": design.community, "steps": design.steps,
-                "window": design.window, "seeds": design.seeds, "uncertainties": design.uncertainties,
-                "levers": design.levers, "outcomes": design.outcomes, "overrides": design.overrides,
-                "command": command_line(PROG, argv, {"out": str(out)}), "experiments": len(experiments),
-                "runs": len(outcomes), **{k: opts[k] for k in ("scenarios", "policies", "lever_sampling",
-                                                                "sampler_seed")}}
-    io.write_json(json.loads(json.dumps(manifest, default=str)), out / "manifest.json")
-    print(f"{len(experiments)} experiments × {len(design.seeds)} seeds = {len(outcomes)} runs")
-    if opts["prim.outcome"] is not None:
-        below, above = opts["prim.below"], opts["prim.above"]
-        condition = f"{opts['prim.outcome']} " + (f"< {below:g}" if below is not None else f"> {above:g}")
-        box, y = find_box(experiments, outcomes, design, opts["prim.outcome"], below, above, opts["prim.peel_alpha"],
-                          opts["prim.min_density"])
-        text = box_text(box, y, condition) if box is not None else f"PRIM: no box (no experiment with {condition})"
-        (out / "prim.txt").write_text(text + "\n", encoding="utf-8")
-        print(text)
-    print(f"results: {out}")
-    return 0
+        except ConfigError as exc:
+            fail(str(exc))
+        return []
+
+    def describe(self, specs) -> dict:
+        d = self.design
+        return {"design": str(d.path), "community": d.community, "steps": d.steps, "window": d.window,
+                "seeds": d.seeds, "uncertainties": d.uncertainties, "levers": d.levers, "outcomes": d.outcomes,
+                **{k: self.opts[k] for k in ("scenarios", "policies", "lever_sampling", "sampler_seed")}}
+
+    def execute(self, job, specs):
+        o = self.opts
+        with job.running(f"EMA: {o['scenarios']} scenarios × levers ({o['lever_sampling']}, {o['policies']}) × "
+                         f"{len(self.design.seeds)} seeds, design {self.design.path}; job directory {self.out}"):
+            return self.run_design(job, self.design, o["scenarios"], o["policies"], o["lever_sampling"])
+
+    def tables(self, job, specs, outcomes) -> dict[str, pd.DataFrame]:
+        job.manifest.update(experiments=len(self.experiments), runs=len(self.outcomes_table))
+        o, self.prim = self.opts, None
+        if o["prim.outcome"] is not None:
+            below, above = o["prim.below"], o["prim.above"]
+            condition = f"{o['prim.outcome']} " + (f"< {below:g}" if below is not None else f"> {above:g}")
+            box, y = find_box(self.experiments, self.outcomes_table, self.design, o["prim.outcome"], below, above,
+                              o["prim.peel_alpha"], o["prim.min_density"])
+            self.prim = (box_text(box, y, condition) if box is not None
+                         else f"PRIM: no box (no experiment with {condition})")
+            write_text(self.prim, self.out / "prim.txt")
+        return {"experiments": _storable(self.experiments), "outcomes": self.outcomes_table}
+
+    def report(self, tables, failures) -> None:
+        print(f"{len(self.experiments)} experiments × {len(self.design.seeds)} seeds = {len(self.outcomes_table)} runs")
+        if self.prim is not None:
+            print(self.prim)
+
+
+def write_text(text: str, path: Path) -> None:
+    """A text file written atomically, with a final newline."""
+    runner.atomic_write(path, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line (see the module docstring); return the exit code (0, 1 when runs failed)."""
+    return EMA().main(argv)
 
 
 def _with_options(design: Design, opts: dict, overrides: dict) -> Design:
@@ -398,10 +460,9 @@ def _with_options(design: Design, opts: dict, overrides: dict) -> Design:
     return design
 
 
-def _overrides(rest: list[str]) -> dict:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    return {o.key_or_group: o.value() for o in OverridesParser.create().parse_overrides(rest)}
+def _overrides(overrides: list) -> dict:
+    """Model overrides as parsed by :func:`experiments.command_line.parse`: dotted key → value."""
+    return {o.key_or_group: o.value() for o in overrides}
 
 
 def _storable(experiments: pd.DataFrame) -> pd.DataFrame:

@@ -32,13 +32,8 @@ that the patterns hold; its importance weights are kept. The random draws of pya
 global generator, seeded with ``sampler_seed``; ``n_procs`` > 1 evaluates in parallel (pyabc's
 ``MulticoreEvalParallelSampler``: the accepted set then depends on the order the workers finish).
 
-Job directory::
-
-    posterior.parquet    the last generation: one column per dotted key, weight (sums to 1), distance
-    populations.parquet  every generation: generation, epsilon, samples, acceptance_rate
-    abc.db               pyabc's history (SQLite: every generation's particles, distances, statistics)
-    manifest.json        kind "ensemble", priors, criteria, replications, seeds, community, population, …
-    runs/                the per-run store (:mod:`experiments.store`), the criteria's measures in each record
+The job directory (``manifest.json``, the tables, ``failures.json``, the store ``runs/``) is specified in
+``docs/results.md`` (ensemble).
 
 Bad options end the job before it starts with one line and exit code 2; ``--help`` lists them.
 """
@@ -46,10 +41,8 @@ Bad options end the job before it starts with one line and exit code 2; ``--help
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import math
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -57,16 +50,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import scenarios
-from experiments import cli, ema, io
+from experiments import ema, runner
 from experiments import patterns as P
 from experiments import robustness as R
-from experiments.jobs import check_out
-from experiments.options import MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_WORKERS, Option, command_line, parse
-from experiments.simulate import package_version
-from model.params import ConfigError
+from experiments.command_line import MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_WORKERS, Option, fail
+from experiments.study import Study, check, check_name
 
-PROG = "experiments.ensemble"
 NAN_DISTANCE = 10.0
 """Distance a criterion adds when its statistic is NaN (no run finished, nothing to measure)."""
 ONE_SIDED_WIDTH = 0.1
@@ -87,8 +76,6 @@ OPTIONS = {
     "n_procs": Option(1, int, "parallel evaluations (1: pyabc's SingleCoreSampler)", range=(1, MAX_WORKERS)),
     "out": Option(None, str, "job directory (default outputs/ensemble/<time>); the same out reuses its runs"),
 }
-RESERVED = {"seed": "the arms use the seeds 0 … replications−1", "steps": "every arm runs 120 months",
-            "scenario": "each arm has its scenario"}
 
 
 # ------------------------------------------------------------------------------------------- ABC
@@ -160,74 +147,93 @@ class PatternModel:
     integer: frozenset = frozenset()
 
     def __call__(self, parameters: dict) -> dict:
-        from experiments.store import RunStore
-
         overrides = []
         for name, value in parameters.items():
             key = name.replace("__", ".")
             value = round(float(value)) if key in self.integer else float(value)
             overrides.append(f"{key}={value!r}")
-        results = P.replicate(self.arms, self.seeds, n_jobs=1, store=RunStore(self.store), launcher="serial",
+        results = P.replicate(self.arms, self.seeds, n_jobs=1, store=runner.RunStore(self.store), launcher="serial",
                               overrides=overrides)
         if any(len(results.get(a, [])) < len(self.seeds) for a in self.arms):  # a run failed
             return {c.key: math.nan for c in self.criteria}
         return {row.criterion.key: row.mean for row in P.evaluate(results, self.criteria)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line (see the module docstring); return the exit code."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    opts, _ = parse(argv, OPTIONS, PROG, RESERVED, overrides=False)
-    try:
-        rob = R.load(opts["ranges"])
+class Ensemble(Study):
+    """ABC-SMC over the design's uncertainties, the calibration criteria as summary statistics; the
+    posterior and the populations."""
+
+    prog, kind = "experiments.ensemble", "ensemble"
+    options = OPTIONS
+    reserved = {"seed": "the arms use the seeds 0 … replications−1", "steps": "every arm runs 120 months",
+                "scenario": "each arm has its scenario"}
+    overrides_allowed = False
+
+    def arms(self) -> list[dict]:
+        opts = self.opts
+        rob = self.rob = check(R.load, opts["ranges"])
         unknown = [k for k in opts["criteria"] if k not in KEYS]
         if unknown:
-            raise ConfigError(f"criteria: {unknown[0]!r} is not a criterion; allowed: {', '.join(KEYS)}")
+            fail(f"criteria: {unknown[0]!r} is not a criterion; allowed: {', '.join(KEYS)}")
         if opts["community"] is not None:
-            scenarios.check_name("community", opts["community"])
-    except ConfigError as exc:
-        cli.fail(str(exc))
-    criteria = tuple(c for c in P.CRITERIA if not opts["criteria"] or c.key in opts["criteria"])
-    arms = P.arms_needed(criteria)
-    if opts["community"] is not None:
-        arms = {n: dataclasses.replace(a, community=opts["community"]) for n, a in arms.items()}
-    uncertainties = rob.design.uncertainties
-    numeric = {k: v for k, v in uncertainties.items() if R.ema._is_range(v)}
-    if len(numeric) != len(uncertainties):
-        cli.fail(f"ranges: {next(k for k in uncertainties if k not in numeric)} is a set of categories; ABC's priors "
-                 "need [low, high] ranges")
-    out = check_out("out", opts["out"] or Path("outputs") / "ensemble" / time.strftime("%Y-%m-%d_%H-%M-%S"))
-    out.mkdir(parents=True, exist_ok=True)
-    seeds = list(range(opts["replications"]))
-    model = PatternModel(criteria, arms, seeds, str((out / "runs").absolute()),
-                         frozenset(k for k, v in numeric.items() if all(isinstance(b, int) for b in v)))
-    priors = {ema.identifier(k): (float(v[0]), float(v[1])) for k, v in numeric.items()}
-    print(f"ensemble: ABC-SMC over {len(priors)} parameters, {len(criteria)} criteria ({len(arms)} arms × "
-          f"{len(seeds)} seeds per particle), population {opts['population']}, up to {opts['generations']} "
-          f"generations; job directory {out}", file=sys.stderr)
-    t0 = time.perf_counter()
-    posterior, populations = run_abc(model, priors, lambda x, _: pattern_distance(x, criteria), {},
-                                     population=opts["population"], generations=opts["generations"],
-                                     db=out / "abc.db", seed=opts["sampler_seed"], min_epsilon=opts["min_epsilon"],
-                                     min_acceptance=opts["min_acceptance"], n_procs=opts["n_procs"])
-    posterior = posterior.rename(columns={ema.identifier(k): k for k in numeric})
-    io.write_parquet(posterior, out / "posterior.parquet")
-    io.write_parquet(populations, out / "populations.parquet")
-    manifest = {"kind": "ensemble", "priors": {k: list(v) for k, v in numeric.items()}, "ranges": str(rob.path),
-                "criteria": [c.key for c in criteria], "arms": {n: a.describe() for n, a in arms.items()},
-                "replications": len(seeds), "seeds": seeds, "community": opts["community"], "steps": P.STEPS,
-                "window": P.YEAR, "population": opts["population"], "generations": len(populations),
-                "min_epsilon": opts["min_epsilon"], "sampler_seed": opts["sampler_seed"], "version": package_version(),
-                "command": command_line(PROG, argv, {"out": str(out)}),
-                "wall_seconds": round(time.perf_counter() - t0, 1)}
-    io.write_json(json.loads(json.dumps(manifest, default=str)), out / "manifest.json")
-    print(populations.to_string(index=False))
-    w = posterior["weight"].to_numpy()
-    for k in numeric:
-        mean = float(np.sum(w * posterior[k]))
-        print(f"{k}: posterior mean {mean:.4g} (prior {numeric[k][0]:g} to {numeric[k][1]:g})")
-    print(f"results: {out}")
-    return 0
+            check_name("community", opts["community"])
+        self.criteria = tuple(c for c in P.CRITERIA if not opts["criteria"] or c.key in opts["criteria"])
+        arms = P.arms_needed(self.criteria)
+        if opts["community"] is not None:
+            arms = {n: dataclasses.replace(a, community=opts["community"]) for n, a in arms.items()}
+        self.arm_set = arms
+        uncertainties = rob.design.uncertainties
+        self.numeric = {k: v for k, v in uncertainties.items() if ema._is_range(v)}
+        if len(self.numeric) != len(uncertainties):
+            fail(f"ranges: {next(k for k in uncertainties if k not in self.numeric)} is a set of categories; "
+                 "ABC's priors need [low, high] ranges")
+        self.seeds = list(range(opts["replications"]))
+        return []
+
+    def describe(self, specs) -> dict:
+        o = self.opts
+        return {"priors": {k: list(v) for k, v in self.numeric.items()}, "ranges": str(self.rob.path),
+                "criteria": [c.key for c in self.criteria], "arms": {n: a.describe() for n, a in self.arm_set.items()},
+                "replications": len(self.seeds), "seeds": self.seeds, "community": o["community"], "steps": P.STEPS,
+                "window": P.YEAR, "population": o["population"], "min_epsilon": o["min_epsilon"],
+                "sampler_seed": o["sampler_seed"]}
+
+    def execute(self, job, specs):
+        o, numeric = self.opts, self.numeric
+        model = PatternModel(self.criteria, self.arm_set, self.seeds, str(job.store.root),
+                             frozenset(k for k, v in numeric.items() if all(isinstance(b, int) for b in v)))
+        priors = {ema.identifier(k): (float(v[0]), float(v[1])) for k, v in numeric.items()}
+        with job.running(f"ensemble: ABC-SMC over {len(priors)} parameters, {len(self.criteria)} criteria "
+                         f"({len(self.arm_set)} arms × {len(self.seeds)} seeds per particle), population "
+                         f"{o['population']}, up to {o['generations']} generations; job directory {self.out}"):
+            t0 = time.perf_counter()
+            self.posterior, self.populations = run_abc(
+                model, priors, lambda x, _: pattern_distance(x, self.criteria), {}, population=o["population"],
+                generations=o["generations"], db=self.out / "abc.db", seed=o["sampler_seed"],
+                min_epsilon=o["min_epsilon"], min_acceptance=o["min_acceptance"], n_procs=o["n_procs"])
+            job.manifest.update(generations=len(self.populations), wall_seconds=round(time.perf_counter() - t0, 1))
+        self.posterior = self.posterior.rename(columns={ema.identifier(k): k for k in numeric})
+        return {}
+
+    def tables(self, job, specs, outcomes) -> dict[str, pd.DataFrame]:
+        return {"posterior": self.posterior, "populations": self.populations}
+
+    def finish(self, job, specs, outcomes):
+        """The final manifest; a run that failed is no failure of the job (its particle's distance is NaN)."""
+        runner.write_manifest(self.out, job.manifest, status="complete", finished=runner.now())
+        return [], None
+
+    def report(self, tables, failures) -> None:
+        print(self.populations.to_string(index=False))
+        w = self.posterior["weight"].to_numpy()
+        for k, (lo, hi) in self.numeric.items():
+            mean = float(np.sum(w * self.posterior[k]))
+            print(f"{k}: posterior mean {mean:.4g} (prior {lo:g} to {hi:g})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line (see the module docstring); return the exit code."""
+    return Ensemble().main(argv)
 
 
 if __name__ == "__main__":

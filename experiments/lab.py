@@ -27,7 +27,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 import scenarios
-from experiments import cli, io, jobs, options
+from experiments import runner
+from experiments.command_line import fail, first_line, hydra_command_line, hydra_help, usage_examples
 from model import lab
 from model.params import ConfigError
 
@@ -40,38 +41,25 @@ def lab_config(data: dict) -> lab.LabConfig:
     try:
         return lab.config_from_dict({k: v for k, v in data.items() if k != "hydra"})
     except ConfigError as exc:
-        cli.fail(str(exc))
+        fail(str(exc))
 
 
 def compose(overrides: list[str] | None = None) -> dict:
     """The lab config composed from ``scenarios/lab/config.yaml`` and Hydra-syntax overrides."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
+    return scenarios.compose(CONFIG_DIR, overrides or [])
 
-    GlobalHydra.instance().clear()
+
+def precompose(overrides: list, allow_large: bool = False) -> None:
+    """For a single job: compose and validate the config (the command line's overrides, parsed) and
+    check its size (:func:`model.lab.check_size`) before Hydra starts (one-line errors)."""
     try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = hydra_compose(config_name="config", overrides=list(overrides or []))
-    finally:
-        GlobalHydra.instance().clear()
-    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
-
-
-def precompose(argv: list[str], allow_large: bool = False) -> None:
-    """For a single job: compose and validate the config and check its size (:func:`model.lab.check_size`)
-    before Hydra starts (one-line errors)."""
-    if any(a.startswith("-") for a in argv):
-        return
-    overrides = [a for a in argv if "=" in a and not a.startswith("hydra")]
-    try:
-        data = compose(overrides)
+        data = compose([o.input_line for o in overrides if not o.key_or_group.startswith("hydra")])
     except Exception as exc:  # composition/type errors from Hydra/OmegaConf
-        cli.fail(cli._first_line(exc))
+        fail(first_line(exc))
     try:
         lab.check_size(lab_config(data), allow_large=allow_large)
     except ConfigError as exc:
-        cli.fail(str(exc))
+        fail(str(exc))
 
 
 def table(df: pd.DataFrame) -> str:
@@ -97,7 +85,7 @@ def execute(cfg_dict: dict, out_dir: Path) -> pd.DataFrame:
     """Validate, play and write one session; return its per-round table."""
     cfg = lab_config(cfg_dict)
     df = lab.play(cfg, allow_large=ALLOW_LARGE)
-    io.write_csv(df, out_dir / "lab.csv")
+    runner.write_csv(df, out_dir / "lab.csv")
     return df
 
 
@@ -117,14 +105,14 @@ def _main(cfg: DictConfig) -> None:
 
 
 def main() -> None:
-    cli.hydra_help(sys.argv[1:], "experiments.lab", compose() if any(a in ("-h", "--help") for a in sys.argv) else {},
-                   lab.LabConfig, {}, [ln.strip() for ln in __doc__.split("Usage::")[1].split("\n\n")[1].splitlines()
-                                       if ln.strip()])
+    """``python -m experiments.lab``: check the command line (one line, exit 2 on bad input), then run Hydra."""
+    hydra_help(sys.argv[1:], "experiments.lab", compose, lab.LabConfig, {}, usage_examples(__doc__))
     global ALLOW_LARGE
-    ALLOW_LARGE, argv = options.hydra_app_argv(sys.argv[1:])
-    jobs.check_hydra_dirs(argv)
-    precompose(argv, ALLOW_LARGE)
-    sys.argv = [sys.argv[0], *argv]  # without allow_large, which is not a config key
+    line = hydra_command_line(sys.argv[1:])
+    ALLOW_LARGE = line.allow_large
+    if not any(a.startswith("-") for a in line.argv):  # a single session (no -m, no Hydra flags)
+        precompose(line.overrides, ALLOW_LARGE)
+    sys.argv = [sys.argv[0], *line.argv]  # without allow_large, which is not a config key
     _main()
 
 

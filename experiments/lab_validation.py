@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from experiments.command_line import Option
+from experiments.study import Study
 from model import lab
 
 GAMES: dict[str, dict] = {
@@ -65,16 +67,27 @@ def report(results: dict[str, np.ndarray]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    import sys
+class LabValidation(Study):
+    """The games of :data:`GAMES` over sessions 0…N−1; printed beside the published facts."""
 
-    from experiments.options import Option, parse
-
-    argv = sys.argv[1:] if argv is None else list(argv)
+    prog = "experiments.lab_validation"
     options = {"sessions": Option(20, int, "sessions per game (seeds 0…N−1)", range=(2, 10_000))}
-    opts, _ = parse(argv, options, "experiments.lab_validation", overrides=False)
-    print(report(measure(opts["sessions"])))
+    overrides_allowed = False
+
+    def arms(self) -> list[dict]:
+        return []  # the games of GAMES, played by measure(): no model runs
+
+    def tables(self, job, specs, outcomes) -> dict:
+        return measure(self.opts["sessions"])
+
+    def report(self, tables, failures) -> None:
+        print(report(tables))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure and print the lab regularities; return the exit code (0)."""
+    return LabValidation().main(argv)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

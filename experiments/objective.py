@@ -37,7 +37,9 @@ from typing import Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
-from experiments import api, cli, io
+import scenarios
+from experiments import api, runner
+from experiments.command_line import fail, key_of
 from model.params import ConfigError
 
 
@@ -60,35 +62,29 @@ def register() -> None:
 register()
 
 
-def check_argv(argv: list[str]) -> None:
+def check(overrides: list) -> None:
     """Exit 2 with one line for an unknown ``objective=<metric>``, bad ``seeds`` or
-    ``objective.window``, or ``seeds``/``objective.<key>`` without an objective, on the command line."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    overrides = [a for a in argv if not a.startswith("-") and "=" in a]
-    try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-    except Exception:  # cli.precheck reports the parse error
-        return
+    ``objective.window``, or ``seeds``/``objective.<key>`` without an objective, among the command
+    line's overrides (parsed once: :func:`experiments.command_line.hydra_command_line`)."""
     checks = {"seeds": api.check_seeds, "objective.window": api.check_window}
     named = False
-    for o in parsed:
-        key = o.key_or_group.lstrip("+~")
+    for o in overrides:
+        key = key_of(o)
         if key in checks and not o.is_sweep_override() and o.value() is not None:
             try:
                 checks[key](o.value())
             except ConfigError as exc:
-                cli.fail(str(exc).replace("window =", "objective.window =", 1))
+                fail(str(exc).replace("window =", "objective.window =", 1))
         if key == "objective":
             values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
             for v in values:
                 if v is not None and str(v) not in api.metric_names():
-                    cli.fail(f"objective = {str(v)!r} is not a metric; allowed: {', '.join(api.metric_names())}")
+                    fail(f"objective = {str(v)!r} is not a metric; allowed: {', '.join(api.metric_names())}")
             named = True
-    for o in parsed:
-        key = o.key_or_group.lstrip("+~")
+    for o in overrides:
+        key = key_of(o)
         if (key == "seeds" or key.startswith("objective.")) and not named:
-            cli.fail(f"{key} is set but no objective is named; add objective=<metric>")
+            fail(f"{key} is set but no objective is named; add objective=<metric>")
 
 
 def first_seed(cfg_dict: dict) -> dict:
@@ -103,14 +99,14 @@ def value(cfg_dict: dict, out_dir: Path, store_root: Path) -> float:
     """The objective of a job (see the module docstring); also written to ``objective.json``."""
     obj = cfg_dict["objective"]
     seeds = list(cfg_dict.get("seeds") or [cfg_dict.get("seed", 0)])
-    result = api.evaluate_config(cli.model_data(cfg_dict), seeds, window=int(obj["window"]),
+    result = api.evaluate_config(scenarios.model_data(cfg_dict), seeds, window=int(obj["window"]),
                                  metrics=[obj["metric"]], store=store_root)
     per_seed = dict(zip(result.summary["seed"].tolist(), result.summary[obj["metric"]].tolist()))
     finite = [v for v in per_seed.values() if not math.isnan(v)]
     mean = sum(finite) / len(finite) if finite else math.nan
     target = obj.get("target")
     out = mean if target is None else abs(mean - float(target))
-    io.write_json({"metric": obj["metric"], "target": target, "window": int(obj["window"]), "seeds": seeds,
+    runner.write_json({"metric": obj["metric"], "target": target, "window": int(obj["window"]), "seeds": seeds,
                    "values": {str(k): (None if math.isnan(v) else v) for k, v in per_seed.items()},
                    "mean": None if math.isnan(mean) else mean, "value": None if math.isnan(out) else out,
                    "keys": {str(k): v for k, v in result.keys.items()}}, out_dir / "objective.json")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from experiments.command_line import flatten
 from model import config as config_mod
 from model.mechanisms import MECHANISMS
 from model.params import iter_params
@@ -98,20 +99,9 @@ def parameter_tables() -> str:
     return "\n".join(out)
 
 
-def _flatten(d: dict, prefix: str = "") -> dict[str, object]:
-    out: dict[str, object] = {}
-    for k, v in d.items():
-        key = f"{prefix}.{k}" if prefix else k
-        if isinstance(v, dict):
-            out.update(_flatten(v, key))
-        else:
-            out[key] = v
-    return out
-
-
 def _changes(data: dict, sections: tuple[str, ...] | None, exclude: tuple[str, ...] = ()) -> list[str]:
-    defaults = _flatten(config_mod.to_dict(config_mod.ModelConfig()))
-    values = _flatten(config_mod.to_dict(config_mod.from_dict(data)))
+    defaults = flatten(config_mod.to_dict(config_mod.ModelConfig()))
+    values = flatten(config_mod.to_dict(config_mod.from_dict(data)))
     keys = [k for k, v in values.items() if defaults.get(k) != v and not k.startswith(("info.", "seed", "steps"))]
     if sections is not None:
         keys = [k for k in keys if k.split(".")[0] in sections]
@@ -194,7 +184,7 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write (or check) the parameter tables; return the exit code."""
-    from experiments.options import Option, parse
+    from experiments.command_line import Option, parse
 
     argv = sys.argv[1:] if argv is None else list(argv)
     options = {"check": Option(False, bool, "exit 1 if the committed file is out of date, write nothing"),

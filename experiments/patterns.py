@@ -176,22 +176,23 @@ def arm_config(arm: Arm, overrides: Sequence[str] = ()) -> dict:
 
 def run_arm(arm: Arm, seed: int) -> dict[str, Any]:
     """Run one arm with one seed in this process and return its measures."""
-    from experiments import engine, simulate
+    from experiments import runner
 
-    return measure(simulate.run_model(engine.validated(arm_config(arm)), seed=seed))
+    return measure(runner.run_model(runner.validated(arm_config(arm)), seed=seed))
 
 
 def arm_specs(arms: dict[str, Arm], seeds: Sequence[int], overrides: Sequence[str] = (), *,
               allow_large: bool = False) -> list:
-    """The runs of every arm with every seed (:class:`experiments.engine.RunSpec`, label ``arm``),
+    """The runs of every arm with every seed (:class:`experiments.runner.RunSpec`, label ``arm``),
     each keeping its measures (:data:`MEASURE`); ``allow_large``: runs above
     :func:`model.config.check_size`, on purpose."""
-    from experiments import engine
+    from experiments import runner
 
     specs = []
     for name, arm in arms.items():
         data = arm_config(arm, overrides)
-        specs += [engine.make_spec(data, seed, measure=MEASURE, allow_large=allow_large, arm=name, scenario=arm.scenario)
+        specs += [runner.make_spec(data, seed, measure=MEASURE, allow_large=allow_large, arm=name,
+                                   scenario=arm.scenario)
                   for seed in seeds]
     return specs
 
@@ -211,7 +212,7 @@ def replicate(arms: dict[str, Arm], seeds: Sequence[int], n_jobs: int = 2, progr
     """Run every arm with every seed through the experiment runner; measures by arm, in seed order.
 
     Args:
-        store: a :class:`~experiments.store.RunStore` to keep (and resume) the runs in; None: a
+        store: a :class:`~experiments.runner.RunStore` to keep (and resume) the runs in; None: a
             temporary one, deleted afterwards.
         overrides: model config overrides (Hydra syntax) applied to every arm.
 
@@ -219,16 +220,12 @@ def replicate(arms: dict[str, Arm], seeds: Sequence[int], n_jobs: int = 2, progr
     """
     import tempfile
 
-    from experiments import engine
-    from experiments.store import RunStore
+    from experiments import runner
 
     specs = arm_specs(arms, seeds, overrides)
-    if store is not None:
-        engine.execute(specs, store, launcher=launcher, n_jobs=n_jobs, progress=progress)
-        return measures(specs, store)
     with tempfile.TemporaryDirectory(prefix="cogov-patterns-") as tmp:
-        store = RunStore(tmp)
-        engine.execute(specs, store, launcher=launcher, n_jobs=n_jobs, progress=progress)
+        store = store if store is not None else runner.RunStore(tmp)
+        runner.execute(specs, store, launcher=launcher, n_jobs=n_jobs, progress=progress)
         return measures(specs, store)
 
 

@@ -7,22 +7,15 @@ Usage::
     python -m experiments.robustness scenarios=100 n_processes=2 out=outputs/robustness/mine
     python -m experiments.robustness worlds=outputs/ensemble/x/posterior.parquet   # the calibrated worlds
 
-The design file (``ranges=<name>`` under ``scenarios/robustness/``, or a path) declares::
-
-    community: default   steps: 120   window: 12   seeds: [0, 1]   # as in an EMA design
-    uncertainties:        # the states of the world: dotted config keys → [low, high]
-      resident.trust_in_government.mean: [0.2, 0.6]
-    policies: [top_down, co_creation, incentives_only]      # scenario names
-    outcomes:             # headline metrics → which way is better
-      participation_rate: higher
-      government_spending: lower
-    baseline: top_down    # PRIM: where does `policy` fail to beat `baseline`?
-    policy: co_creation
-    margins:              # optional: the advantage that counts as beating (default 0 for every outcome)
-      government_spending: -15000   # co-creation may cost up to 15,000 yuan a month more
+The design file (``ranges=<name>`` under ``scenarios/robustness/``, or a path; the commented example is
+``scenarios/robustness/default.yaml``) declares, as an EMA design does, ``community``, ``steps``,
+``window``, ``seeds`` and ``uncertainties`` (dotted config keys → ``[low, high]``: the states of the world),
+and ``policies`` (scenario names), ``outcomes`` (headline metric → ``higher`` or ``lower`` is better),
+``baseline`` and ``policy`` (PRIM: where does ``policy`` fail to beat ``baseline``?) and, optionally,
+``margins`` (outcome → the advantage that counts as beating; default 0).
 
 It is run as an EMA design (:mod:`experiments.ema`: cogov as an EMA ``ReplicatorModel``, its
-checks, evaluators and PRIM; the policies are the lever ``scenario_name``, full factorial): every
+checks, its runs through the runner and PRIM; the policies are the lever ``scenario_name``, full factorial): every
 sampled world (Latin hypercube, ``scenarios`` points, ``sampler_seed``) with every policy and
 every seed, each run kept in ``<out>/runs/`` (the same ``out`` again computes nothing new). With
 ``worlds=<posterior.parquet>`` (a table of parameter vectors, e.g. the ABC posterior of
@@ -47,14 +40,7 @@ outcome of the design with a PRIM box), and where it fails on any of them. PRIM
 uncertainties where they concentrate, printed with coverage (share of the cases inside),
 density (share of the box's worlds that are cases) and limits (:func:`experiments.ema.box_text`).
 
-Writes into ``out`` (default ``outputs/robustness/<time>``)::
-
-    experiments.parquet  EMA's experiments table (uncertainties, scenario_name, scenario, policy)
-    outcomes.parquet     experiment, seed, one column per outcome
-    regret.parquet       world, policy, outcome, value, regret
-    robustness.parquet   policy, outcome, max_regret, mean_regret, minimax (the chosen policy: true)
-    prim.txt             the PRIM boxes
-    manifest.json        kind "robustness", the design, worlds, seeds, steps, window, command, choice
+The job directory (default ``outputs/robustness/<time>``) is specified in ``docs/results.md`` (robustness).
 
 Bad options end the job before it starts with one line and exit code 2; ``--help`` lists them.
 """
@@ -62,25 +48,17 @@ Bad options end the job before it starts with one line and exit code 2; ``--help
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-import scenarios
-from experiments import cli, ema, io
-from experiments.jobs import check_out, check_path
-from experiments.options import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option, command_line, parse
+from experiments import ema
+from experiments.command_line import MAX_MONTHS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_WORKERS, Option, check_path
+from experiments.study import check, console, fmt, printed_table, read_design
 from model.params import ConfigError
 
-PROG = "experiments.robustness"
-DESIGN_DIR = scenarios.CONFIG_DIR / "robustness"
 EMA_KEYS = {"community", "steps", "window", "seeds", "uncertainties"}
 DESIGN_KEYS = EMA_KEYS | {"policies", "outcomes", "baseline", "policy", "margins"}
 DIRECTIONS = {"higher": 1.0, "lower": -1.0}
@@ -108,8 +86,6 @@ OPTIONS = {
     "prim.min_density": Option(0.8, float, "the box shown: the largest coverage with at least this density",
                                range=(0.0, 1.0)),
 }
-RESERVED = {"seed": "every world runs with each of the design's seeds; set seeds=[...]",
-            "scenario": "the policies are the design's scenarios"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,7 +103,7 @@ class Robustness:
 def load(spec: str) -> Robustness:
     """Read and check a robustness design (see the module docstring); ConfigError (one line) when bad.
     The EMA part is checked by :func:`experiments.ema.load_design` (every range inside its key's range)."""
-    path, data = ema.read_design_file(check_path("ranges", spec), DESIGN_DIR, DESIGN_KEYS)
+    path, data = read_design("ranges", spec, "robustness", "design file", keys=DESIGN_KEYS)
     policies = data.get("policies")
     if not isinstance(policies, list) or len(policies) < 2:
         raise ConfigError(f"design file {path}: policies must list at least 2 scenario names")
@@ -150,14 +126,7 @@ def load(spec: str) -> Robustness:
                               "of the design")
     ema_part = {k: data[k] for k in EMA_KEYS if k in data}
     ema_part.update(levers={"scenario_name": [str(p) for p in policies]}, outcomes=[str(m) for m in outcomes])
-    with tempfile.TemporaryDirectory(prefix="cogov-robustness-") as tmp:  # ema's checks read a file
-        part = Path(tmp) / "design.yaml"
-        part.write_text(yaml.safe_dump(ema_part), encoding="utf-8")
-        try:
-            design = ema.load_design(part)
-        except ConfigError as exc:
-            raise ConfigError(str(exc).replace(str(part), str(path))) from None
-    design = dataclasses.replace(design, path=path)
+    design = ema.check_design(path, ema_part)
     return Robustness(path, design, {str(m): DIRECTIONS[d] for m, d in outcomes.items()}, baseline, policy,
                       {str(m): float(v) for m, v in margins.items()})
 
@@ -280,69 +249,70 @@ def failure_boxes(x: pd.DataFrame, adv: pd.DataFrame, design: ema.Design, policy
     return "\n".join(texts)
 
 
-# ------------------------------------------------------------------------------------------- CLI
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line (see the module docstring); return the exit code."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    opts, rest = parse(argv, OPTIONS, PROG, RESERVED)
-    try:
-        rob = load(opts["ranges"])
-        fixed = {k: v for k, v in zip(("community", "steps", "window", "seeds"),
-                                      (opts["community"], opts["steps"], opts["window"], opts["seeds"]))}
-        design = ema._with_options(rob.design, fixed, ema._overrides(rest))
-        samples, n = opts["scenarios"], opts["scenarios"]
+# ----------------------------------------------------------------------------------------- study
+class RobustnessStudy(ema.EMAStudy):
+    """Every world × policy × seed through the runner; regret, the minimax choice, PRIM's failure boxes."""
+
+    prog, kind = "experiments.robustness", "robustness"
+    options = OPTIONS
+    reserved = {"seed": "every world runs with each of the design's seeds; set seeds=[...]",
+                "scenario": "the policies are the design's scenarios"}
+
+    def arms(self) -> list[dict]:
+        opts = self.opts
+        self.rob = check(load, opts["ranges"])
+        fixed = {k: opts[k] for k in ("community", "steps", "window", "seeds")}
+        design = check(ema._with_options, self.rob.design, fixed, ema._overrides(self.overrides))
+        self.samples, self.n = None, opts["scenarios"]
         if opts["worlds"] is not None:
-            samples, kept = load_worlds(opts["worlds"], design, opts["scenarios"], opts["sampler_seed"])
-            design, n = dataclasses.replace(design, uncertainties=kept), len(samples)
-    except ConfigError as exc:
-        cli.fail(str(exc))
-    out = check_out("out", opts["out"] or Path("outputs") / "robustness" / time.strftime("%Y-%m-%d_%H-%M-%S"))
-    out.mkdir(parents=True, exist_ok=True)
-    policies = design.levers["scenario_name"]
-    print(f"robustness: {n} worlds × {len(policies)} policies × {len(design.seeds)} seeds = "
-          f"{n * len(policies) * len(design.seeds)} runs, design {rob.path}; job directory {out}", file=sys.stderr)
-    t0, c0 = time.perf_counter(), time.process_time()
-    experiments, outcomes = ema.perform(design, samples, len(policies), lever_sampling="ff",
-                                        sampler_seed=opts["sampler_seed"], n_processes=opts["n_processes"],
-                                        store=(out / "runs").absolute())
-    values = world_values(experiments, outcomes, design)
-    regrets = regret(values, rob.directions)
-    table, choice = minimax(regrets)
-    x, adv = advantage(experiments, outcomes, design, rob.policy, rob.baseline, rob.directions, rob.margins)
-    prim_outcomes = [o for o in PRIM_OUTCOMES if o in rob.directions]
-    text = failure_boxes(x, adv, design, rob.policy, rob.baseline, prim_outcomes, opts["prim.peel_alpha"],
-                         opts["prim.min_density"], rob.margins)
-    io.write_parquet(ema._storable(experiments), out / "experiments.parquet")
-    io.write_parquet(outcomes, out / "outcomes.parquet")
-    io.write_parquet(regrets, out / "regret.parquet")
-    io.write_parquet(table, out / "robustness.parquet")
-    (out / "prim.txt").write_text(text + "\n", encoding="utf-8")
-    manifest = {"kind": "robustness", "scenarios": list(policies), "design": str(rob.path),
-                "community": design.community, "steps": design.steps, "window": design.window, "seeds": design.seeds,
-                "replications": len(design.seeds), "uncertainties": design.uncertainties,
-                "worlds": opts["worlds"], "n_worlds": n, "directions": rob.directions, "margins": rob.margins,
-                "baseline": rob.baseline,
-                "policy": rob.policy, "overrides": design.overrides, "minimax_regret_policy": choice,
-                "command": command_line(PROG, argv, {"out": str(out)}), "runs": len(outcomes),
-                "sampler_seed": opts["sampler_seed"], "wall_seconds": round(time.perf_counter() - t0, 1),
-                "cpu_seconds_main_process": round(time.process_time() - c0, 1)}
-    io.write_json(json.loads(json.dumps(manifest, default=str)), out / "manifest.json")
-    print_table(table, choice)
-    print(text)
-    print(f"results: {out}")
-    return 0
+            self.samples, kept = check(load_worlds, opts["worlds"], design, opts["scenarios"], opts["sampler_seed"])
+            design, self.n = dataclasses.replace(design, uncertainties=kept), len(self.samples)
+        self.design = design
+        return []
+
+    def describe(self, specs) -> dict:
+        d, rob = self.design, self.rob
+        return {"scenarios": list(d.levers["scenario_name"]), "design": str(rob.path), "community": d.community,
+                "steps": d.steps, "window": d.window, "seeds": d.seeds, "replications": len(d.seeds),
+                "uncertainties": d.uncertainties, "worlds": self.opts["worlds"], "n_worlds": self.n,
+                "directions": rob.directions, "margins": rob.margins, "baseline": rob.baseline, "policy": rob.policy,
+                "sampler_seed": self.opts["sampler_seed"]}
+
+    def execute(self, job, specs):
+        policies = self.design.levers["scenario_name"]
+        with job.running(f"robustness: {self.n} worlds × {len(policies)} policies × {len(self.design.seeds)} seeds = "
+                         f"{self.n * len(policies) * len(self.design.seeds)} runs, design {self.rob.path}; "
+                         f"job directory {self.out}"):
+            return self.run_design(job, self.design, self.n, len(policies), "ff", samples=self.samples)
+
+    def tables(self, job, specs, outcomes) -> dict[str, pd.DataFrame]:
+        rob, d, o = self.rob, self.design, self.opts
+        regrets = regret(world_values(self.experiments, self.outcomes_table, d), rob.directions)
+        table, self.choice = minimax(regrets)
+        x, adv = advantage(self.experiments, self.outcomes_table, d, rob.policy, rob.baseline, rob.directions,
+                           rob.margins)
+        prim_outcomes = [p for p in PRIM_OUTCOMES if p in rob.directions]
+        self.prim = failure_boxes(x, adv, d, rob.policy, rob.baseline, prim_outcomes,
+                                  o["prim.peel_alpha"], o["prim.min_density"], rob.margins)
+        ema.write_text(self.prim, self.out / "prim.txt")
+        job.manifest.update(minimax_regret_policy=self.choice, runs=len(self.outcomes_table))
+        return {"experiments": ema._storable(self.experiments), "outcomes": self.outcomes_table,
+                "regret": regrets, "robustness": table}
+
+    def report(self, tables, failures) -> None:
+        print_table(tables["robustness"], self.choice)
+        print(self.prim)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line (see the module docstring); return the exit code (0, 1 when runs failed)."""
+    return RobustnessStudy().main(argv)
 
 
 def print_table(table: pd.DataFrame, choice: str) -> None:
     """Max and mean regret of each policy per outcome, the minimax-regret choice marked."""
-    from rich import box
-    from rich.table import Table
-
-    from experiments.jobs import console, fmt
-
-    t = Table(box=box.SIMPLE_HEAD, title="regret over the worlds (0: the best policy of a world); * minimax regret")
-    for c in ("outcome", "policy", "max regret", "mean regret"):
-        t.add_column(c, no_wrap=True, justify="left" if c in ("outcome", "policy") else "right")
+    t = printed_table("outcome", "policy", "max regret", "mean regret", left=("outcome", "policy"),
+              title="regret over the worlds (0: the best policy of a world); * minimax regret")
     for o, rows in table.groupby("outcome", sort=False):
         for n, (_, r) in enumerate(rows.iterrows()):
             t.add_row(o if n == 0 else "", r["policy"] + (" *" if r["minimax"] else ""), fmt(r["max_regret"]),

@@ -27,20 +27,8 @@ sample's output the mean over its seeds. Runs execute in parallel like ``experim
 (``launcher=joblib|serial|ray``), each stored under ``runs/`` by config hash and seed, so a job
 run again computes only the missing runs.
 
-Job directory (the results contract, also in ``docs/results.md``)::
-
-    manifest.json      kind "sensitivity", scenarios, descriptions, community, replications,
-                       steps, seeds, version, command, method, samples (N), sample_rows,
-                       runs (distinct: Morris trajectories share points), parameters
-                       (name → [low, high]), metrics, window, statistic, levels (Morris),
-                       sampler_seed, ranges_file, status, failed, counts
-    indices.parquet    method, metric, parameter, S1, S1_conf, ST, ST_conf, mu, mu_star,
-    indices.csv        mu_star_conf, sigma (the other method's columns NaN)
-    samples.parquet    sample, seed, one column per parameter, one column per metric
-                       (one row per run: sample × seed)
-    failures.json      the runs that raised, when any did (their samples' indices are then
-                       not computed: SALib needs every sample)
-    runs/              the per-run store (:mod:`experiments.store`)
+The job directory (``manifest.json``, the tables, ``failures.json``, the store ``runs/``) is specified in
+``docs/results.md`` (sensitivity).
 """
 
 from __future__ import annotations
@@ -51,22 +39,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-import scenarios
-from experiments import cli, engine, io
-from experiments.jobs import (check_job_size, check_launcher, check_path, check_scenario, close, console, finish, fmt,
-                             job_dir, launch_options, resolved_config, start)
-from experiments.options import (MAX_MONTHS, MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_SEED, Option,
-                                 check_seeds, command_line, convert, parse)
-from experiments.simulate import DEFAULT_WINDOW, package_version
-from experiments.store import RunStore
+from experiments import api, runner
+from experiments.command_line import (MAX_MONTHS, MAX_REPLICATIONS, MAX_SAMPLER_SEED, MAX_SAMPLES, MAX_SEED, Option,
+                                      check_seeds, fail)
+from experiments.study import (Study, arm_keys, check, check_name, console, fmt, launch_options, printed_table,
+                              read_design, resolved_config, window_means)
 from model import config as config_mod
 from model.config import ModelConfig
 from model.params import ConfigError, iter_params
 
-PROG = "experiments.sensitivity"
-RANGES_DIR = scenarios.CONFIG_DIR / "sensitivity"
 METHODS = ("sobol", "morris")
 INDEX_COLUMNS = ["method", "metric", "parameter", "S1", "S1_conf", "ST", "ST_conf", "mu", "mu_star",
                  "mu_star_conf", "sigma"]
@@ -91,50 +73,35 @@ OPTIONS = {
 RANGE_OPTIONS = {**{k: OPTIONS[k] for k in ("samples", "replications", "window", "scenario", "community")},
                  "steps": Option(None, int, "months of each run", range=(0, MAX_MONTHS))}
 """How the ranges file's own keys are checked: as the options of the same name."""
-RESERVED = {"seed": "samples use first_seed, first_seed+1, ...; set first_seed"}
 RANGE_KEYS = {"scenario", "community", "steps", "window", "replications", "samples", "metrics", "parameters"}
 
 
 def load_ranges(spec: str) -> tuple[Path, dict]:
-    """Read and check a ranges file (a name under ``scenarios/sensitivity/`` or a path)."""
-    path = check_path("ranges", spec)
-    if not (path.suffix in (".yaml", ".yml") or path.exists()):
-        path = RANGES_DIR / f"{spec}.yaml"
-    if not path.exists():
-        names = ", ".join(sorted(p.stem for p in RANGES_DIR.glob("*.yaml")))
-        cli.fail(f"ranges = {spec!r} is neither a file nor a name under scenarios/sensitivity/; allowed: {names}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        cli.fail(f"ranges file {path}: {str(exc).splitlines()[0]}")
-    if not isinstance(data, dict):
-        cli.fail(f"ranges file {path} must be a mapping")
-    unknown = sorted(set(data) - RANGE_KEYS)
-    if unknown:
-        cli.fail(f"ranges file {path}: {unknown[0]} is not a key; allowed: {', '.join(sorted(RANGE_KEYS))}")
+    """Read and check a ranges file (a name under ``scenarios/sensitivity/`` or a path); exit 2 with one line."""
+    path, data = check(read_design, "ranges", spec, "sensitivity", "ranges file", keys=RANGE_KEYS)
     params = data.get("parameters")
     if not isinstance(params, dict) or not params:
-        cli.fail(f"ranges file {path}: parameters must map config keys to [low, high]")
+        fail(f"ranges file {path}: parameters must map config keys to [low, high]")
     schema = {k: (meta, v) for k, meta, v in iter_params(ModelConfig)}
     for key, bounds in params.items():
         if key not in schema:
-            cli.fail(f"ranges file {path}: parameters.{key} is not a config key")
+            fail(f"ranges file {path}: parameters.{key} is not a config key")
         meta, default = schema[key]
         if isinstance(default, bool) or not isinstance(default, (int, float)):
-            cli.fail(f"ranges file {path}: parameters.{key} is not numeric (default {default!r})")
+            fail(f"ranges file {path}: parameters.{key} is not numeric (default {default!r})")
         if (not isinstance(bounds, list) or len(bounds) != 2
                 or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
                 or not bounds[0] < bounds[1]):
-            cli.fail(f"ranges file {path}: parameters.{key} = {bounds!r} must be [low, high] with low < high")
+            fail(f"ranges file {path}: parameters.{key} = {bounds!r} must be [low, high] with low < high")
         lo, hi = meta.get("range") or (None, None)
         if (lo is not None and bounds[0] < lo) or (hi is not None and bounds[1] > hi):
-            cli.fail(f"ranges file {path}: parameters.{key} = {bounds} leaves the declared range [{lo}, {hi}]")
+            fail(f"ranges file {path}: parameters.{key} = {bounds} leaves the declared range [{lo}, {hi}]")
     for key in ("samples", "replications", "window", "steps", "scenario", "community"):
         if key in data:
-            data[key] = convert(f"ranges file {path}: {key}", data[key], RANGE_OPTIONS[key])
+            data[key] = RANGE_OPTIONS[key].check(f"ranges file {path}: {key}", data[key])
     metrics = data.get("metrics")
     if not isinstance(metrics, list) or not metrics:
-        cli.fail(f"ranges file {path}: metrics must list at least one output metric")
+        fail(f"ranges file {path}: metrics must list at least one output metric")
     return path, data
 
 
@@ -186,123 +153,97 @@ def indices(method: str, problem: dict, x: np.ndarray, y: np.ndarray, metric: st
     return out
 
 
+class Sensitivity(Study):
+    """SALib's samples of the ranges file's parameters, each over the same seeds; the indices table."""
+
+    prog, kind, labels, csv = "experiments.sensitivity", "sensitivity", ("sample",), ("indices",)
+    options = OPTIONS
+    reserved = {"seed": "samples use first_seed, first_seed+1, ...; set first_seed"}
+
+    def arms(self) -> list[dict]:
+        opts = self.opts
+        self.ranges_path, ranges = load_ranges(opts["ranges"])
+        scenario = opts["scenario"] or ranges.get("scenario")
+        if scenario:
+            check_name("scenario", scenario)
+        self.n = opts["samples"] or ranges.get("samples", 64)
+        self.replications = opts["replications"] or ranges.get("replications", 1)
+        self.window = opts["window"] or ranges.get("window", runner.DEFAULT_WINDOW)
+        pre = [f"steps={ranges['steps']}"] if "steps" in ranges else []
+        self.base = resolved_config(scenario, opts["community"] or ranges.get("community"), pre + self.overrides)
+        self.metrics = [str(m) for m in ranges["metrics"]]
+        self.params = {str(k): [float(b) for b in v] for k, v in ranges["parameters"].items()}
+        names = list(self.params)
+        self.problem = {"num_vars": len(names), "names": names, "bounds": [self.params[k] for k in names]}
+        self.seeds = check_seeds(opts["first_seed"], self.replications)
+        return [self.base]
+
+    def size(self) -> tuple[str, int, str]:
+        method, d = self.opts["method"], self.problem["num_vars"]
+        rows = sample_rows(method, self.n, d)
+        return (f"samples × ({'D + 2' if method == 'sobol' else 'D + 1'}) × replications", rows * self.replications,
+                f"{self.n} × {rows // self.n} × {self.replications} (D = {d} parameters)")
+
+    def specs(self) -> list[runner.RunSpec]:
+        opts, names = self.opts, self.problem["names"]
+        if opts["method"] == "sobol" and self.n & (self.n - 1):
+            print(f"note: samples={self.n} is not a power of 2; Sobol' sequences balance best at powers of 2",
+                  file=sys.stderr)
+        self.x = _sample(opts["method"], self.problem, self.n, opts["levels"], opts["sampler_seed"])
+        schema = {k: v for k, _, v in iter_params(ModelConfig)}
+        specs = []
+        for i, row in enumerate(self.x):
+            data = copy.deepcopy(self.base)
+            for key, value in zip(names, row):
+                config_mod.set_dotted(data, key, round(value) if isinstance(schema[key], int) else float(value))
+            try:
+                runner.validated(data)  # once per sample: make_spec reuses it for every seed
+            except ConfigError as exc:
+                fail(f"sample {i}: {exc}")
+            specs.extend(runner.make_spec(data, s, sample=i, scenario=self.base["info"]["scenario"],
+                                          allow_large=opts["allow_large"]) for s in self.seeds)
+        for m in self.metrics:
+            if m not in api.metric_names():
+                allowed = ", ".join(api.metric_names())
+                fail(f"ranges file {self.ranges_path}: metrics: {m!r} is not a metric; allowed: {allowed}")
+        return specs
+
+    def describe(self, specs) -> dict:
+        method = self.opts["method"]
+        return {**arm_keys({self.base["info"]["scenario"]: self.base}, self.seeds, self.window,
+                           f"mean over the last {self.window} months of each run, averaged over the sample's seeds"),
+                "method": method, "samples": self.n, "sample_rows": len(self.x), "parameters": self.params,
+                "metrics": self.metrics, "levels": self.opts["levels"] if method == "morris" else None,
+                "sampler_seed": self.opts["sampler_seed"], "ranges_file": str(self.ranges_path)}
+
+    def message(self, specs) -> str:
+        return (f"{self.opts['method']}: {len(self.x)} samples of {self.problem['num_vars']} parameters × "
+                f"{self.replications} seeds = {len({s.key for s in specs})} distinct runs of {int(self.base['steps'])} "
+                f"months; job directory {self.out}")
+
+    def tables(self, job, specs, outcomes) -> dict[str, pd.DataFrame]:
+        names, metrics = self.problem["names"], self.metrics
+        runs = window_means(job.store, specs, outcomes, metrics, self.window)
+        params = pd.DataFrame([dict(zip(names, self.x[s.labels["sample"]])) for s in specs])
+        samples = pd.concat([runs[["sample", "seed"]], params, runs[metrics]], axis=1)
+        per_sample = samples.groupby("sample", sort=True)[metrics].mean()  # mean over seeds; NaN if any failed
+        per_sample = per_sample.where(samples.groupby("sample")[metrics].count().eq(self.replications))
+        o = self.opts
+        table = pd.concat([indices(o["method"], self.problem, self.x, per_sample[m].to_numpy(float), m, o["levels"],
+                                   o["sampler_seed"]) for m in metrics], ignore_index=True)
+        return {"samples": samples, "indices": table}
+
+    def report(self, tables, failures) -> None:
+        print_indices(tables["indices"], self.opts["method"])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the analysis; return the exit code (0, or 1 when runs failed)."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    opts, overrides = parse(argv, OPTIONS, PROG, RESERVED)
-    ranges_path, ranges = load_ranges(opts["ranges"])
-    method = opts["method"]
-    scenario = opts["scenario"] or ranges.get("scenario")
-    if scenario:
-        check_scenario(scenario)
-    community = opts["community"] or ranges.get("community")
-    n = opts["samples"] or ranges.get("samples", 64)
-    replications = opts["replications"] or ranges.get("replications", 1)
-    window = opts["window"] or ranges.get("window", DEFAULT_WINDOW)
-    pre = [f"steps={ranges['steps']}"] if "steps" in ranges else []
-    base = resolved_config(scenario, community, pre + overrides)
-    metrics = [str(m) for m in ranges["metrics"]]
-    params = {str(k): [float(b) for b in v] for k, v in ranges["parameters"].items()}
-    names = list(params)
-    problem = {"num_vars": len(names), "names": names, "bounds": [params[k] for k in names]}
-    seeds = check_seeds(opts["first_seed"], replications)
-    rows = sample_rows(method, n, len(names))
-    check_job_size(f"samples × ({'D + 2' if method == 'sobol' else 'D + 1'}) × replications", rows * replications,
-                   base, opts["allow_large"],
-                   sizes=f"{n} × {rows // n} × {replications} (D = {len(names)} parameters)")
-    check_launcher(opts)
-    out = job_dir("sensitivity", opts["out"])
-    if method == "sobol" and n & (n - 1):
-        print(f"note: samples={n} is not a power of 2; Sobol' sequences balance best at powers of 2",
-              file=sys.stderr)
-
-    x = _sample(method, problem, n, opts["levels"], opts["sampler_seed"])
-    schema = {k: v for k, _, v in iter_params(ModelConfig)}
-    specs, configs = [], []
-    for i, row in enumerate(x):
-        data = copy.deepcopy(base)
-        for key, value in zip(names, row):
-            value = round(value) if isinstance(schema[key], int) else float(value)
-            config_mod.set_dotted(data, key, value)
-        try:
-            engine.validated(data)  # once per sample: make_spec reuses it for every seed
-        except ConfigError as exc:
-            cli.fail(f"sample {i}: {exc}")
-        configs.append(data)
-        specs.extend(engine.make_spec(data, s, sample=i, scenario=base["info"]["scenario"],
-                                      allow_large=opts["allow_large"]) for s in seeds)
-    for m in metrics:
-        if m not in _metric_names():
-            allowed = ", ".join(_metric_names())
-            cli.fail(f"ranges file {ranges_path}: metrics: {m!r} is not a metric; allowed: {allowed}")
-
-    out.mkdir(parents=True, exist_ok=True)
-    store = RunStore(out / "runs")
-    manifest = {
-        "kind": "sensitivity",
-        "scenarios": [base["info"]["scenario"]],
-        "descriptions": {base["info"]["scenario"]: base["info"]["scenario_description"]},
-        "community": base["info"]["community"],
-        "replications": replications,
-        "steps": int(base["steps"]),
-        "seeds": seeds,
-        "version": package_version(),
-        "command": command_line(PROG, argv, {"out": str(out)}),
-        "method": method,
-        "samples": n,
-        "sample_rows": len(x),
-        "runs": len({s.key for s in specs}),
-        "parameters": params,
-        "metrics": metrics,
-        "window": window,
-        "statistic": f"mean over the last {window} months of each run, averaged over the sample's seeds",
-        "levels": opts["levels"] if method == "morris" else None,
-        "sampler_seed": opts["sampler_seed"],
-        "ranges_file": str(ranges_path),
-        "overrides": overrides,
-        "launcher": opts["launcher"],
-    }
-    outcomes = start(out, manifest, specs, store, opts,
-                     f"{method}: {len(x)} samples of {len(names)} parameters × {replications} seeds = "
-                     f"{manifest['runs']} distinct runs of {manifest['steps']} months; job directory {out}")
-
-    rows = []
-    for s in specs:
-        row = {"sample": s.labels["sample"], "seed": s.seed}
-        row.update(dict(zip(names, x[s.labels["sample"]])))
-        if outcomes[s.key].status == "failed":
-            row.update({m: np.nan for m in metrics})
-        else:
-            ts = pd.read_parquet(store.path(s.key), columns=["step", *metrics]).sort_values("step")
-            row.update(ts[metrics].tail(window).mean().to_dict())
-        rows.append(row)
-    samples = pd.DataFrame(rows)
-    io.write_parquet(samples, out / "samples.parquet")
-    per_sample = samples.groupby("sample", sort=True)[metrics].mean()  # mean over seeds; NaN if any failed
-    per_sample = per_sample.where(samples.groupby("sample")[metrics].count().eq(replications))
-    table = pd.concat([indices(method, problem, x, per_sample[m].to_numpy(float), m, opts["levels"],
-                               opts["sampler_seed"]) for m in metrics], ignore_index=True)
-    io.write_parquet(table, out / "indices.parquet")
-    io.write_csv(table, out / "indices.csv")
-
-    failures, counts = finish(out, manifest, specs, outcomes, store, ("sample",))
-    print_indices(table, method)
-    return close(out, store, failures, counts)
-
-
-def _metric_names() -> list[str]:
-    from model.community import CommunityModel
-
-    m = CommunityModel(config=config_mod.from_dict({"community": {"buildings": 1, "households_per_building": 4}}),
-                       rng=0)
-    return [c for c in m.timeseries().columns if c != "step"]
+    return Sensitivity().main(argv)
 
 
 def print_indices(table: pd.DataFrame, method: str) -> None:
     """The indices as one table per metric on stdout."""
-    from rich import box
-    from rich.table import Table
-
     out = console()
     if method == "sobol":
         cols = [("S1", "S1_conf"), ("ST", "ST_conf")]
@@ -311,11 +252,7 @@ def print_indices(table: pd.DataFrame, method: str) -> None:
         cols = [("mu_star", "mu_star_conf"), ("sigma", None)]
         note = "Morris mu* (mean absolute elementary effect) ± 95% bootstrap CI half-width, sigma"
     out.print(note, highlight=False)
-    t = Table(box=box.SIMPLE_HEAD)
-    t.add_column("metric", no_wrap=True)
-    t.add_column("parameter", no_wrap=True)
-    for c, _ in cols:
-        t.add_column(c, justify="right", no_wrap=True)
+    t = printed_table("metric", "parameter", *(c for c, _ in cols), left=("metric", "parameter"))
     metrics = list(dict.fromkeys(table["metric"]))
     for m in metrics:
         rows = table[table["metric"] == m]

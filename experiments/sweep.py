@@ -4,18 +4,15 @@
 runs in the process that launches the sweep, whatever the launcher (basic, joblib, Ray,
 submitit):
 
-* at the start it writes ``<sweep dir>/manifest.json`` with the jobs' one manifest writer
-  (:func:`experiments.jobs.write_manifest`; kind ``sweep``; the swept parameters and their
-  values; the number of runs: the grid's size, a sweeper's ``hydra.sweeper.n_trials`` when it
-  declares one, else unknown (``null``) — e.g. Optuna's ``interval()``; the command that
-  reproduces — and resumes — the sweep) and starts the runner's progress bar
-  (:func:`experiments.engine.progress_bar`), fed by one line per finished job appended to
-  ``<sweep dir>/.progress`` by the jobs (wherever they run, on a shared file system);
+* at the start it takes the sweep directory's lock and writes its manifest
+  (:func:`experiments.runner.write_manifest`; kind ``sweep``; the swept parameters and their values;
+  the runs: the grid's size, a sweeper's ``n_trials``, else unknown (``null``), e.g. Optuna's
+  ``interval()``; the command that reproduces — and resumes — the sweep) and starts the runner's
+  progress bar, fed by the line each finished job appends to ``<sweep dir>/.progress``;
 * at the end it merges the job directories into ``<sweep dir>/sweep.parquet``
-  (:func:`experiments.collect.collect`), prints the failed runs and tells
-  ``experiments.run`` to exit with code 1 if there were any. A sweep whose jobs wrote no
-  progress line ran a task of its own (not ``experiments.run``'s): nothing is collected and
-  nothing is reported as interrupted.
+  (:func:`experiments.collect.collect`), prints the failed runs and tells ``experiments.run`` to exit
+  with code 1 if there were any. Jobs that wrote no progress line ran a task of their own (not
+  ``experiments.run``'s): nothing is collected or reported as interrupted.
 """
 
 from __future__ import annotations
@@ -31,7 +28,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from experiments import jobs
+from experiments import runner
+from experiments.command_line import fail
 from model.params import ConfigError
 
 LAST: dict[str, Any] = {}
@@ -62,10 +60,8 @@ class _ProgressWatcher(threading.Thread):
 
     def __init__(self, path: Path, total: int | None) -> None:
         super().__init__(daemon=True)
-        from experiments.engine import progress_bar
-
         self.path, self.start_lines = path, _lines(path)
-        self.bar = progress_bar(total, desc="sweep")
+        self.bar = runner.progress_bar(total, desc="sweep")
         self.stopped = threading.Event()
 
     def poll(self) -> None:
@@ -84,14 +80,14 @@ class _ProgressWatcher(threading.Thread):
         self.bar.close()
 
 
-def sweep_overrides(task_overrides: list[str]) -> dict[str, list | str]:
-    """The swept keys of a multirun's overrides and their values, in command-line order: a list
-    for a grid (``a,b``, ``range()``, ``choice()``), the override's text for a sweep a sweeper
-    samples (``interval(0,1)``)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+def sweep_overrides(task_overrides: list) -> dict[str, list | str]:
+    """The swept keys of a multirun's overrides (text, or parsed by Hydra's parser) and their values,
+    in command-line order: a list for a grid (``a,b``, ``range()``, ``choice()``), the override's text
+    for a sweep a sweeper samples (``interval(0,1)``)."""
+    import scenarios
 
     out: dict[str, list | str] = {}
-    for o in OverridesParser.create().parse_overrides(list(task_overrides)):
+    for o in scenarios.parsed(list(task_overrides)):
         if o.is_sweep_override():
             key = o.key_or_group.lstrip("+~")
             out[key] = list(o.sweep_iterator()) if o.is_discrete_sweep() else o.input_line.split("=", 1)[1]
@@ -131,8 +127,6 @@ def scenario_description(name: str) -> str:
 
 def describe(config: DictConfig) -> dict:
     """The manifest of the sweep configured by a multirun's primary config."""
-    from experiments.simulate import package_version
-
     task = list(config.hydra.overrides.task)
     swept = sweep_overrides(task)
     sweep_dir = str(config.hydra.sweep.dir)
@@ -148,8 +142,7 @@ def describe(config: DictConfig) -> dict:
     hydra_overrides = [o for o in config.hydra.overrides.hydra if not o.startswith("hydra.mode=")]
     if not any(o.startswith("hydra.sweep.dir=") for o in hydra_overrides):
         hydra_overrides.append(f"hydra.sweep.dir={sweep_dir}")
-    from experiments.simulate import DEFAULT_WINDOW
-
+    window = runner.DEFAULT_WINDOW
     return {
         "kind": "sweep",
         "scenarios": names,
@@ -158,14 +151,14 @@ def describe(config: DictConfig) -> dict:
         "replications": len(seeds),
         "steps": steps[0] if len(steps) == 1 else steps,
         "seeds": seeds,
-        "version": package_version(),
+        "version": runner.package_version(),
         "command": shlex.join(["python", "-m", "experiments.run", "-m", *hydra_overrides, *task]),
         "swept": swept,
         "overrides": task,
         "launcher": str(config.hydra.runtime.choices.get("hydra/launcher", "basic")),
         "runs": total_runs(config, swept),
-        "window": DEFAULT_WINDOW,
-        "statistic": f"sweep.parquet holds every step; summary.json of each job: means over the last {DEFAULT_WINDOW} "
+        "window": window,
+        "statistic": f"sweep.parquet holds every step; summary.json of each job: means over the last {window} "
                      "months",
     }
 
@@ -190,7 +183,7 @@ def close_unfinished() -> None:
     if path.exists():
         manifest = json.loads(path.read_text(encoding="utf-8"))
         if manifest.get("status") == "running":
-            jobs.write_manifest(sweep_dir, manifest, status="failed", finished=jobs.now(),
+            runner.write_manifest(sweep_dir, manifest, status="failed", finished=runner.now(),
                                 note="the sweep stopped before its end (the error above); rerun its command "
                                      "to compute the runs not in runs/")
     LAST.pop("sweep_dir")
@@ -202,24 +195,22 @@ class SweepCallback(Callback):
     def __init__(self, progress: bool = True) -> None:
         self.progress = progress
 
-    _lock = None  # the sweep directory's io.job_lock while the multirun runs (class-level, as the watcher)
+    _lock = None  # the sweep directory's runner.job_lock while the multirun runs (class-level, as the watcher)
 
     # Launchers pickle the callbacks to their workers: keep the bar's thread out of the instance.
     _watcher: _ProgressWatcher | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from experiments import cli, io
-
         sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
         sweep_dir.mkdir(parents=True, exist_ok=True)
         LAST.clear()
-        lock = io.job_lock(sweep_dir)  # one writer per sweep directory, held until the multirun ends
+        lock = runner.job_lock(sweep_dir)  # one writer per sweep directory, held until the multirun ends
         try:
             lock.__enter__()
         except ConfigError as exc:  # another sweep writes there: one line, nothing written
-            cli.fail(str(exc).replace("another out=", "another hydra.sweep.dir="))
+            fail(str(exc).replace("another out=", "another hydra.sweep.dir="))
         SweepCallback._lock = lock
-        manifest = jobs.write_manifest(sweep_dir, describe(config), status="running", started=jobs.now())
+        manifest = runner.write_manifest(sweep_dir, describe(config), status="running", started=runner.now())
         LAST.update(sweep_dir=sweep_dir, progress_start=_lines(sweep_dir / PROGRESS))
         if self.progress:
             SweepCallback._watcher = _ProgressWatcher(sweep_dir / PROGRESS, manifest["runs"])
@@ -237,8 +228,8 @@ class SweepCallback(Callback):
             if manifest_path.exists():
                 import json
 
-                jobs.write_manifest(sweep_dir, json.loads(manifest_path.read_text(encoding="utf-8")),
-                                    status="complete", finished=jobs.now(),
+                runner.write_manifest(sweep_dir, json.loads(manifest_path.read_text(encoding="utf-8")),
+                                    status="complete", finished=runner.now(),
                                     note="the jobs ran a task that writes no cogov results: nothing collected")
             release_lock()
             return

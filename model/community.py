@@ -672,17 +672,20 @@ class CommunityModel(mesa.Model):
     def _complain(self) -> None:
         """Dissatisfied residents complain (hotline, petitions): resident ``i`` with satisfaction below
         ``complaint_threshold`` complains with probability ``complaint_probability · efficacy_i``; the
-        street office answers a share (:meth:`agents.government.Government.answer`), and complainants
-        remember: ``heard_i ← heard_i + μ (1[answered] − heard_i)`` (``μ`` = ``complaint_memory``). Word
-        spreads along ties: every resident's trust-in-government target shifts by
-        ``complaint_trust_weight · (½ heard_i + ½ Σ_j w_ij heard_j / Σ_j w_ij − ½)``."""
+        street office answers a share, and action follows an answer as far as the office adopts residents' views
+        (:meth:`agents.government.Government.answer`). Complainants remember what they saw: ``heard_i ← heard_i + μ
+        (reply_i − heard_i)`` (``μ`` = ``complaint_memory``; ``reply_i`` 1 for an answer followed by action,
+        ``learning.empty_answer`` for an answer that changed nothing, 0 for none). Word spreads along ties: every
+        resident's trust-in-government target shifts by ``complaint_trust_weight · (½ heard_i + ½ Σ_j w_ij heard_j /
+        Σ_j w_ij − ½)``."""
         g, s = self.config.government, self.state
         u = self.streams.get("complaints").random(self.n_residents)
         self.complainants = (s.satisfaction < g.complaint_threshold) & (u < g.complaint_probability * s.efficacy)
         if self.complainants.any():
-            answered = self.government.answer(self.complainants)
+            answered, acted = self.government.answer(self.complainants)
+            reply = np.where(acted, 1.0, np.where(answered, self.config.learning.empty_answer, 0.0))
             c = self.complainants
-            self.heard[c] += g.complaint_memory * (answered[c] - self.heard[c])
+            self.heard[c] += g.complaint_memory * (reply[c] - self.heard[c])
 
     def _reward_and_update_ties(self, rec: StepRecord) -> None:  # also counts next month's active neighbours
         s, so = self.state, self.config.social_orgs
@@ -768,11 +771,26 @@ def coverage(model: CommunityModel) -> np.ndarray:
     return 1.0 - np.exp(-model.facilities.service(model.n_grids, len(DOMAINS)) * per_capita[:, None])
 
 
+CATALOGUE = "cogov.catalogue"
+"""The entry point group under which the scenario catalogue registers the function composing a config
+from names (``pyproject.toml``: ``scenarios:compose_dict``): the core finds it there and never imports
+the catalogue, which sits above it."""
+
+
+@functools.cache
+def _catalogue():
+    from importlib.metadata import entry_points
+
+    found = sorted(entry_points(group=CATALOGUE), key=lambda e: e.name)
+    if not found:
+        raise ConfigError(f"no scenario catalogue is installed (entry point group {CATALOGUE}): "
+                          "pip install -e . or pass config=")
+    return found[0].load()
+
+
 @functools.lru_cache(maxsize=64)
 def _composed(scenario_name: str | None, community: str | None) -> dict:
-    import scenarios  # the catalogue; imported lazily so the core needs it only for names
-
-    return scenarios.compose_dict(scenario_name, community)
+    return _catalogue()(scenario_name, community)
 
 
 def resolve_config(scenario_name: str | None, community: str | None, config: Any, overrides: dict):

@@ -307,6 +307,9 @@ class LearningConfig:
         0.04, "monthly adjustment rate of trust in government when what residents see lowers it (trust is lost "
         "faster than it is won: half-life about 1.4 years)",
         source="Slovic (1993): the asymmetry principle — trust is easier to destroy than to build")
+    empty_answer: float = share(
+        0.25, "what an answer to a complaint or suggestion that no action follows is worth to the resident (1: an "
+        "answer acted on, 0: none; ½ is neutral)", source="assumption (seed [004]: 形式主义 — replies without change)")
     trust_in_neighbours_rate: float = share(
         0.02, "monthly adjustment rate of trust in neighbours (half-life about 3 years)",
         source="assumption (seed [001]: participation grows from 20% to over 60% over about a decade)")

@@ -45,7 +45,7 @@ def _meta(key: str) -> dict:
 def quantile(mean: float, sd: float, u: float, meta: dict) -> float:
     """The ``u``-quantile (0–1) of the distribution of a quantity with ``mean`` and ``sd`` (module docstring)."""
     low, high = meta.get("range", (None, None))
-    if sd <= 0 or mean <= 0:
+    if sd <= 0 or mean <= 1e-12 * sd:  # no spread, or a mean too small to have a distribution around it
         return mean
     if meta.get("unit") == "share" or (low == 0.0 and high == 1.0):
         if mean >= 1:

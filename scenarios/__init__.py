@@ -10,7 +10,9 @@ Layout (a Hydra config directory; YAML only, except this module)::
 
 Both entry points compose the same way: ``experiments.run`` through ``@hydra.main`` and the
 Python API (``CommunityModel(scenario_name=..., community=...)``) through :func:`compose_dict`,
-which uses Hydra's compose API on this directory. The schema
+which uses Hydra's compose API on this directory. The model core never imports this package: it
+finds :func:`compose_dict` through the entry point ``cogov.catalogue`` (``pyproject.toml``), so
+the core sits below the catalogue and a name is looked up only when a model is built from one. The schema
 (:class:`model.config.ModelConfig`) is registered in Hydra's ConfigStore as ``cogov_schema``
 so every key has its default and command-line overrides are type-checked. Overrides then pass
 :func:`model.config.apply_overrides` (:func:`apply_command_line`), as the Python API's do: a
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -76,9 +79,10 @@ def check_name(group: str, name: str) -> None:
 
 
 def compose_dict(scenario_name: str | None = None, community: str | None = None,
-                 overrides: list[str] | None = None) -> dict:
+                 overrides: Sequence | None = None) -> dict:
     """Compose ``config.yaml`` with the given scenario and community (and Hydra-syntax overrides,
-    e.g. ``["resident.dispositions.free_rider=0.6"]``, applied as :func:`apply_command_line` says).
+    e.g. ``["resident.dispositions.free_rider=0.6"]``, or the same already parsed by Hydra's parser,
+    applied as :func:`apply_command_line` says).
 
     ``None`` selects the default of ``config.yaml``.
 
@@ -89,31 +93,51 @@ def compose_dict(scenario_name: str | None = None, community: str | None = None,
         ConfigError: an unknown scenario or community (one line, with the allowed names); shares
             set together above 1 or a negative share.
     """
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from omegaconf import OmegaConf
-
     scenario_name = scenario_name or default_choice("scenario")
     community = community or default_choice("community")
     check_name("scenario", scenario_name)
     check_name("community", community)
-    args = [f"scenario={scenario_name}", f"community={community}", *(overrides or [])]
+    overrides = parsed(overrides or [])
+    data = compose(CONFIG_DIR, [f"scenario={scenario_name}", f"community={community}",
+                                *(o.input_line for o in overrides)])
+    for key in RUN_KEYS:
+        data.pop(key, None)  # type: ignore[union-attr]
+    return apply_command_line(data, overrides)  # type: ignore[arg-type]
+
+
+def compose(config_dir: Path, overrides: Sequence[str]) -> dict:
+    """``config.yaml`` of a Hydra config directory composed with Hydra-syntax overrides, as a plain dict
+    (from inside a running Hydra app too: its global state is put back)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
     gh = GlobalHydra.instance()
     outer = gh.hydra if gh.is_initialized() else None  # called from inside a Hydra app
     gh.clear()
     try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=args)
+        with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
+            cfg = hydra_compose(config_name="config", overrides=list(overrides))
     finally:
+        GlobalHydra.instance().clear()
         if outer is not None:
             GlobalHydra.instance().initialize(outer)
-    data = OmegaConf.to_container(cfg, resolve=True)
-    for key in RUN_KEYS:
-        data.pop(key, None)  # type: ignore[union-attr]
-    return apply_command_line(data, overrides or [])  # type: ignore[arg-type]
+    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
 
 
-def apply_command_line(data: dict, overrides: list[str]) -> dict:
+def parsed(overrides: Sequence) -> list:
+    """Overrides as Hydra's parsed ``Override`` objects: those given as text parsed (once) here."""
+    text = [o for o in overrides if isinstance(o, str)]
+    if not text:
+        return list(overrides)
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = iter(OverridesParser.create().parse_overrides(text))
+    return [next(parsed) if isinstance(o, str) else o for o in overrides]
+
+
+def apply_command_line(data: dict, overrides: Sequence) -> dict:
     """A config dict Hydra composed with the command-line ``overrides``, finished as the Python
     API's overrides are (:func:`model.config.apply_overrides`): a share set alone rescales the
     others of its group, and a parameter of a mechanism that is off warns.
@@ -121,12 +145,12 @@ def apply_command_line(data: dict, overrides: list[str]) -> dict:
     Hydra has already set (and type-checked) every value: this takes the keys the overrides name
     from the command line and their values from ``data``. Group choices (``scenario=…``),
     ``hydra.*`` keys, the run keys (:data:`RUN_KEYS`) and deletions (``~key``) are not config values and pass untouched.
+    ``overrides``: text, or Hydra's parsed ``Override`` objects.
     """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import OverrideType
 
     chosen = {}
-    for o in OverridesParser.create().parse_overrides(list(overrides)):
+    for o in parsed(overrides):
         key = o.key_or_group
         if o.type == OverrideType.DEL or key.split(".")[0] in ("hydra", *RUN_KEYS) or o.is_sweep_override():
             continue
@@ -137,6 +161,12 @@ def apply_command_line(data: dict, overrides: list[str]) -> dict:
 
 
 _MISSING = object()
+
+
+def model_data(data: dict) -> dict:
+    """A composed config dict without the keys that are not the model's (``hydra``, the run keys
+    :data:`RUN_KEYS`)."""
+    return {k: v for k, v in data.items() if k != "hydra" and k not in RUN_KEYS}
 
 
 def _leaves(composed: dict, given) -> dict:

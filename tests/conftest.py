@@ -1,98 +1,100 @@
-"""Shared fixtures and helpers for cogov's tests."""
+"""Shared fixtures and helpers for cogov's tests.
+
+Markers (registered in ``pyproject.toml``, ``--strict-markers``), set on the tests themselves:
+
+``slow``
+    a test over ~2 s on this machine (``pytest --durations=30``): ``make test-fast`` leaves them out;
+``replicated``
+    a statistical check over hundreds of replicated runs: ``make test-slow`` runs them, ``make test``
+    runs one small representative of each instead (``.ci/run`` runs both targets);
+``xdist_group(name)``
+    tests that read one expensive session fixture run on one pytest-xdist worker, so the fixture is
+    computed once per test run (``--dist loadgroup`` in ``pyproject.toml``).
+
+An entry point's command line is tested in this process with :func:`run_main` (its ``main``, its
+output captured); :func:`run_cli` starts a real ``python -m`` process, for the few end-to-end
+smoke tests of each entry point.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from model.community import CommunityModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SLOW_MODULES = {"test_docking", "test_app_browser", "test_benchmark", "test_mechanisms", "test_free_rider_demo",
-                "test_streams", "test_hardening", "test_store_hardening", "test_api", "test_ema", "test_objective",
-                "test_classroom_browser", "test_institutions", "test_parameters", "test_estate",
-                "test_life_course", "test_ties"}
-"""Test modules that are slow as a whole: docking against the reference model, the browser, the
-benchmark, the mechanisms' and the free-rider demo's replicated runs, the paired-stream replications,
-the hardening fuzz over every numeric key and the store's subprocess jobs, the API's, EMA's and the Optuna sweeper's runs,
-the classroom in the browser, the institutions' replicated decisions, the sweep over every parameter and the
-estate's replicated fee spirals and lift projects, and the ties' paired counterfactuals."""
-SLOW_TESTS = {
-    # more than ~2 s each on this machine (pytest --durations): subprocesses (Python + Hydra start-up), many runs
-    "test_config::test_every_scenario_and_community_file_composes_and_validates",
-    "test_config::test_cli_shows_the_warning_as_one_line",
-    "test_config::test_numpy_scalars_give_the_same_config_as_python_values",
-    "test_config::test_the_three_override_paths_rescale_the_same_way",
-    "test_config::test_cli_rejects_bad_config_with_exit_code_2_and_one_line",
-    "test_config::test_python_api_composes_the_same_config_as_the_cli",
-    "test_invariants::test_state_and_metrics_stay_in_range",
-    "test_determinism::test_cli_runs_in_separate_processes_write_identical_timeseries",
-    "test_rules::test_real_consultation_builds_what_residents_need",
-    "test_lab::test_cli_writes_lab_csv_prints_the_table_and_ends_with_results_line",
-    "test_lab::test_cli_rejects_bad_lab_config_with_exit_code_2_and_one_line",
-    "test_app::test_presets_and_scenarios_load_their_levers",
-    "test_docs::test_committed_odd_tables_are_what_the_code_generates",
-    "test_docs::test_odd_tables_list_every_parameter_with_its_source",
-    "test_report::test_a_compare_job_with_window_24_is_reported_over_24_months_everywhere",
-    "test_report::test_sensitivity_report",
-    "test_experiments_compare::test_a_job_killed_part_way_resumes_with_only_the_rest_and_identical_results",
-    "test_experiments_compare::test_submitit_local_launcher_gives_identical_tables_with_its_files_under_the_job_dir",
-    "test_experiments_compare::test_joblib_workers_give_identical_tables",
-    "test_experiments_sensitivity::test_sobol_writes_samples_indices_and_manifest",
-    "test_experiments_sweep::test_a_failing_run_is_recorded_and_the_sweep_ends_with_exit_1_and_the_list",
-    "test_experiments_sweep::test_a_task_of_its_own_is_not_reported_as_interrupted",
-    "test_experiments_sweep::test_submitit_slurm_config_composes_for_the_official_plugin",
-    "test_calibration::test_replications_do_not_depend_on_the_number_of_jobs",
-    "test_calibration::test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes",
-    "test_calibration::test_calibrate_fails_with_exit_1_when_an_override_breaks_a_criterion",
-    "test_calibration::test_calibrate_rejects_bad_options_with_one_line_and_exit_code_2",
-    "test_run_cli::test_run_writes_timeseries_summary_and_config_and_ends_with_results_line",
-    "test_run_cli::test_every_entry_point_lists_its_keys_on_help",
-    "test_run_cli::test_a_bad_option_is_one_line_and_exit_2",
-    # policy analysis (issue 16): subprocess jobs
-    "test_attribute::test_coverage_check_names_an_uncovered_key_and_a_key_that_does_not_differ",
-    "test_attribute::test_cli_writes_the_tables_of_a_small_attribution",
-    "test_robustness::test_prim_finds_a_planted_box_of_failures",
-    "test_robustness::test_small_job_writes_regret_with_a_zero_for_each_world_and_outcome",
-    "test_robustness::test_worlds_from_a_posterior_table_are_the_rows_drawn",
-    "test_robustness::test_bad_design_and_worlds_are_one_line_and_exit_2",
-    "test_ensemble::test_abc_posterior_of_a_toy_problem_covers_the_true_value",
-    "test_ensemble::test_a_tiny_ensemble_job_writes_a_weighted_posterior_within_the_priors",
-}
-"""Single slow tests (``<module>::<function>``, every parameter) of modules that are otherwise fast."""
-SLOW_FIXTURES = {"pattern_results", "local_ray", "compare_report", "sweep_report", "sobol_report", "morris_report",
-                 "serial_sweep", "estate_report"}
-"""Fixtures that make a test slow: the 20-seed calibration runs, Ray, built reports, Hydra sweeps."""
+settings.register_profile("cogov", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cogov"))
+"""Property-based tests draw the same examples on every run (a CI run is reproducible);
+``HYPOTHESIS_PROFILE=explore`` draws new ones."""
 
-
-def pytest_collection_modifyitems(config, items):
-    """Mark the slow tests (``make test-fast`` runs ``-m "not slow"``): those of :data:`SLOW_MODULES`,
-    :data:`SLOW_TESTS` and those using one of :data:`SLOW_FIXTURES`."""
-    for item in items:
-        module = getattr(item, "module", None)
-        name = module.__name__.rsplit(".", 1)[-1] if module else ""
-        test = f"{name}::{getattr(item, 'originalname', item.name)}"
-        if name in SLOW_MODULES or test in SLOW_TESTS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
+HYDRA_APPS = ("experiments.run", "experiments.lab")
+"""Entry points whose ``main()`` reads ``sys.argv`` (Hydra apps)."""
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run ``python -m <args>`` from the repository root and capture its output."""
+    """Run ``python -m <args>`` from the repository root and capture its output (end-to-end smoke tests)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", *args], cwd=cwd or ROOT, env=env, text=True,
                           capture_output=True, timeout=timeout)
 
 
+FIXED_COMMUNITY = {"variation.enabled": False}
+"""The community's uncertain quantities at their means (model.variation): paired mechanism tests compare levers in
+one community, not across the communities seeds would draw."""
+
+
+@dataclass
+class Ran:
+    """What an entry point did when called in this process (the fields of ``subprocess.CompletedProcess``)."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_main(prog: str, *args: str, cwd: Path | None = None, timeout: float | None = None) -> Ran:
+    """Call entry point ``prog`` in this process as ``python -m prog args`` would run it: its ``main``
+    with the arguments (``sys.argv`` for the Hydra apps), in ``cwd``; returns its exit code and what it
+    printed. The environment, ``sys.argv`` and the working directory are restored afterwards.
+    (``timeout`` is accepted for the signature of :func:`run_cli` and not enforced.)"""
+    module = importlib.import_module(prog)
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.dict(os.environ))
+        stack.enter_context(mock.patch.object(sys, "argv", [prog, *args]))
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        try:
+            result = module.main() if prog in HYDRA_APPS else module.main(list(args))
+            code = result if isinstance(result, int) else 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return Ran([prog, *args], code, out.getvalue(), err.getvalue())
+
+
 def run_model(scenario: str = "co_creation", community: str = "default", seed: int = 0, steps: int = 24,
               **overrides) -> CommunityModel:
-    """Build and step a model."""
-    m = CommunityModel(scenario_name=scenario, community=community, rng=seed, **overrides)
+    """Build and step a model, its community fixed at its means unless ``variation.enabled`` is given."""
+    m = CommunityModel(scenario_name=scenario, community=community, rng=seed, **{**FIXED_COMMUNITY, **overrides})
     for _ in range(steps):
         m.step()
     return m
@@ -111,6 +113,22 @@ def small_model() -> CommunityModel:
 
 PATTERN_SEEDS = range(20)
 """Replications of the calibration patterns in the tests (the same as ``experiments.calibrate``)."""
+
+PATTERNS = "calibration patterns"
+"""The ``xdist_group`` of the tests reading :func:`pattern_results`: one worker computes it once."""
+
+
+FEW = "headline patterns"
+"""The ``xdist_group`` of the tests reading :func:`few_pattern_results`."""
+
+
+@pytest.fixture(scope="session")
+def few_pattern_results():
+    """The arms ``top_down`` and ``co_creation`` of the calibration patterns, 4 seeds × 120 months, run once
+    per test session: the small representatives in ``make test`` of the checks over 20 seeds."""
+    from experiments import patterns
+
+    return patterns.replicate({a: patterns.ARMS[a] for a in ("top_down", "co_creation")}, range(4), n_jobs=2)
 
 
 @pytest.fixture(scope="session")

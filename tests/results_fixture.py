@@ -2,7 +2,7 @@
 
 The report is developed and tested against directories shaped like those ``experiments.compare``,
 sweeps and sensitivity analyses write (see :mod:`analysis.results`), filled with numbers from
-real runs of the model (``experiments.simulate.simulate``), never invented ones. Small
+real runs of the model (``experiments.runner.simulate``), never invented ones. Small
 communities and short runs keep the tests fast.
 
 Command line (for development and for measuring the report at full scale)::
@@ -26,12 +26,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from analysis import stats  # noqa: E402
-from experiments import io  # noqa: E402
-from experiments.simulate import package_version, simulate  # noqa: E402
+from experiments import runner  # noqa: E402
+from experiments.runner import package_version, simulate  # noqa: E402
 from model.community import resolve_config  # noqa: E402
 
-SMALL = {"community.buildings": 2, "community.households_per_building": 60, "community.buildings_per_grid": 1}
-"""A two-building community of about 250 adults: runs in milliseconds."""
+SMALL = {"community.buildings": 2, "community.households_per_building": 60, "community.buildings_per_grid": 1,
+         "variation.enabled": False}
+"""A two-building community of about 250 adults, at its means (model.variation): runs in milliseconds."""
 
 
 def run(scenario: str, community: str, seed: int, steps: int,
@@ -88,11 +89,11 @@ def build_compare(out: Path, scenarios=("top_down", "co_creation"), community: s
     if not with_cost_in_summary:
         metrics.remove(stats.COST_PER_PROJECT)
     summary = stats.summarise(outcomes, list(scenarios), metrics)
-    io.write_parquet(ts, out / "timeseries.parquet")
-    io.write_parquet(summary, out / "summary.parquet")
+    runner.write_parquet(ts, out / "timeseries.parquet")
+    runner.write_parquet(summary, out / "summary.parquet")
     cmd = _command("compare", out=out, scenarios=",".join(scenarios), community=community,
                    seeds=len(seeds), steps=steps, small=bool(overrides))
-    io.write_json(_base_manifest("compare", scenarios, cfgs, community, seeds, steps, overrides, cmd, window),
+    runner.write_json(_base_manifest("compare", scenarios, cfgs, community, seeds, steps, overrides, cmd, window),
                   out / "manifest.json")
     return out
 
@@ -116,11 +117,11 @@ def build_sweep(out: Path, parameters: dict[str, list] | None = None, scenarios=
                     ts[n] = values[n]
                 parts.append(ts)
     table = pd.concat(parts, ignore_index=True)
-    io.write_parquet(table, out / "sweep.parquet")
+    runner.write_parquet(table, out / "sweep.parquet")
     cmd = _command("sweep", out=out, community=community, seeds=len(seeds), steps=steps)
     manifest = _base_manifest("sweep", scenarios, cfgs, community, seeds, steps, overrides, cmd, window)
     manifest["swept"] = {n: list(v) for n, v in parameters.items()}
-    io.write_json(manifest, out / "manifest.json")
+    runner.write_json(manifest, out / "manifest.json")
     return out
 
 
@@ -173,14 +174,14 @@ def build_sensitivity(out: Path, method: str = "sobol", samples: int = 8, scenar
             for k, name in enumerate(problem["names"]):
                 rows.append({"method": "morris", "metric": metric, "parameter": name, "mu_star": S["mu_star"][k],
                              "mu_star_conf": S["mu_star_conf"][k], "sigma": S["sigma"][k]})
-    io.write_parquet(pd.DataFrame(rows), out / "indices.parquet")
+    runner.write_parquet(pd.DataFrame(rows), out / "indices.parquet")
     cmd = _command("sensitivity", out=out, method=method, samples=samples, steps=steps)
     manifest = _base_manifest("sensitivity", [scenario], {scenario: cfg}, community, [seed], steps, overrides, cmd,
                               window)
     manifest.update({"method": method, "samples": samples, "runs": len(X),
                      "parameters": dict(zip(problem["names"], problem["bounds"])),
                      "metrics": list(SENSITIVITY_METRICS)})
-    io.write_json(manifest, out / "manifest.json")
+    runner.write_json(manifest, out / "manifest.json")
     return out
 
 

@@ -390,6 +390,7 @@ def test_switching_sanctions_on_restarts_the_run_with_sanctions_and_keeps_the_ol
     assert "class='ghost'" in text and "previous run" in text
 
 
+@pytest.mark.slow
 def test_presets_and_scenarios_load_their_levers(page):
     _click(page, "Ageing community")
     caption = _html(page, "run-caption").unsafe_innerHTML
@@ -403,6 +404,7 @@ def test_presets_and_scenarios_load_their_levers(page):
     assert caption.startswith("<b>This run:</b> Co-creation") and "open ledger on" in caption
 
 
+@pytest.mark.slow
 def test_an_estate_shows_its_levers_fee_chart_and_graph_coloured_by_fees_paid(page):
     assert not page.find(v.Switch, label=L.LABELS["owners_committee"]).widgets, "no estate: no estate levers"
     assert "chart-estate" not in _text(page) and not page.find(v.BtnToggle, class_="colour-toggle").widgets
@@ -516,6 +518,7 @@ def test_a_forged_slider_value_gives_a_message_not_a_traceback(page, index, raw)
 FORGED = ["fast", float("nan"), float("inf"), 10**400, None, [1, 2], {"a": 1}, -1, True, "", "x" * 10_000]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("widget", [v.Slider, v.Switch, v.BtnToggle, v.TextField])
 def test_no_forged_value_of_any_widget_raises(page, widget):
     """Every slider, switch, toggle and text box, set to each of ``FORGED`` (the box also "entered"): the page

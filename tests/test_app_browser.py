@@ -17,6 +17,8 @@ from app import browser as B
 from app import draw
 from model.community import CommunityModel
 
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_app_browser")]  # one live page: one worker
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHARTS = ("#chart-participation", "#chart-free-riders", "#chart-contribution", "#chart-trust")
@@ -168,11 +170,14 @@ def test_comparison_and_ageing_presets(live):
     expect(page.locator("#run-caption")).to_contain_text("This run: Co-creation in the demo community")
     wait_month(page, 0)
     # one card per institution: the street office, the committee, the Party organisation, each social
-    # organisation and the units in the area together, as the model has them
+    # organisation, the units in the area together and each grid's residents' body, as the model has them, then
+    # the programmes (who runs each)
     fresh = model_after(0, "co_creation")
     ids = page.eval_on_selector_all("#institutions .card", "cards => cards.map(c => c.id)")
     assert ids == ["card-street-office", "card-committee", "card-party",
-                   *[f"card-social-org-{k + 1}" for k in range(len(fresh.social_orgs))], "card-units"]
+                   *[f"card-social-org-{k + 1}" for k in range(len(fresh.social_orgs))], "card-units",
+                   *[f"card-residents-body-{k + 1}" for k in range(fresh.n_grids)], "card-programmes"]
+    expect(page.locator("#card-programmes")).to_contain_text("street office")
     expect(page.locator("#card-units .title")).to_have_text(f"Units in the area ({len(fresh.units)})")
     start = card_value(page, "street-office", "views-adopted")
     # while playing, the office's adoption of residents' views moves month by month (it adapts to its KPI)

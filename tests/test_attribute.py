@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from experiments import attribute as A
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_main
 
 K = 5
 A_WEIGHTS = np.array([1.0, -2.0, 0.5, 0.0, 3.0])
@@ -144,7 +144,7 @@ def test_cost_effectiveness_divides_by_the_lever_cost_and_leaves_free_levers_emp
 def _model_levers():
     """One real lever (the first key in which co_creation differs from top_down) and one that changes
     nothing (a numeric parameter of a mechanism that is off in both arms), found from the configs."""
-    from experiments.jobs import resolved_config
+    from experiments.study import resolved_config
     from model.config import ModelConfig
     from model.params import iter_params
 
@@ -173,20 +173,21 @@ def _model_levers():
 
 @pytest.fixture(scope="module")
 def model_attribution(tmp_path_factory):
-    from experiments import engine
-    from experiments.store import RunStore
+    from experiments import runner
+    from experiments.runner import RunStore
 
     source, levers = _model_levers()
     seeds = [0, 1, 2]
     store = RunStore(tmp_path_factory.mktemp("attr") / "runs")
     masks = A.exact_coalitions(len(levers))
     specs = A.coalition_specs(source, levers, masks, seeds)
-    outcomes = engine.execute(specs, store, launcher="serial", progress=False)
+    outcomes = runner.execute(specs, store, launcher="serial", progress=False)
     metrics = ["participation_rate", "trust_in_government"]
     table = A.coalition_table(specs, outcomes, store, levers, metrics, 6)
     return source, levers, seeds, store, table, metrics
 
 
+@pytest.mark.slow
 def test_model_attribution_sums_to_the_gap_and_the_null_lever_interval_includes_zero(model_attribution):
     _, levers, seeds, _, table, metrics = model_attribution
     shap, inter, gap = A.tables(table, levers, metrics, seeds, None, True)
@@ -199,13 +200,14 @@ def test_model_attribution_sums_to_the_gap_and_the_null_lever_interval_includes_
     assert (inter["interaction"].abs() < 1e-12).all()  # a lever without effect interacts with none
 
 
+@pytest.mark.slow
 def test_model_attribution_is_invariant_to_lever_order(model_attribution):
-    from experiments import engine
+    from experiments import runner
 
     source, levers, seeds, store, table, metrics = model_attribution
     flipped = levers[::-1]
     specs = A.coalition_specs(source, flipped, A.exact_coalitions(2), seeds)
-    outcomes = engine.execute(specs, store, launcher="serial", progress=False)
+    outcomes = runner.execute(specs, store, launcher="serial", progress=False)
     assert all(o.status == "cached" for o in outcomes.values())  # the same configs: the same runs
     shap, _, _ = A.tables(A.coalition_table(specs, outcomes, store, flipped, metrics, 6), flipped, metrics, seeds,
                           None, True)
@@ -215,7 +217,7 @@ def test_model_attribution_is_invariant_to_lever_order(model_attribution):
 
 
 def test_default_levers_file_covers_the_difference_of_its_arms():
-    from experiments.jobs import resolved_config
+    from experiments.study import resolved_config
 
     _, levers = A.load_levers("default")
     with warnings.catch_warnings():
@@ -224,6 +226,7 @@ def test_default_levers_file_covers_the_difference_of_its_arms():
                          ("top_down", "co_creation"))
 
 
+@pytest.mark.slow
 def test_coverage_check_names_an_uncovered_key_and_a_key_that_does_not_differ(tmp_path):
     _, levers = A.load_levers("default")
     data = [{"name": lv.name, "description": lv.description, "keys": {k: list(v) for k, v in lv.keys.items()}}
@@ -233,20 +236,21 @@ def test_coverage_check_names_an_uncovered_key_and_a_key_that_does_not_differ(tm
     short = [lv for lv in short if lv["keys"]]
     path = tmp_path / "short.yaml"
     path.write_text(yaml.safe_dump(short), encoding="utf-8")
-    r = run_cli("experiments.attribute", f"levers={path}", f"out={tmp_path / 'job'}")
+    r = run_main("experiments.attribute", f"levers={path}", f"out={tmp_path / 'job'}")
     assert r.returncode == 2, r.stderr
     line = r.stderr.strip().splitlines()[-1]
     assert line.startswith("error: ") and dropped_key in line and len(r.stderr.splitlines()) == 1
     assert not (tmp_path / "job").exists()
     extra = [*data[:-1], {**data[-1], "keys": {**data[-1]["keys"], "steps": [120, 120]}}]
     path.write_text(yaml.safe_dump(extra), encoding="utf-8")
-    r = run_cli("experiments.attribute", f"levers={path}", f"out={tmp_path / 'job'}")
+    r = run_main("experiments.attribute", f"levers={path}", f"out={tmp_path / 'job'}")
     assert r.returncode == 2 and "steps" in r.stderr and "remove it" in r.stderr
     assert not (tmp_path / "job").exists()
 
 
+@pytest.mark.slow
 def test_cli_writes_the_tables_of_a_small_attribution(tmp_path):
-    from experiments.jobs import resolved_config
+    from experiments.study import resolved_config
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

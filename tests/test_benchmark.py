@@ -1,15 +1,20 @@
 """``python -m experiments.benchmark``: measures both implementations, writes comparable JSON.
 
-(The figures themselves are measured and printed by the benchmark, not asserted here.)
+(The figures themselves — the speed-up over the reference included — are measured and printed by
+the benchmark, not asserted here: a timed assertion fails under a loaded machine, not a slow model.)
 """
 
 from __future__ import annotations
 
 import json
+import re
 
-from tests.conftest import run_cli
+import pytest
+
+from tests.conftest import run_cli, run_main
 
 
+@pytest.mark.slow
 def test_benchmark_measures_both_implementations_and_writes_json(tmp_path):
     out = tmp_path / "bench.json"
     r = run_cli("experiments.benchmark", "sizes=[500]", "reference_max=500", "steps=4", "warmup=1",
@@ -23,7 +28,9 @@ def test_benchmark_measures_both_implementations_and_writes_json(tmp_path):
     for r_ in (fast, ref):
         assert r_["build_s"] > 0 and r_["steady_rate"] > 0 and r_["peak_rss_mib"] > r_["rss_before_build_mib"] * 0.5
         assert len(r_["load_before"]) == 3
-    assert fast["steady_rate"] > 5 * ref["steady_rate"], "the vectorised model should be far faster"
+    speed_up = f"{fast['steady_rate'] / ref['steady_rate']:,.0f}x"
+    assert re.search(rf"^\s*vectorised\b.* {re.escape(speed_up)} ", r.stdout, re.M), \
+        "the speed-up over the reference is measured and printed beside the vectorised row"
     assert res["default_run"]["median_s"] > 0 and res["machine"]["usable_cpus"] >= 1
     targets = {t["target"]: t for t in res["targets"]}
     assert set(targets) == {"rate_100k", "speedup_10k", "build_100k", "run_1m", "rss_1m", "default_run"}
@@ -49,8 +56,8 @@ def test_targets_are_met_exactly_when_the_measured_figure_is_within_the_limit():
 
 
 def test_benchmark_bad_option_is_one_line_and_exit_2():
-    r = run_cli("experiments.benchmark", "sizes=[ten]")
+    r = run_main("experiments.benchmark", "sizes=[ten]")
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and "sizes" in r.stderr
-    r = run_cli("experiments.benchmark", "colour=blue")
+    r = run_main("experiments.benchmark", "colour=blue")
     assert r.returncode == 2 and "colour" in r.stderr

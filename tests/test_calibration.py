@@ -1,4 +1,5 @@
-"""The six calibration patterns of the source documents, over 20 replications.
+"""The calibration patterns of the source documents, over 20 replications (``make test-slow``), and
+the headline ones over a few (``make test``).
 
 The criteria are defined once, in :mod:`experiments.patterns` (also used by
 ``python -m experiments.calibrate``). A criterion passes when the 90% interval of its
@@ -14,9 +15,11 @@ import numpy as np
 import pytest
 
 from experiments import patterns
-from tests.conftest import run_cli
+from tests.conftest import FEW, PATTERNS, run_cli, run_main
 
 
+@pytest.mark.replicated
+@pytest.mark.xdist_group(PATTERNS)
 @pytest.mark.parametrize("criterion", patterns.CHECKS, ids=[c.key for c in patterns.CHECKS])
 def test_pattern_holds_over_replications(pattern_results, criterion):
     (row,) = patterns.evaluate(pattern_results, [criterion])
@@ -26,13 +29,38 @@ def test_pattern_holds_over_replications(pattern_results, criterion):
                         f"{criterion.show(row.mean)}, 90% interval [{criterion.show(lo)}, {criterion.show(hi)}]")
 
 
+@pytest.mark.replicated
+@pytest.mark.xdist_group(PATTERNS)
 def test_co_creation_participation_rises_year_by_year(pattern_results):
     """Not one jump and no collapse: the mean trajectory over replications rises in (almost) every year."""
-    years = np.mean([r["participation_by_year"] for r in pattern_results["co_creation"]], axis=0)
+    rises_year_by_year(pattern_results)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group(FEW)
+def test_co_creation_participation_rises_year_by_year_over_a_few_replications(few_pattern_results):
+    """The representative of the test above in ``make test``: the mean trajectory over 4 seeds."""
+    rises_year_by_year(few_pattern_results)
+
+
+def rises_year_by_year(results) -> None:
+    years = np.mean([r["participation_by_year"] for r in results["co_creation"]], axis=0)
     assert np.all(np.diff(years) > -0.01), years
     assert years[4] - years[0] > 0.15, "most of the rise takes several years"
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group(FEW)
+@pytest.mark.parametrize("key", ["1a", "2a", "2d"])
+def test_the_headline_patterns_hold_over_a_few_replications(few_pattern_results, key):
+    """The representative of ``test_pattern_holds_over_replications`` in ``make test``: participation under
+    top-down (1a) and co-creation (2a) and the satisfaction gap (2d), their 90% intervals over 4 seeds
+    inside the targets (every criterion over 20 seeds: ``make test-slow``)."""
+    (row,) = patterns.evaluate(few_pattern_results, [c for c in patterns.CHECKS if c.key == key])
+    assert len(row.values) == 4 and row.passed, (key, row.criterion.target, row.interval)
+
+
+@pytest.mark.slow
 def test_replications_do_not_depend_on_the_number_of_jobs():
     arms = {"short": patterns.Arm("co_creation", steps=24)}
     one = patterns.replicate(arms, [3, 4], n_jobs=1)
@@ -47,10 +75,11 @@ def _table_rows(stdout: str) -> dict[str, str]:
     return {ln[:4].strip(): ln for ln in stdout.splitlines() if ln[:4].strip() in keys}
 
 
+@pytest.mark.slow
 def test_calibrate_fails_with_exit_1_when_an_override_breaks_a_criterion(tmp_path):
     """Without incentives the co-creation arm loses ~60% of its volunteers a year: input check i2
     (10-30% with community coins) must FAIL, and the job exit with code 1."""
-    r = run_cli("experiments.calibrate", "criteria=[i2]", "replications=2", "incentives.allowed=false",
+    r = run_main("experiments.calibrate", "criteria=[i2]", "replications=2", "incentives.allowed=false",
                 "launcher=serial", "progress=false", f"out={tmp_path / 'cal'}")
     rows = _table_rows(r.stdout)
     assert list(rows) == ["i2"], r.stdout + r.stderr
@@ -58,6 +87,7 @@ def test_calibrate_fails_with_exit_1_when_an_override_breaks_a_criterion(tmp_pat
     assert "0/1 inputs hold" in r.stdout and "criteria pass" not in r.stdout and "indicative only" in r.stdout
 
 
+@pytest.mark.slow
 def test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes(tmp_path):
     """2d (satisfaction co-creation minus top-down >= 0.25; about +0.5 in the model) passes; the
     per-replication values are written, and a second run takes every run from the store."""
@@ -79,6 +109,7 @@ def test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes(tmp_path):
     assert _table_rows(again.stdout)["2d"] == rows["2d"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,message", [
     (["replications=1"], "replications = 1 is out of range; allowed: whole numbers 2 to 100000"),
     (["criteria=[9z]"], "criteria: '9z' is not a criterion; allowed: 1a, 1b"),
@@ -86,7 +117,7 @@ def test_calibrate_passes_with_exit_0_keeps_its_runs_and_resumes(tmp_path):
     (["incentives.allowed=maybe"], "incentives.allowed"),
 ])
 def test_calibrate_rejects_bad_options_with_one_line_and_exit_code_2(tmp_path, args, message):
-    r = run_cli("experiments.calibrate", *args, f"out={tmp_path / 'cal'}")
+    r = run_main("experiments.calibrate", *args, f"out={tmp_path / 'cal'}")
     assert r.returncode == 2, r.stdout + r.stderr
     err = r.stderr.strip()
     assert err.startswith("error: ") and len(err.splitlines()) == 1 and message in err, err

@@ -28,6 +28,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from app import browser as B
 
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_classroom_browser")]  # one classroom: one worker
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 IMG = ROOT / "docs" / "img"

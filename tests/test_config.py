@@ -18,7 +18,7 @@ import scenarios
 from model import config as config_mod
 from model.community import CommunityModel
 from model.params import DISPOSITIONS, SHARE_TOLERANCE, ConfigError, Dist, InactiveParameterWarning
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, run_main
 
 
 @pytest.mark.parametrize("overrides, key", [
@@ -50,6 +50,7 @@ def test_unknown_scenario_and_community_list_the_allowed_names():
         CommunityModel(community="atlantis", rng=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, fragment", [
     (["scenario=utopia"], "scenario = 'utopia' is unknown"),
     (["consultation.adoption_rate=1.5"], "consultation.adoption_rate = 1.5 is out of range"),
@@ -61,7 +62,7 @@ def test_unknown_scenario_and_community_list_the_allowed_names():
     (["-m", "scenario=top_down,utopia"], "scenario = 'utopia' is unknown"),
 ])
 def test_cli_rejects_bad_config_with_exit_code_2_and_one_line(args, fragment, tmp_path):
-    result = run_cli("experiments.run", *args, f"hydra.run.dir={tmp_path}/out", cwd=tmp_path)
+    result = run_main("experiments.run", *args, f"hydra.run.dir={tmp_path}/out", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and fragment in lines[0], result.stderr
@@ -78,8 +79,9 @@ def test_every_default_is_documented_and_within_its_range():
         assert meta.get("source"), f"{key} has no source or 'assumption'"
 
 
+@pytest.mark.slow
 def test_python_api_composes_the_same_config_as_the_cli(tmp_path):
-    result = run_cli("experiments.run", "scenario=top_down", "community=ageing", "steps=1",
+    result = run_main("experiments.run", "scenario=top_down", "community=ageing", "steps=1",
                      f"hydra.run.dir={tmp_path}/out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     cli_cfg = yaml.safe_load((tmp_path / "out" / ".hydra" / "config.yaml").read_text())
@@ -91,6 +93,7 @@ def test_python_api_composes_the_same_config_as_the_cli(tmp_path):
     assert config_mod.to_dict(config_mod.from_dict(model_keys)) == api_cfg
 
 
+@pytest.mark.slow
 def test_every_scenario_and_community_file_composes_and_validates():
     for scenario in scenarios.available("scenario"):
         for community in scenarios.available("community"):
@@ -157,6 +160,7 @@ def _numpy_value(draw):
     return key, np_value, float(np_value)  # a float32 holds the nearest float32 (out of range: both refused)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(_numpy_value())
 def test_numpy_scalars_give_the_same_config_as_python_values(case):
@@ -226,13 +230,14 @@ def test_a_share_set_alone_keeps_its_value_and_rescales_the_others_in_proportion
         assert math.isclose(got[k], base[k] * scale, rel_tol=1e-12), k
 
 
+@pytest.mark.slow
 def test_the_three_override_paths_rescale_the_same_way(tmp_path):
     override = "resident.dispositions.free_rider=0.6"
     api = _dispositions(CommunityModel(scenario_name="top_down", rng=0,
                                        **{"resident.dispositions.free_rider": 0.6}).config)
     composed = scenarios.compose_dict("top_down", None, [override])["resident"]["dispositions"]
     assert composed == api
-    result = run_cli("experiments.run", "scenario=top_down", "steps=1", "community.buildings=1", override,
+    result = run_main("experiments.run", "scenario=top_down", "steps=1", "community.buildings=1", override,
                      f"hydra.run.dir={tmp_path}/out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr
@@ -325,6 +330,7 @@ def test_a_mechanism_switched_off_by_the_same_overrides_warns():
         config_mod.apply_overrides({}, {"sanctions.enabled": np.False_, "sanctions.probability": 0.2})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", ["experiments.run", "experiments.compare"])
 def test_cli_shows_the_warning_as_one_line(entry, tmp_path):
     small = ["community.buildings=1", "community.households_per_building=10", "steps=1",

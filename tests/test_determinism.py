@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import pandas as pd
 
 from tests.conftest import run_cli, run_model
@@ -15,6 +16,7 @@ def test_same_seed_same_timeseries_and_different_seed_different():
     assert not a.equals(c)
 
 
+@pytest.mark.slow
 def test_cli_runs_in_separate_processes_write_identical_timeseries(tmp_path):
     frames = []
     for k in range(2):

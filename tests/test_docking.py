@@ -2,9 +2,14 @@
 
 Both implementations (:class:`model.community.CommunityModel` and
 :class:`benchmarks.reference.ReferenceModel`) run the demo community (~300 adults, one
-micro-grid) under ``top_down`` and ``co_creation``, ``REPLICATIONS`` runs each with disjoint
-seeds, for ``MONTHS`` months. They draw random numbers in different orders (the reference,
-resident by resident), so runs differ; their outcome distributions must not:
+micro-grid) under ``top_down`` and ``co_creation``, ``REPLICATIONS`` runs each from the same
+seeds, for ``MONTHS`` months. The same seed gives both the same community (drawn per seed by the
+same functions, :mod:`model.variation`, :mod:`model.population`: the reference re-implements the
+dynamics, not the sampling), so the comparison is of the dynamics alone: with disjoint seeds the
+spread of the communities drawn alone put the two samples' mean trust in government 0.0097 apart
+in month 0 (24 runs). They draw the residents' random numbers in different orders (the reference,
+resident by resident), so runs differ; their outcome distributions must not (the runs of a pair
+are positively correlated, which makes the Welch and KS tests below conservative, never stricter):
 
 - per run, the mean of each outcome over the last 12 months: the two samples' means differ by
   less than the stated tolerance, and neither Welch's t-test nor the two-sample
@@ -15,8 +20,9 @@ resident by resident), so runs differ; their outcome distributions must not:
 
 The tolerances are a small fraction of the differences between the two scenarios in
 participation, contribution, trust in neighbours, satisfaction and social capital (``SEPARATED``; the
-same comparison tells them apart), so the test would catch a rule that differs. About 2 minutes on
-2 cores (the reference is the slow part). ``benchmarks/docking.py`` asks the sharper question
+same comparison tells them apart), so the test would catch a rule that differs. About 2 minutes on 2 cores
+(the reference is the slow part): ``make test-slow``; ``make test`` runs a small representative (6
+replications, 36 months, three times the tolerances). ``benchmarks/docking.py`` asks the sharper question
 with hundreds of replications (z-scores of the differences; ``docs/performance.md``).
 """
 
@@ -28,6 +34,8 @@ from scipy import stats
 
 from benchmarks.docking import outcome_series
 from benchmarks.reference import ReferenceModel
+
+pytestmark = pytest.mark.slow
 
 REPLICATIONS = 24
 MONTHS = 60
@@ -55,11 +63,13 @@ def _runs(implementation: str, scenario: str, first_seed: int) -> dict[str, np.n
 
 
 @pytest.fixture(scope="module")
-def docked():
-    return {scenario: {"fast": _runs("fast", scenario, 0), "reference": _runs("reference", scenario, 10_000)}
+def docked():  # make test-slow: the replicated tests below, on one worker (xdist_group)
+    return {scenario: {"fast": _runs("fast", scenario, 10_000), "reference": _runs("reference", scenario, 10_000)}
             for scenario in ("top_down", "co_creation")}
 
 
+@pytest.mark.replicated
+@pytest.mark.xdist_group("docking")
 @pytest.mark.parametrize("scenario", ["top_down", "co_creation"])
 def test_outcome_distributions_agree(docked, scenario):
     fast, ref = docked[scenario]["fast"], docked[scenario]["reference"]
@@ -76,6 +86,8 @@ def test_outcome_distributions_agree(docked, scenario):
     assert not problems, f"{scenario}: the implementations disagree on " + "; ".join(problems)
 
 
+@pytest.mark.replicated
+@pytest.mark.xdist_group("docking")
 @pytest.mark.parametrize("scenario", ["top_down", "co_creation"])
 def test_mean_trajectories_agree(docked, scenario):
     fast, ref = docked[scenario]["fast"], docked[scenario]["reference"]
@@ -86,15 +98,19 @@ def test_mean_trajectories_agree(docked, scenario):
 
 
 SEPARATED = ("participation_rate", "mean_contribution", "trust_in_neighbours", "satisfaction", "social_capital")
-"""Outcomes on which top-down and co-creation differ by more than three times the docking tolerance. With the
-programmes of issue 25 (7fdec8c), 24 replications, in the reference (the vectorised model's within the docking
-tolerances of them): participation 0.20 vs 0.70, contribution 0.054 vs 0.256, trust in neighbours 0.37 vs 0.63,
-satisfaction 0.46 vs 0.61, social capital 0.28 vs 0.61. Trust in government no longer is one: 0.314 vs 0.334 in
-the reference, 0.313 vs 0.321 in the vectorised model, less than three times its tolerance (0.02) in both — the
-scenarios no longer tell it apart (co-creation's residents see meetings, answers and a ledger, and lose trust
-faster than they win it); its docking tolerance is unchanged, and the Welch and KS tests still apply to it."""
+"""Outcomes on which top-down and co-creation differ by more than three times the docking tolerance. With main at
+42cb2f8 merged (answers followed by action as often as the office adopts views, ``learning.empty_answer``,
+contractors paid for the upkeep residents do not do), 24 replications, in the reference (the vectorised model's
+within the docking tolerances of them): participation 0.18 vs 0.72, contribution 0.050 vs 0.276, trust in
+neighbours 0.37 vs 0.62, satisfaction 0.50 vs 0.80, social capital 0.27 vs 0.61. Trust in government, left out
+when the programmes of issue 25 (7fdec8c) brought the scenarios within three times its tolerance (0.314 vs 0.334),
+separates them again (0.32 vs 0.42 in the reference, 0.32 vs 0.43 in the vectorised model) but stays out, its
+separation having come and gone with the calibration; its docking tolerance is unchanged, and the Welch and KS
+tests apply to it."""
 
 
+@pytest.mark.replicated
+@pytest.mark.xdist_group("docking")
 def test_the_comparison_tells_the_scenarios_apart(docked):
     """The tolerances are small against real differences: top-down and co-creation differ by far more."""
     for name in SEPARATED:
@@ -104,6 +120,22 @@ def test_the_comparison_tells_the_scenarios_apart(docked):
         assert stats.ttest_ind(docked["top_down"]["fast"][name][:, -WINDOW:].mean(axis=1),
                                docked["co_creation"]["reference"][name][:, -WINDOW:].mean(axis=1),
                                equal_var=False).pvalue < ALPHA
+
+
+def test_a_few_replications_dock_within_three_times_the_tolerances():
+    """The representative of the replicated tests above in ``make test``: 6 runs of each implementation,
+    36 months, both scenarios; each headline outcome's means differ by less than three times its
+    tolerance, and top-down and co-creation still differ in participation by more than that."""
+    means = {}
+    for scenario in ("top_down", "co_creation"):
+        for impl, first in (("fast", 0), ("reference", 10_000)):
+            runs = [outcome_series(impl, scenario, seed, 36, outcomes=SEPARATED) for seed in range(first, first + 6)]
+            means[scenario, impl] = {n: np.mean([run[n][-WINDOW:].mean() for run in runs]) for n in SEPARATED}
+        for n in SEPARATED:
+            diff = means[scenario, "fast"][n] - means[scenario, "reference"][n]
+            assert abs(diff) < 3 * OUTCOMES[n], (scenario, n, diff)
+    gap = means["co_creation", "reference"]["participation_rate"] - means["top_down", "reference"]["participation_rate"]
+    assert gap > 3 * OUTCOMES["participation_rate"], gap
 
 
 def test_reference_refuses_mechanisms_it_does_not_implement():

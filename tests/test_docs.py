@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import re
 
 from experiments import odd_tables
@@ -13,11 +14,13 @@ from tests.conftest import ROOT
 ODD = ROOT / "docs" / "ODD.md"
 
 
+@pytest.mark.slow
 def test_committed_odd_tables_are_what_the_code_generates():
     committed = (ROOT / "docs" / "odd_tables.md").read_text(encoding="utf-8")
     assert committed == odd_tables.render(), "docs/odd_tables.md is out of date: run python -m experiments.odd_tables"
 
 
+@pytest.mark.slow
 def test_odd_tables_list_every_parameter_with_its_source():
     text = odd_tables.render()
     for key, meta, _ in iter_params(ModelConfig):
@@ -58,7 +61,7 @@ def test_documented_job_commands_use_options_the_entry_points_have():
     and have the right type, and every other key is a model config key."""
     import importlib
 
-    from experiments.options import parse
+    from experiments.command_line import parse
 
     model_keys = {k for k, _, _ in iter_params(ModelConfig)} | {"scenario", "community"}
     checked = 0
@@ -71,6 +74,6 @@ def test_documented_job_commands_use_options_the_entry_points_have():
                 continue
             _, overrides = parse(args, options, prog)
             for o in overrides:
-                assert o.split("=", 1)[0] in model_keys, (prog, args, o)
+                assert o.input_line.split("=", 1)[0] in model_keys, (prog, args, o.input_line)
             checked += 1
     assert checked >= 8

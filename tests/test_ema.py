@@ -9,6 +9,8 @@ import yaml
 from experiments import api, ema
 from model.params import ConfigError
 
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_ema")]  # the EMA job: one worker
+
 DESIGN = {
     "community": "demo", "steps": 6, "window": 6, "seeds": [0],
     "uncertainties": {"resident.trust_in_government.mean": [0.2, 0.8],

@@ -21,6 +21,7 @@ def _weighted_quantile(x, w, q):
     return np.interp(q, cdf, x[order])
 
 
+@pytest.mark.slow
 def test_abc_posterior_of_a_toy_problem_covers_the_true_value(tmp_path):
     rng = np.random.default_rng(5)
     observed = {"x": TRUE_MU + rng.normal(0, 0.05, 20).mean()}  # the mean of 20 noisy observations
@@ -53,6 +54,7 @@ def test_pattern_distance_is_zero_inside_every_target_and_grows_with_the_violati
     assert E.pattern_distance({**inside, two_sided.key: float("nan")}, [two_sided]) == E.NAN_DISTANCE
 
 
+@pytest.mark.slow
 def test_a_tiny_ensemble_job_writes_a_weighted_posterior_within_the_priors(tmp_path):
     out = tmp_path / "job"
     assert E.main(["criteria=[1a]", "community=demo", "replications=1", "population=3", "generations=1",

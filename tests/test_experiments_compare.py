@@ -14,7 +14,7 @@ import pytest
 
 from analysis import stats
 from experiments import compare
-from experiments.store import RunStore
+from experiments.runner import RunStore
 from model.metrics import HEADLINE
 from tests.conftest import ROOT, run_model
 
@@ -104,24 +104,26 @@ def test_a_corrupt_run_file_is_kept_aside_and_recomputed(tmp_path, serial_job, c
                                   pd.read_parquet(serial_job / "timeseries.parquet"))
 
 
+@pytest.mark.slow
 def test_joblib_workers_give_identical_tables(tmp_path, serial_job):
     assert run_compare(tmp_path / "joblib", "launcher=joblib", "n_jobs=2") == 0
     for name in ("timeseries.parquet", "summary.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "joblib" / name), pd.read_parquet(serial_job / name))
 
 
+@pytest.mark.slow
 def test_a_failing_run_is_recorded_the_rest_continue_and_a_rerun_computes_only_it(tmp_path, capsys, monkeypatch,
                                                                                  serial_job):
-    from experiments import simulate as simulate_mod
+    from experiments import runner
 
-    real = simulate_mod.simulate
+    real = runner.simulate
 
     def flaky(cfg, seed=None, steps=None):
         if cfg.info.scenario == "co_creation" and seed == 1:
             raise FloatingPointError("boom in month 3")
         return real(cfg, seed, steps)
 
-    monkeypatch.setattr(simulate_mod, "simulate", flaky)
+    monkeypatch.setattr(runner, "simulate", flaky)
     out = tmp_path / "job"
     assert run_compare(out, "launcher=serial") == 1
     err = capsys.readouterr().err
@@ -138,7 +140,7 @@ def test_a_failing_run_is_recorded_the_rest_continue_and_a_rerun_computes_only_i
     assert s.loc[("top_down", "trust_in_government"), "n"] == 3
     assert json.loads((out / "manifest.json").read_text())["status"] == "failed"
 
-    monkeypatch.setattr(simulate_mod, "simulate", real)
+    monkeypatch.setattr(runner, "simulate", real)
     assert run_compare(out, "launcher=serial") == 0
     assert "1 runs computed, 5 found" in capsys.readouterr().out
     assert not (out / "failures.json").exists() and RunStore(out / "runs").failures() == []
@@ -162,6 +164,7 @@ def test_bad_options_end_before_any_run_with_one_line_and_exit_2(tmp_path, capsy
     assert not (tmp_path / "job").exists()
 
 
+@pytest.mark.slow
 def test_a_job_killed_part_way_resumes_with_only_the_rest_and_identical_results(tmp_path):
     """A real SIGKILL to a real compare process (and its joblib workers) part way through."""
     args = ["scenarios=[top_down,co_creation]", "replications=8", "steps=36", "community.buildings=4",
@@ -199,6 +202,7 @@ def test_a_job_killed_part_way_resumes_with_only_the_rest_and_identical_results(
         pd.testing.assert_frame_equal(pd.read_parquet(killed / name), pd.read_parquet(whole / name))
 
 
+@pytest.mark.slow
 def test_submitit_local_launcher_gives_identical_tables_with_its_files_under_the_job_dir(tmp_path, serial_job):
     """The SLURM back-end's code path (a submitit job array) with submitit's local executor."""
     out = tmp_path / "submitit"
@@ -210,15 +214,15 @@ def test_submitit_local_launcher_gives_identical_tables_with_its_files_under_the
 
 
 def test_submitit_debug_executor_runs_the_job_array_in_process_with_the_serial_numbers(tmp_path, serial_job):
-    from experiments import engine
+    from experiments import runner
 
     serial = RunStore(serial_job / "runs")
     keys = sorted(p.name[: -len(".parquet")] for p in (serial_job / "runs").glob("*.parquet"))
-    specs = [engine.make_spec(serial.record(k)["config"], serial.record(k)["seed"], **serial.record(k)["labels"])
+    specs = [runner.make_spec(serial.record(k)["config"], serial.record(k)["seed"], **serial.record(k)["labels"])
              for k in keys]
     assert [s.key for s in specs] == keys, "a stored record's config and seed give the run's key back"
     store = RunStore(tmp_path / "job" / "runs")
-    outcomes = engine.execute(specs, store, launcher="submitit_debug", n_jobs=2, progress=False)
+    outcomes = runner.execute(specs, store, launcher="submitit_debug", n_jobs=2, progress=False)
     assert sorted(outcomes) == keys and {o.status for o in outcomes.values()} == {"done"}
     for k in keys:
         pd.testing.assert_frame_equal(store.load(k), serial.load(k))

@@ -11,6 +11,8 @@ import yaml
 
 from experiments import sensitivity
 
+pytestmark = pytest.mark.xdist_group("test_experiments_sensitivity")  # the Sobol job: one worker computes it
+
 # In top_down consultation is off, so consultation.adoption_rate cannot matter: a dummy
 # parameter. Initial trust in government drives trust in government.
 RANGES = {
@@ -38,6 +40,7 @@ def jobs(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_sobol_writes_samples_indices_and_manifest(jobs):
     d = jobs["sobol"]
     samples = pd.read_parquet(d / "samples.parquet")
@@ -55,6 +58,7 @@ def test_sobol_writes_samples_indices_and_manifest(jobs):
     assert m["descriptions"]["top_down"] and m["status"] == "complete"
 
 
+@pytest.mark.slow
 def test_sobol_total_index_is_zero_for_a_parameter_without_effect_and_large_for_a_driver(jobs):
     idx = pd.read_parquet(jobs["sobol"] / "indices.parquet").set_index(["metric", "parameter"])
     dummy = idx.xs("consultation.adoption_rate", level="parameter")
@@ -62,6 +66,7 @@ def test_sobol_total_index_is_zero_for_a_parameter_without_effect_and_large_for_
     assert idx.loc[("trust_in_government", "resident.trust_in_government.mean"), "ST"] > 0.5
 
 
+@pytest.mark.slow
 def test_sobol_indices_are_salibs_on_the_stored_samples(jobs):
     from SALib.analyze import sobol
 

@@ -10,14 +10,18 @@ import pytest
 import yaml
 
 from experiments import collect, compare
-from tests.conftest import run_cli, run_model
+from tests.conftest import run_cli, run_main, run_model
+
 
 SWEEP = ["seed=0,1", "resident.trust_in_government.mean=0.3,0.6", "steps=6", "community.buildings=2",
          "community.households_per_building=40"]
 
 
-def sweep(sweep_dir, *args, timeout=300):
-    return run_cli("experiments.run", "-m", *args, f"hydra.sweep.dir={sweep_dir}", timeout=timeout)
+def sweep(sweep_dir, *args, timeout=300, process=False):
+    """``experiments.run -m`` in this process (Hydra's basic launcher), or with ``process`` in a new one
+    (the launchers that start workers: joblib, submitit, Ray)."""
+    run = run_cli if process else run_main
+    return run("experiments.run", "-m", *args, f"hydra.sweep.dir={sweep_dir}", timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +43,7 @@ def same_runs(a_dir, b_dir):
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.slow
 def test_sweep_table_has_swept_parameters_as_columns_and_the_models_numbers(serial_sweep):
     t = pd.read_parquet(serial_sweep / "sweep.parquet")
     assert list(t.columns[:7]) == ["job", "key", "scenario", "community", "seed", "resident.trust_in_government.mean",
@@ -57,6 +62,7 @@ def test_sweep_table_has_swept_parameters_as_columns_and_the_models_numbers(seri
     pd.testing.assert_frame_equal(one, direct.timeseries(), check_dtype=False)
 
 
+@pytest.mark.slow
 def test_sweep_manifest_follows_the_results_contract(serial_sweep):
     m = json.loads((serial_sweep / "manifest.json").read_text())
     assert m["kind"] == "sweep" and m["scenarios"] == ["co_creation"] and m["community"] == "default"
@@ -68,6 +74,7 @@ def test_sweep_manifest_follows_the_results_contract(serial_sweep):
     assert m["status"] == "complete" and m["counts"] == {"finished": 4, "failed": 0, "missing": 0}
 
 
+@pytest.mark.slow
 def test_collector_rebuilds_the_same_table_from_the_run_directories(serial_sweep, tmp_path):
     result = collect.collect(serial_sweep, out=tmp_path / "again.parquet")
     assert result.runs == 4 and result.failures == [] and result.missing == []
@@ -75,6 +82,7 @@ def test_collector_rebuilds_the_same_table_from_the_run_directories(serial_sweep
                                   pd.read_parquet(serial_sweep / "sweep.parquet"))
 
 
+@pytest.mark.slow
 def test_running_a_sweep_again_takes_every_run_from_the_store(serial_sweep):
     before = {p.name: p.stat().st_mtime_ns for p in (serial_sweep / "runs").glob("*.parquet")}
     table = pd.read_parquet(serial_sweep / "sweep.parquet")
@@ -86,22 +94,25 @@ def test_running_a_sweep_again_takes_every_run_from_the_store(serial_sweep):
     pd.testing.assert_frame_equal(pd.read_parquet(serial_sweep / "sweep.parquet"), table)
 
 
+@pytest.mark.slow
 def test_joblib_launcher_gives_the_same_numbers(serial_sweep, tmp_path):
-    r = sweep(tmp_path / "joblib", *SWEEP, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+    r = sweep(tmp_path / "joblib", *SWEEP, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", process=True)
     assert r.returncode == 0, r.stderr
     assert "Joblib.Parallel" in r.stdout + r.stderr
     same_runs(serial_sweep, tmp_path / "joblib")
 
 
+@pytest.mark.slow
 def test_submitit_launcher_local_executor_gives_the_same_numbers(serial_sweep, tmp_path):
     """The SLURM launcher's code path (submitit job arrays) run by submitit's local executor."""
     args = [a if not a.startswith("resident.") else "resident.trust_in_government.mean=0.6" for a in SWEEP]
-    r = sweep(tmp_path / "submitit", *args, "hydra/launcher=submitit_local")
+    r = sweep(tmp_path / "submitit", *args, "hydra/launcher=submitit_local", process=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "submitit" / ".submitit").is_dir()
     same_runs(serial_sweep, tmp_path / "submitit")
 
 
+@pytest.mark.slow
 def test_submitit_slurm_config_composes_for_the_official_plugin():
     r = run_cli("experiments.run", "hydra/launcher=submitit_slurm", "hydra.launcher.partition=compute", "--cfg",
                 "hydra", "--package", "hydra.launcher")
@@ -112,6 +123,7 @@ def test_submitit_slurm_config_composes_for_the_official_plugin():
     assert "validated against ConfigStore schema" not in r.stderr
 
 
+@pytest.mark.slow
 def test_a_failing_run_is_recorded_and_the_sweep_ends_with_exit_1_and_the_list(tmp_path):
     # One household of one adult is too small a community: that job raises, the other runs.
     d = tmp_path / "failing"
@@ -140,9 +152,12 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one Ray instance (local_ray) on one worker
 def test_ray_launcher_on_a_running_ray_instance_gives_the_same_numbers(serial_sweep, tmp_path, local_ray):
     address = local_ray.get_runtime_context().gcs_address
-    r = sweep(tmp_path / "ray", *SWEEP, "hydra/launcher=ray", f"hydra.launcher.ray.init.address={address}")
+    r = sweep(tmp_path / "ray", *SWEEP, "hydra/launcher=ray", f"hydra.launcher.ray.init.address={address}",
+              process=True)
     assert r.returncode == 0, r.stderr
     log = r.stdout + r.stderr
     assert "Ray Launcher is launching 4 jobs" in log
@@ -150,6 +165,8 @@ def test_ray_launcher_on_a_running_ray_instance_gives_the_same_numbers(serial_sw
     same_runs(serial_sweep, tmp_path / "ray")
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("ray")
 def test_compare_on_ray_gives_the_same_numbers_as_serially(tmp_path, local_ray):
     args = ["scenarios=[top_down,co_creation]", "replications=2", "steps=6", "community.buildings=2",
             "community.households_per_building=40", "progress=false"]
@@ -181,9 +198,12 @@ def test_sweep_manifest_counts_runs_of_grids_and_sampled_sweeps_without_a_warnin
     from experiments import sweep as sweep_mod
 
     cb = sweep_mod.SweepCallback(progress=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        cb.on_multirun_start(_multirun_config(tmp_path, task, sweeper))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            cb.on_multirun_start(_multirun_config(tmp_path, task, sweeper))
+    finally:
+        sweep_mod.release_lock()  # the sweep directory's lock (and COGOV_JOB_LOCK) held by this process
     m = json.loads((tmp_path / "sweep" / "manifest.json").read_text())
     assert m["runs"] == runs and m["status"] == "running" and m["window"] == 12
     key = task[0].split("=")[0]
@@ -192,6 +212,7 @@ def test_sweep_manifest_counts_runs_of_grids_and_sampled_sweeps_without_a_warnin
         assert "interval(0.2,0.8)" in m["swept"][key]
 
 
+@pytest.mark.slow
 def test_a_task_of_its_own_is_not_reported_as_interrupted(tmp_path):
     """A user's own Hydra app on cogov's config (so with our SweepCallback) that writes no results."""
     script = tmp_path / "mine.py"
@@ -276,21 +297,24 @@ def test_a_bad_sweep_is_one_line_and_exit_2_and_nothing_written(argv, message, c
 
 
 def test_a_large_sweep_passes_the_check_with_allow_large_and_the_flag_is_not_passed_to_hydra():
-    from experiments import cli
+    from experiments import run
+    from experiments.command_line import hydra_command_line
 
-    argv = ["-m", "seed=range(0,100000)", "steps=1", "allow_large=true"]
-    assert cli.precheck_sweep(argv) == ["-m", "seed=range(0,100000)", "steps=1"]
+    line = hydra_command_line(["-m", "seed=range(0,100000)", "steps=1", "allow_large=true"])
+    run.precheck_sweep(line)  # no exit
+    assert line.argv == ["-m", "seed=range(0,100000)", "steps=1"] and line.allow_large
 
 
 def test_the_check_samples_a_long_list_of_values_with_its_extremes():
-    from experiments import cli
+    from experiments import run
 
     values = list(range(5, 100_005))
-    picked = cli._sample(values)
-    assert len(picked) <= cli.SAMPLE_VALUES + 4 and {5, 100_004} <= set(picked)
-    assert cli._sample([3, 1, 3, 2]) == [3, 1, 2]  # a short list: each distinct value once, in order
+    picked = run._sample(values)
+    assert len(picked) <= run.SAMPLE_VALUES + 4 and {5, 100_004} <= set(picked)
+    assert run._sample([3, 1, 3, 2]) == [3, 1, 2]  # a short list: each distinct value once, in order
 
 
+@pytest.mark.slow
 def test_the_basic_sweeper_streams_batches(serial_sweep):
     """scenarios/hydra/sweeper/basic.yaml: Hydra composes one batch of jobs at a time, not the whole grid."""
     hydra_cfg = yaml.safe_load((serial_sweep / "multirun.yaml").read_text())["hydra"]
@@ -326,9 +350,9 @@ def test_a_sweep_of_100000_runs_starts_at_once(tmp_path):
 
 
 def test_a_sweep_hydra_stopped_before_its_end_leaves_no_manifest_running(tmp_path):
-    from experiments import jobs, sweep as sweep_mod
+    from experiments import runner, sweep as sweep_mod
 
-    jobs.write_manifest(tmp_path, {"kind": "sweep"}, status="running")
+    runner.write_manifest(tmp_path, {"kind": "sweep"}, status="running")
     sweep_mod.LAST.clear()
     sweep_mod.LAST.update(sweep_dir=tmp_path)
     sweep_mod.close_unfinished()

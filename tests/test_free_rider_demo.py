@@ -16,6 +16,8 @@ import pytest
 
 from model.community import CommunityModel
 
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_free_rider_demo")]  # the demo's arms: one worker
+
 SEEDS = range(12)
 MONTHS = 24
 COUNTER_MECHANISMS = ("sanctions", "reputation", "incentives")

@@ -4,7 +4,7 @@ directory.
 
 The entry points are called in this process (``main(argv)``, or ``main()`` with ``sys.argv`` for the
 Hydra apps ``experiments.run`` and ``experiments.lab``), each example in a fresh temporary working
-directory. Nothing may start: the job runner (:func:`experiments.jobs.start`), the Hydra apps' task
+directory. Nothing may start: a job (:meth:`experiments.runner.Job.running`), the Hydra apps' task
 functions and model construction are replaced by a function raising :class:`Started`, so a bad value
 that is not refused shows up as ``started`` instead of running (and a 20 s alarm ends one that hangs).
 
@@ -142,7 +142,7 @@ def outcome(entry: str, argv: list[str]) -> tuple[str, int | None, str, list[str
         code, what = None, "other"
         try:
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), \
-                    mock.patch("experiments.jobs.start", _started), \
+                    mock.patch("experiments.runner.Job.running", _started), \
                     mock.patch("model.community.CommunityModel.__init__", _started):
                 call(argv)
             what = "returned"

@@ -28,7 +28,8 @@ NUMERIC = [(name, key, meta, value) for name, schema in SCHEMAS.items()
            for key, meta, value in iter_params(schema)
            if isinstance(value, (int, float)) and not isinstance(value, bool)]
 NINES = int("9" * 400)
-pytestmark = pytest.mark.filterwarnings("ignore::model.params.InactiveParameterWarning")  # lab punishment keys
+pytestmark = [pytest.mark.slow,  # every numeric key of the schema, hundreds of cases
+              pytest.mark.filterwarnings("ignore::model.params.InactiveParameterWarning")]  # lab punishment keys
 
 
 def _build(schema_name: str, key: str, value):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_main
 
 pytestmark = pytest.mark.slow  # ~50 subprocesses (Python + Hydra start-up): about 3 minutes
 
@@ -60,6 +60,7 @@ CASES = [
     ("experiments.lab", ["+info.scenario=x"], "info.scenario is set by the scenario file"),
     ("experiments.run", [f"scenario={LONG}"], "scenario = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa… is unknown"),
     ("experiments.run", ["scenario=../scenario/top_down"], "scenario = '../scenario/top_down' is unknown"),
+    ("experiments.run", ["scenario=top_down,co_creation"], "scenario = 'top_down,co_creation' is unknown"),  # no -m
     # 4. output paths
     ("experiments.compare", ["out=/etc/passwd"], "out = /etc/passwd exists and is not a directory"),
     ("experiments.compare", ["out=/proc/x"], "out = /proc/x is not writable"),
@@ -82,7 +83,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, prog, args, m
     cwd, out = tmp_path / "cwd", tmp_path / "out"
     cwd.mkdir()
     out.mkdir()
-    r = run_cli(prog, *args, cwd=cwd, timeout=120)
+    r = run_main(prog, *args, cwd=cwd, timeout=120)
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2, r.stderr[-2000:]
     assert 1 <= len(lines) <= 3, r.stderr[-2000:]
@@ -96,7 +97,7 @@ def test_a_ranges_file_with_a_bad_value_is_one_line(tmp_path):
                       "parameters:\n  consultation.adoption_rate: [0.1, 0.9]\n")
     cwd = tmp_path / "cwd"
     cwd.mkdir()
-    r = run_cli("experiments.sensitivity", f"ranges={ranges}", cwd=cwd, timeout=120)
+    r = run_main("experiments.sensitivity", f"ranges={ranges}", cwd=cwd, timeout=120)
     assert r.returncode == 2
     assert r.stderr.strip() == (f"error: ranges file {ranges}: steps = 'abc' is not a whole number; "
                                 "allowed: whole numbers 0 to 100000")
@@ -105,7 +106,7 @@ def test_a_ranges_file_with_a_bad_value_is_one_line(tmp_path):
 
 def test_collect_refuses_a_directory_without_our_sweep_manifest_and_writes_nothing(tmp_path):
     (tmp_path / "manifest.json").write_text('{"kind": "compare"}')
-    r = run_cli("experiments.collect", f"sweep={tmp_path}", cwd=tmp_path, timeout=120)
+    r = run_main("experiments.collect", f"sweep={tmp_path}", cwd=tmp_path, timeout=120)
     assert r.returncode == 2 and "has no sweep manifest" in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
 
@@ -119,31 +120,32 @@ def test_the_python_api_refuses_labels_as_overrides():
 
 
 def test_a_single_run_is_named_after_its_scenario_file(tmp_path):
-    r = run_cli("experiments.run", "scenario=top_down", "steps=1", "community.buildings=1", cwd=tmp_path, timeout=120)
+    r = run_main("experiments.run", "scenario=top_down", "steps=1", "community.buildings=1", cwd=tmp_path, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     assert [p.name for p in (tmp_path / "outputs").iterdir()] == ["top_down"]
 
 
 def test_allow_large_runs_a_job_above_the_bounds_on_purpose(tmp_path, monkeypatch):
-    from experiments import jobs
+    from experiments import runner
+    from experiments.study import check
 
-    monkeypatch.setattr(jobs, "MAX_RUNS", 1)
+    monkeypatch.setattr(runner, "MAX_RUNS", 1)
     cfg = {"community": {"buildings": 1, "households_per_building": 1, "adults_per_household": 1.0}, "steps": 1}
     with pytest.raises(SystemExit) as refused:
-        jobs.check_job_size("replications × scenarios", 2, cfg, False, sizes="1 × 2")
+        check(runner.check_job_size, "replications × scenarios", 2, cfg, False, sizes="1 × 2")
     assert refused.value.code == 2
-    jobs.check_job_size("replications × scenarios", 2, cfg, True)  # no exit
+    check(runner.check_job_size, "replications × scenarios", 2, cfg, True)  # no exit
 
 
 @pytest.mark.parametrize(("path", "ok"), [("new/dir", True), ("/etc/passwd", False), ("/proc/x", False),
                                           ("a" * 256, False), ("a" * 255, True)])
 def test_check_out(tmp_path, monkeypatch, path, ok):
-    from experiments import jobs
+    from experiments import command_line
 
     monkeypatch.chdir(tmp_path)
     if ok:
-        assert jobs.check_out("out", path) == Path(path)
+        assert command_line.check_out("out", path) == Path(path)
     else:
         with pytest.raises(SystemExit):
-            jobs.check_out("out", path)
+            command_line.check_out("out", path)
     assert list(tmp_path.iterdir()) == []

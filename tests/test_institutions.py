@@ -18,10 +18,14 @@ from agents import AreaUnit, Government, PartyOrganisation, ResidentsCommittee, 
 from model.community import CommunityModel
 from model.params import InactiveParameterWarning
 from model.purse import SOURCES, USES, Purse
+from tests.conftest import FIXED_COMMUNITY
+
+pytestmark = pytest.mark.slow
 
 
 def run(scenario, seed, steps, **overrides):
-    m = CommunityModel(scenario_name=scenario, rng=seed, **overrides)
+    """A run with the community at its means (paired comparisons of one community: ``FIXED_COMMUNITY``)."""
+    m = CommunityModel(scenario_name=scenario, rng=seed, **{**FIXED_COMMUNITY, **overrides})
     for _ in range(steps):
         m.step()
     return m
@@ -58,12 +62,12 @@ def test_a_satisfaction_kpi_moves_sham_towards_real_consultation_and_a_projects_
         assert tail(satisfaction, "consultation_real") > 0.9
 
 
-def test_cutting_grid_workers_lowers_need_fit_under_top_down_but_not_under_real_consultation():
-    """A top-down office that does not survey learns what residents need mostly from grid workers' visits; real
-    consultation hears it at the meetings. Need fit, last 12 of 60 months, 12 paired seeds, no needs surveys
-    (``survey_base`` 0; with top-down's 28% the surveys make up for the visits): cutting grid workers costs
-    top-down 0.021 and real consultation −0.006."""
-    real = {"consultation.enabled": True, "consultation.adoption_rate": 0.6, "consultation.voice": "all",
+def test_cutting_grid_workers_lowers_need_fit_with_or_without_consultation():
+    """A top-down office that does not survey learns what residents need mostly from grid workers' visits; where
+    consultation is required, grid workers also staff the meetings (agents/committee.py), so without them fewer
+    meetings reach the grids. Need fit, last 12 of 60 months, 12 paired seeds, no needs surveys (``survey_base``
+    0): cutting grid workers costs top-down 0.030 and required real consultation 0.029 (measured)."""
+    real = {"consultation.mandated": True, "consultation.adoption_rate": 0.6, "consultation.voice": "all",
             "government.survey_base": 0.0}
     cut = {"committee.grid_workers_per_grid": 0.0}
 
@@ -72,41 +76,55 @@ def test_cutting_grid_workers_lowers_need_fit_under_top_down_but_not_under_real_
                         - tail(run("top_down", s, 60, **extra, **cut), "need_fit") for s in range(12)])
 
     top_down, consulted = loss({"government.survey_base": 0.0}), loss(real)
-    assert top_down > 0.01
-    assert abs(consulted) < top_down / 2
+    assert top_down > 0.01 and consulted > 0.01
 
 
-def test_responsiveness_raises_trust_under_every_scenario():
-    """Answered complaints (and word of them) raise trust in government wherever residents complain:
-    responsiveness 0.9 vs 0.2, last 12 of 120 months, 4 paired seeds; measured +0.021 (top-down, sham, open
-    ledger) to +0.19 (co-creation, where co-evaluation's suggestions are answered too); top-down +0.007 to +0.008,
-    since its attention to petitions raises its answer rate whatever its leader's responsiveness."""
-    for scenario, effect in (("top_down", 0.005), ("sham_consultation", 0.01), ("co_creation", 0.1)):
-        for seed in range(4):
-            high = tail(run(scenario, seed, 120, **{"government.responsiveness": 0.9}), "trust_in_government")
-            low = tail(run(scenario, seed, 120, **{"government.responsiveness": 0.2}), "trust_in_government")
-            assert high > low + effect, (scenario, seed)
+def test_answers_raise_trust_where_action_follows_them():
+    """An answer raises trust as far as action follows it (agents/government.py ``answer``; co-evaluation's
+    replies too): responsiveness 0.9 vs 0.2, last 12 of 120 months, 4 paired seeds. Under co-creation (about 70% of
+    views adopted) measured +0.11 to +0.14; where the office adopts nothing (sham consultation, adoption 0) the
+    answers are empty and move trust by −0.005 to +0.011."""
+    def effect(scenario, seed):
+        high = tail(run(scenario, seed, 120, **{"government.responsiveness": 0.9}), "trust_in_government")
+        return high - tail(run(scenario, seed, 120, **{"government.responsiveness": 0.2}), "trust_in_government")
+
+    for seed in range(4):
+        acted, empty = effect("co_creation", seed), effect("sham_consultation", seed)
+        assert acted > 0.05 and abs(empty) < 0.03 and acted > empty + 0.05, (seed, acted, empty)
 
 
-def test_a_budget_cut_falls_on_projects_and_coins_not_on_contracts():
-    """Halving the street office's budget under co-creation (60 months, 3 seeds): contracts, evaluation and
-    the platform are paid first each month, so the cut falls on projects (measured 555,000 → 0 yuan) and
-    coins; spending never exceeds income."""
+def test_a_budget_cut_falls_on_projects_and_what_the_office_can_no_longer_afford():
+    """Halving the street office's budget under co-creation (60 months, 3 seeds): the core contracts are paid first
+    each month, the coins' envelope is a share of the budget, and the office drops the committed purchased services
+    it can no longer afford, so the cut falls hardest on projects (measured 0.35–0.44 of the full budget's project
+    spending), then coins (about half) and purchased services (0.73: the core contracts stay); fewer projects are
+    completed; spending never exceeds income."""
     for seed in range(3):
         full = run("co_creation", seed, 60)
         cut = run("co_creation", seed, 60, **{"government.budget_per_resident": 4.0})
         f, c = full.purse.total_spending, cut.purse.total_spending
         assert c["projects"] < 0.5 * f["projects"]
-        assert c["incentives"] < 0.5 * f["incentives"]
-        assert c["purchased_services"] > 0.9 * f["purchased_services"]
+        assert c["incentives"] < 0.6 * f["incentives"]
+        assert 0.6 * f["purchased_services"] < c["purchased_services"] < 0.9 * f["purchased_services"]
         assert cut.totals["projects_completed"] < full.totals["projects_completed"]
         assert cut.purse.spent_in_all() <= cut.purse.received_in_all() + 1e-6
 
 
-def test_a_new_leader_takes_office_at_the_end_of_tenure():
-    m = run("leader_turnover", 2, 61)
-    assert m.government.leaders == 2 and m.government.months_in_office == 1
-    assert all(name not in m.mechanisms for name in m.config.government.successor_drops)
+def test_a_new_leader_takes_office_at_the_end_of_tenure_and_drops_what_its_kpi_does_not_value():
+    """At month 60 the successor (judged by projects completed, not bound by the pilot's rules) reviews at once: of
+    the programmes the office ran, it keeps only those worth their keep under its KPI; programmes residents' bodies
+    carry are theirs to keep (the office's review does not touch them)."""
+    m = run("leader_turnover", 2, 59)
+    before = {p.name for p in m.programmes if p.office}
+    carried = {p.name: p.bodies.copy() for p in m.programmes}
+    m.step()
+    m.step()
+    g, p = m.government, m.config.government
+    assert g.leaders == 2 and g.months_in_office == 1 and not g.bound
+    after = {prog.name for prog in m.programmes if prog.office}
+    assert after < before and all(g.values[name] >= p.keep_value for name in after)
+    for prog in m.programmes:
+        assert (prog.bodies >= carried[prog.name]).all()
 
 
 # ----------------------------------------------------------------- organisations, Party, units
@@ -115,7 +133,7 @@ def test_organisations_without_oversight_deliver_lower_quality():
     (measured 0.98 with oversight, 0.33 without, at 60 months)."""
     for seed in range(3):
         overseen = run("co_creation", seed, 60)
-        unchecked = run("co_creation", seed, 60, **{"co_evaluation.enabled": False})
+        unchecked = run("co_creation", seed, 60, **{"co_evaluation.allowed": False})
         assert overseen.latest["social_org_quality"] > unchecked.latest["social_org_quality"] + 0.3
 
 

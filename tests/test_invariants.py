@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import math
 
 import numpy as np
@@ -18,6 +19,7 @@ SHARES = ("participation_rate", "participation_rate_youth", "participation_rate_
           "views_adopted_owners", "views_adopted_renters", "renter_share", "elderly_share")
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     scenario=st.sampled_from(scenarios.available("scenario")),

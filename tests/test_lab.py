@@ -19,7 +19,7 @@ import pytest
 
 from model import decisions, lab
 from model.params import ConfigError
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_main
 
 SESSIONS = range(20)
 DEFAULT = lab.config_from_dict({})
@@ -184,6 +184,7 @@ def test_bad_lab_values_raise_one_line_naming_the_key(changes, key):
     assert key in str(err.value) and "\n" not in str(err.value)
 
 
+@pytest.mark.slow
 def test_cli_writes_lab_csv_prints_the_table_and_ends_with_results_line(tmp_path):
     out = tmp_path / "out"
     r = run_cli("experiments.lab", "punishment.enabled=true", "rounds=6", "seed=2", f"hydra.run.dir={out}",
@@ -202,13 +203,14 @@ def test_cli_writes_lab_csv_prints_the_table_and_ends_with_results_line(tmp_path
     assert (out / ".hydra" / "config.yaml").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arg, fragment", [
     ("matching=random", "matching = 'random' is not allowed; allowed: partner, stranger"),
     ("group_size=abc", "group_size"),
     ("types.free_rider=0.6", "types shares must sum to 1"),
 ])
 def test_cli_rejects_bad_lab_config_with_exit_code_2_and_one_line(arg, fragment, tmp_path):
-    r = run_cli("experiments.lab", arg, f"hydra.run.dir={tmp_path}/out", cwd=tmp_path)
+    r = run_main("experiments.lab", arg, f"hydra.run.dir={tmp_path}/out", cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and fragment in lines[0], r.stderr

@@ -12,6 +12,8 @@ from agents.resident import Resident
 from model.community import CommunityModel
 from model.network import HOUSEHOLD
 
+pytestmark = pytest.mark.slow
+
 ON = {"life_course.enabled": True}
 TENURE = {**ON, "community.renter_tie_factor": 0.7, "consultation.renter_reach": 0.5}
 """Renters with weaker ties at the start and reached less by consultation."""

@@ -18,6 +18,8 @@ from model.mechanisms.base import DecisionTerms
 from model.population import CONDITIONAL, ELDERLY, FREE_RIDER, YOUTH
 from tests.conftest import run_model
 
+pytestmark = pytest.mark.slow
+
 SEEDS = range(4)
 
 
@@ -71,8 +73,10 @@ def test_free_riders_take_no_warm_glow_from_belonging():
 
 # ----------------------------------------------------------------- consultation, evaluation, disclosure
 def test_adopting_residents_views_raises_trust_and_efficacy():
-    on = {"consultation.enabled": True}
-    for metric, effect in (("trust_in_government", 0.05), ("efficacy", 0.08)):
+    """Required consultation under top-down, 90% vs 10% of views adopted, 48 months: measured trust +0.009 to +0.032,
+    efficacy +0.022 to +0.072 (residents see how much of what their meetings said was taken up)."""
+    on = {"consultation.mandated": True}
+    for metric, effect in (("trust_in_government", 0.02), ("efficacy", 0.038)):
         heard = final("top_down", metric, 48, **on, **{"consultation.adoption_rate": 0.9})
         ignored = final("top_down", metric, 48, **on, **{"consultation.adoption_rate": 0.1})
         assert np.all(heard > ignored), metric
@@ -83,13 +87,15 @@ def test_answered_suggestions_raise_trust_in_government():
     answered = final("co_creation", "trust_in_government", 48, **{"government.responsiveness": 0.9})
     ignored = final("co_creation", "trust_in_government", 48, **{"government.responsiveness": 0.1})
     assert np.all(answered > ignored)
-    assert answered.mean() > ignored.mean() + 0.07  # measured +0.14
+    assert answered.mean() > ignored.mean() + 0.035  # measured +0.067 to +0.079 (answers acted on: adoption ~70%)
 
 
-def test_open_ledger_raises_trust_over_top_down():
+def test_an_open_ledger_of_top_down_spending_raises_trust_a_little():
+    """What top-down's ledger shows: projects that fit what residents asked for about as often as not, and services;
+    trust moves by what it shows (measured +0.002 to +0.033, 48 months), never much below a closed ledger."""
     ledger = final("open_ledger", "trust_in_government", 48)
     opaque = final("top_down", "trust_in_government", 48)
-    assert np.all(ledger > opaque + 0.04)  # measured +0.08 in every seed
+    assert np.all(ledger > opaque - 0.01) and ledger.mean() > opaque.mean() + 0.01
 
 
 # ----------------------------------------------------------------- co-building, co-management, mediation
@@ -107,18 +113,21 @@ def test_residents_co_funding_pays_for_projects_instead_of_the_street_office():
     assert office_share(20.0).mean() < 0.9 * office_share(0.0).mean()
 
 
-def test_supervision_group_keeps_residents_satisfied():
-    """Co-management keeps facilities in condition: more service, more satisfaction."""
-    managed = final("co_creation", "satisfaction", 60)
-    unmanaged = final("co_creation", "satisfaction", 60, **{"co_management.enabled": False})
-    assert np.all(managed > unmanaged)
-    assert managed.mean() > unmanaged.mean() + 0.025  # measured +0.05
+def test_supervision_group_keeps_facilities_in_condition_and_residents_satisfied():
+    """Co-management required vs forbidden under co-creation, 60 months: facilities' condition (measured +0.14 to
+    +0.24 over 8 seeds) and use higher in every seed; satisfaction higher on average (+0.04; −0.026 to +0.11)."""
+    rule_on, rule_off = {"co_management.mandated": True}, {"co_management.allowed": False}
+    for metric in ("facility_condition", "facility_use"):
+        assert np.all(final("co_creation", metric, 60, **rule_on) > final("co_creation", metric, 60, **rule_off) + 0.02)
+    managed = final("co_creation", "satisfaction", 60, **rule_on)
+    unmanaged = final("co_creation", "satisfaction", 60, **rule_off)
+    assert managed.mean() > unmanaged.mean() + 0.01
 
 
 def test_mediation_raises_satisfaction_under_top_down():
     mediated = final("mediation", "satisfaction", 60)
     unmediated = final("top_down", "satisfaction", 60)
-    assert mediated.mean() > unmediated.mean() + 0.02  # measured +0.05
+    assert mediated.mean() > unmediated.mean() + 0.015  # measured +0.021 to +0.037
 
 
 # ----------------------------------------------------------------- incentives, channels, mobilisation, funding
@@ -155,34 +164,36 @@ def test_mobilised_leaders_give_their_floor_and_draw_others_in():
         """Per seed: participation of residents who are not Party members, months 37–48."""
         out = []
         for seed in SEEDS:
-            m = CommunityModel(scenario_name="top_down", rng=seed, **{"mobilisation.enabled": mobilised})
+            m = CommunityModel(scenario_name="top_down", rng=seed, **{"party.mobilisation": mobilised,
+                                                                        "variation.enabled": False})
             rates = []
             for month in range(48):
                 m.step()
-                leaders = m.party.mobilised  # the Party members registered in the community
+                leaders = m.party.mobilised  # registered members whose rank is below their grid's allocation
                 if mobilised:
                     assert np.all(m.state.contribution[leaders] >= m.config.mobilisation.leader_floor - 1e-12)
                 if month >= 36:
-                    rates.append(m.state.participated[~leaders].mean())
+                    rates.append(m.state.participated[~m.party.registered].mean())
             out.append(np.mean(rates))
         return np.array(out)
 
     led, unled = others_taking_part(True), others_taking_part(False)
     assert np.all(led > unled)
-    assert led.mean() > unled.mean() + 0.015  # measured +0.03 among non-members
+    assert led.mean() > unled.mean() + 0.012  # measured +0.024 to +0.030 among those not registered
 
 
 def test_stable_purchased_services_build_social_organisations_and_volunteers():
     def after(funded: bool):
         # contracts renewed by habit (the incumbent rule), where their stability is what funding changes
-        ms = [run_model("co_creation", seed=s, steps=60, **{"funding.enabled": funded,
-                                                           "social_orgs.contract_rule": "incumbent"}) for s in SEEDS]
-        return (np.mean([np.mean([o.capacity for o in m.social_orgs]) for m in ms]),
+        rule = {"funding.mandated": True} if funded else {"funding.allowed": False}
+        ms = [run_model("co_creation", seed=s, steps=60, **rule, **{"social_orgs.contract_rule": "incumbent"})
+              for s in SEEDS]
+        return (np.mean([np.mean([o.capacity for o in m.social_orgs]) if len(m.social_orgs) else 0.0 for m in ms]),
                 np.mean([m.latest["volunteer_share"] for m in ms]))
 
     (cap_on, vol_on), (cap_off, vol_off) = after(True), after(False)
-    assert cap_on > cap_off + 0.2  # measured 0.70 vs 0.31
-    assert vol_on > vol_off + 0.05  # measured 0.33 vs 0.21
+    assert cap_on > cap_off + 0.2  # measured 0.74 vs 0.37
+    assert vol_on > vol_off + 0.05  # measured 0.24 vs 0.14
 
 
 # ----------------------------------------------------------------- sanctions and reputation
@@ -194,10 +205,15 @@ def test_peer_sanctions_raise_free_riders_contributions():
 
 
 def test_visible_contributions_pull_contributions_up():
-    visible = final("co_creation", "mean_contribution", 48, **{"reputation.enabled": True})
-    hidden = final("co_creation", "mean_contribution", 48)
-    assert np.all(visible > hidden)
-    assert visible.mean() > hidden.mean() + 0.03  # measured +0.06
+    """Reputation on vs off, 48 months: under top-down the mean contribution rises in every seed (measured +0.012 to
+    +0.022 over 8 seeds) and participation with it; under co-creation participation rises (+0.11 to +0.22) while
+    the mean contribution moves either way (more residents give, some of them a little)."""
+    visible = final("top_down", "mean_contribution", 48, **{"reputation.enabled": True})
+    hidden = final("top_down", "mean_contribution", 48)
+    assert np.all(visible > hidden) and visible.mean() > hidden.mean() + 0.007
+    visible = final("co_creation", "participation_rate", 48, **{"reputation.enabled": True})
+    hidden = final("co_creation", "participation_rate", 48)
+    assert np.all(visible > hidden) and visible.mean() > hidden.mean() + 0.05
 
 
 # ----------------------------------------------------------------- shocks
@@ -208,6 +224,6 @@ def test_leader_turnover_breaks_policy_but_not_the_past():
     assert co.iloc[:60].equals(turn.iloc[:60])
     assert not co.iloc[:61].equals(turn.iloc[:61])
     after_co, after_turn = co.iloc[-12:].mean(), turn.iloc[-12:].mean()
-    assert after_turn["trust_in_government"] < after_co["trust_in_government"] - 0.08  # measured −0.17
-    assert after_turn["volunteer_share"] < after_co["volunteer_share"] - 0.1  # measured −0.28
+    assert after_turn["trust_in_government"] < after_co["trust_in_government"] - 0.05  # measured −0.099
+    assert after_turn["volunteer_share"] < after_co["volunteer_share"] - 0.1  # measured −0.25
     assert after_turn["participation_rate"] < after_co["participation_rate"]

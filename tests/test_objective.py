@@ -12,7 +12,9 @@ import yaml
 import scenarios
 from experiments import api
 from model.community import CommunityModel
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_main
+
+pytestmark = pytest.mark.slow
 
 
 def expected(seeds, target=None, **overrides) -> float:
@@ -30,7 +32,7 @@ def test_run_keys_stay_out_of_the_model_config():
 
 def test_single_run_prints_the_objective_and_writes_it(tmp_path):
     out = tmp_path / "run"
-    r = run_cli("experiments.run", "community=demo", "steps=12", "objective=participation_rate",
+    r = run_main("experiments.run", "community=demo", "steps=12", "objective=participation_rate",
                 "objective.target=0.25", "seeds=[0,1]", f"hydra.run.dir={out}", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("objective: "))
@@ -51,7 +53,7 @@ def test_single_run_prints_the_objective_and_writes_it(tmp_path):
     (["objective=participation_rate", "objective.target=abc"], "error: "),
 ])
 def test_bad_objective_is_one_line_and_exit_2(tmp_path, args, message):
-    r = run_cli("experiments.run", "community=demo", "steps=1", *args, cwd=tmp_path)
+    r = run_main("experiments.run", "community=demo", "steps=1", *args, cwd=tmp_path)
     assert r.returncode == 2
     assert r.stderr.strip().startswith(message) and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "outputs").exists(), "nothing written"

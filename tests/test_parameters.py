@@ -11,6 +11,7 @@ unsupervised organisations, joint meetings, a new leader and heavy co-building.
 
 from __future__ import annotations
 
+import pytest
 import warnings
 
 import numpy as np
@@ -19,6 +20,8 @@ from model.community import CommunityModel
 from model.config import ModelConfig
 from model.mechanisms import MECHANISMS
 from model.params import InactiveParameterWarning, iter_params
+
+pytestmark = pytest.mark.slow
 
 STEPS = 48
 SEED = 1
@@ -104,9 +107,17 @@ def _value(cfg, key):
     return node
 
 
-def test_every_documented_parameter_changes_some_output():
-    baselines: dict = {}
-    keys = [(k, meta) for k, meta, _ in iter_params(ModelConfig) if not k.startswith("info.") and k != "seed"]
+KEYS = [(k, meta) for k, meta, _ in iter_params(ModelConfig) if not k.startswith("info.") and k != "seed"]
+SECTIONS = list(dict.fromkeys(k.split(".")[0] for k, _ in KEYS))
+BASELINES: dict = {}
+"""The contexts' own runs, computed once per test process and shared by the sections' tests."""
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_every_documented_parameter_changes_some_output(section):
+    """Each section of the schema separately (so the sections spread over the test workers)."""
+    baselines = BASELINES
+    keys = [(k, meta) for k, meta in KEYS if k.split(".")[0] == section]
     inert = []
     for key, meta in keys:
         section = key.split(".")[0]

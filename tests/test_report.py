@@ -31,6 +31,7 @@ from analysis.report import SECTIONS, build_report, money_outcomes
 from conftest import run_cli
 from model.community import CommunityModel
 
+
 WITHOUT_ESTATE = [s for s in SECTIONS["compare"] if s != "estate"]
 """A compare report's sections for a community without an estate (the default's)."""
 
@@ -134,6 +135,7 @@ def page(path: Path) -> Page:
 
 
 # --------------------------------------------------------------------------------------- compare
+@pytest.mark.slow
 def test_compare_report_holds_every_section_in_order(compare_report):
     assert compare_report.name == "report.html"
     assert page(compare_report).sections == WITHOUT_ESTATE, "the default community has no estate: no estate section"
@@ -142,6 +144,7 @@ def test_compare_report_holds_every_section_in_order(compare_report):
     assert not (compare_report.parent / "estate.csv").exists()
 
 
+@pytest.mark.slow
 def test_every_embedded_figure_decodes_to_a_real_image(compare_report):
     p = page(compare_report)
     assert len(p.images) >= 6  # ≥4 time-series groups, age groups, graph
@@ -150,6 +153,7 @@ def test_every_embedded_figure_decodes_to_a_real_image(compare_report):
         assert img.get("alt")
 
 
+@pytest.mark.slow
 def test_report_needs_no_server_and_no_network(compare_report):
     html = compare_report.read_text(encoding="utf-8")
     p = page(compare_report)
@@ -161,6 +165,7 @@ def test_report_needs_no_server_and_no_network(compare_report):
             assert (compare_report.parent / link).is_file(), link  # local files beside the report
 
 
+@pytest.mark.slow
 def test_figures_are_written_as_png_and_svg_beside_the_report(compare_report):
     figdir = compare_report.parent / "figures"
     pngs = sorted(figdir.glob("*.png"))
@@ -171,6 +176,7 @@ def test_figures_are_written_as_png_and_svg_beside_the_report(compare_report):
         assert ET.parse(p.with_suffix(".svg")).getroot().tag.endswith("svg")
 
 
+@pytest.mark.slow
 def test_headline_table_has_each_outcome_with_intervals_and_differences(compare_report):
     rows = page(compare_report).rows
     labels = [r[0] for r in rows]
@@ -183,6 +189,7 @@ def test_headline_table_has_each_outcome_with_intervals_and_differences(compare_
         assert re.search(r"g = ", r[3]) and re.search(interval, r[3])
 
 
+@pytest.mark.slow
 def test_headline_numbers_match_the_runs(compare_report):
     """The table uses summary.parquet where it has the metric and computes the cost per completed
     project (which this summary lacks) from the final month of each run."""
@@ -205,6 +212,7 @@ def test_headline_numbers_match_the_runs(compare_report):
     assert "computed here from timeseries.parquet" in compare_report.read_text(encoding="utf-8").lower()
 
 
+@pytest.mark.slow
 def test_each_scenario_keeps_one_colour_in_every_figure(compare_report):
     colours = scenario_colours(["top_down", "co_creation"])
     figdir = compare_report.parent / "figures"
@@ -219,6 +227,7 @@ def test_each_scenario_keeps_one_colour_in_every_figure(compare_report):
         assert html.count(f"background: {c}") >= 2  # table header and 'what was run' chips
 
 
+@pytest.mark.slow
 def test_what_was_run_says_how_to_reproduce(compare_report):
     html = compare_report.read_text(encoding="utf-8")
     manifest = json.loads((compare_report.parent / "manifest.json").read_text())
@@ -230,6 +239,7 @@ def test_what_was_run_says_how_to_reproduce(compare_report):
     assert html_mod.escape(manifest["command"], quote=False) in what
 
 
+@pytest.mark.slow
 def test_graph_section_reports_an_exact_re_run(compare_report):
     html = compare_report.read_text(encoding="utf-8")
     assert "reproduce the stored time series exactly" in html
@@ -237,6 +247,7 @@ def test_graph_section_reports_an_exact_re_run(compare_report):
 
 
 # --------------------------------------------------------------------------------------- network
+@pytest.mark.slow
 def test_re_run_is_checked_against_the_stored_run(compare_report):
     ts = pd.read_parquet(compare_report.parent / "timeseries.parquet")
     snap = network.rerun("co_creation", "default", 1, 24, 12, fx.SMALL)
@@ -253,6 +264,7 @@ def test_re_run_is_checked_against_the_stored_run(compare_report):
     assert (nearest == snap.building).mean() > 0.99
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("override, expected", [
     (60, "reproduce the stored time series exactly"),
     (50, "Warning: re-creating the representative run did not reproduce the stored time series"),
@@ -274,6 +286,7 @@ def test_graph_section_says_whether_the_re_run_matches(override, expected, compa
     assert len(section["figures"]) == 2  # the graph, and why the ties matter
 
 
+@pytest.mark.slow
 def test_a_graph_that_cannot_be_drawn_leaves_the_rest_of_the_report(compare_report, tmp_path):
     d = tmp_path / "job"
     shutil.copytree(compare_report.parent, d, ignore=shutil.ignore_patterns("figures", "report.html"))
@@ -287,6 +300,7 @@ def test_a_graph_that_cannot_be_drawn_leaves_the_rest_of_the_report(compare_repo
     assert len(p.images) >= 5
 
 
+@pytest.mark.slow
 def test_representative_seed_is_closest_to_the_medians(compare_report):
     ts = pd.read_parquet(compare_report.parent / "timeseries.parquet")
     seed = network.representative_seed(ts, ["top_down", "co_creation"], 12)
@@ -297,6 +311,7 @@ def test_representative_seed_is_closest_to_the_medians(compare_report):
 
 
 # ----------------------------------------------------------------------------------------- sweep
+@pytest.mark.slow
 def test_an_estate_report_has_fees_service_condition_and_lifts_per_scenario(estate_report):
     """Fees, service, condition and the committee: means of the last 12 months of a run; lifts: at the end."""
     assert page(estate_report).sections == SECTIONS["compare"]
@@ -341,6 +356,7 @@ def test_scenarios_with_identical_series_are_named_in_the_caption():
     assert report_mod._coinciding(ts, ["x"], ["a", "c"]) == ""
 
 
+@pytest.mark.slow
 def test_sweep_report(sweep_report):
     p = page(sweep_report)
     assert p.sections == SECTIONS["sweep"]
@@ -355,6 +371,7 @@ def test_sweep_report(sweep_report):
 
 
 # ----------------------------------------------------------------------------------- sensitivity
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["sobol", "morris"])
 def test_sensitivity_report(method, request):
     sensitivity_report = request.getfixturevalue(f"{method}_report")
@@ -389,6 +406,7 @@ def test_palette_is_colour_blind_safe_and_stable():
 
 
 # ------------------------------------------------------------------------------------ command line
+@pytest.mark.slow
 def test_command_line_builds_a_report(morris_report, tmp_path):
     res = run_cli("analysis.report", f"results={morris_report.parent}", f"out={tmp_path}")
     assert res.returncode == 0, res.stderr
@@ -398,6 +416,7 @@ def test_command_line_builds_a_report(morris_report, tmp_path):
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "results" in bad.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv, message", [
     (["result=x"], "result is not an option; allowed: results, out"),
     ([], "results=<job dir> is required"),
@@ -443,6 +462,7 @@ def _job_copy(src: Path, dst: Path, **tables) -> Path:
     return dst
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, change, message", [
     ("compare", lambda d: {"manifest_json": []}, "manifest.json: not a JSON object (it holds a list)"),
     ("compare", lambda d: {"manifest_json": {**d["manifest"], "window": "12"}},
@@ -476,6 +496,7 @@ def test_a_bad_job_dir_is_refused_in_one_line_naming_what_is_wrong(kind, change,
     assert not (tmp_path / "out").exists(), "nothing written"
 
 
+@pytest.mark.slow
 def test_a_job_without_participation_by_age_says_so_in_the_report_and_on_stderr(compare_report, tmp_path, capsys):
     src = compare_report.parent
     ts = pd.read_parquet(src / "timeseries.parquet").drop(columns=["participation_rate_youth"])
@@ -499,6 +520,7 @@ def _colour_pixels(png: Path, hexcol: str) -> int:
     return int((np.abs(px - rgb).max(axis=1) <= 3).sum())
 
 
+@pytest.mark.slow
 def test_institutions_section_shows_the_street_offices_choices_and_the_other_institutions(compare_report):
     sec = _section_html(compare_report, "institutions")
     assert 'id="fig-government_choices"' in sec and 'id="fig-institution_outcomes"' in sec
@@ -524,6 +546,7 @@ def test_institutions_section_shows_the_street_offices_choices_and_the_other_ins
             assert metric("views_adopted").label.replace("'", "&#39;") not in other.read_text()
 
 
+@pytest.mark.slow
 def test_money_table_sums_each_use_and_source_over_a_run_with_t_intervals(compare_report):
     d = compare_report.parent
     money = pd.read_csv(d / "money.csv")
@@ -550,6 +573,7 @@ def test_money_table_sums_each_use_and_source_over_a_run_with_t_intervals(compar
         assert (spent.to_numpy() <= per_run.loc[s, sources].sum(axis=1).to_numpy() + 1e-6).all()
 
 
+@pytest.mark.slow
 def test_costs_per_project_and_per_participant_are_computed_per_run_as_defined(compare_report):
     d = compare_report.parent
     ts = pd.read_parquet(d / "timeseries.parquet")
@@ -575,6 +599,7 @@ def test_costs_per_project_and_per_participant_are_computed_per_run_as_defined(c
             assert money.loc[(s, m), "ci_high"] == pytest.approx(hi, rel=1e-9, nan_ok=True)
 
 
+@pytest.mark.slow
 def test_money_section_reads_as_a_table_and_two_figures(compare_report):
     rows = page(compare_report).tables["money"]
     labels = [r[0] for r in rows]
@@ -604,6 +629,7 @@ def test_an_undefined_cost_is_written_n_a_not_drawn_as_zero():
     plt.close(fig)
 
 
+@pytest.mark.slow
 def test_a_job_without_institutions_or_money_columns_says_so_and_keeps_the_rest(compare_report, tmp_path, capsys):
     src = compare_report.parent
     ts = pd.read_parquet(src / "timeseries.parquet")
@@ -621,6 +647,7 @@ def test_a_job_without_institutions_or_money_columns_says_so_and_keeps_the_rest(
 
 
 # ----------------------------------------------------------------------------------------- browser
+@pytest.mark.slow
 def test_report_renders_in_headless_chromium_offline(compare_report, tmp_path):
     """Debian's Chromium (CI installs it) loads every figure from the file alone, asking for nothing
     beyond the file itself."""
@@ -649,6 +676,7 @@ def test_report_renders_in_headless_chromium_offline(compare_report, tmp_path):
 
 
 # ------------------------------------------------------------------------------------ one window
+@pytest.mark.slow
 def test_a_compare_job_with_window_24_is_reported_over_24_months_everywhere(tmp_path):
     """``experiments.compare window=24`` then the report: every text that names the window says
     24 months (read from the manifest); none says 12 months."""

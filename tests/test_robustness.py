@@ -10,7 +10,7 @@ import yaml
 
 from experiments import ema
 from experiments import robustness as R
-from tests.conftest import run_cli
+from tests.conftest import run_main
 
 
 def toy_values(seed: int = 0, worlds: int = 30) -> pd.DataFrame:
@@ -46,6 +46,7 @@ def test_minimax_regret_chooses_the_policy_whose_worst_regret_is_smallest():
     assert bool(t.loc["b", "minimax"]) and not bool(t.loc["a", "minimax"]) and choice == "b"
 
 
+@pytest.mark.slow
 def test_prim_finds_a_planted_box_of_failures():
     rng = np.random.default_rng(3)
     n = 600
@@ -81,6 +82,7 @@ def design_file(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_small_job_writes_regret_with_a_zero_for_each_world_and_outcome(design_file, tmp_path):
     out = tmp_path / "job"
     assert R.main([f"ranges={design_file}", "scenarios=4", f"out={out}"]) == 0
@@ -98,6 +100,7 @@ def test_small_job_writes_regret_with_a_zero_for_each_world_and_outcome(design_f
     assert '<section id="robustness">' in page and "minimax" in page and "Scenario discovery (PRIM)" in page
 
 
+@pytest.mark.slow
 def test_worlds_from_a_posterior_table_are_the_rows_drawn(design_file, tmp_path):
     key = "resident.trust_in_government.mean"
     posterior = pd.DataFrame({key: [0.25, 0.35, 0.55], "weight": [1.0, 0.0, 2.0], "distance": 0.0})
@@ -111,15 +114,16 @@ def test_worlds_from_a_posterior_table_are_the_rows_drawn(design_file, tmp_path)
     assert ema.identifier("decision.cost_sensitivity") not in experiments  # kept at its configured value
 
 
+@pytest.mark.slow
 def test_bad_design_and_worlds_are_one_line_and_exit_2(design_file, tmp_path):
     bad = {**DESIGN, "outcomes": {"participation_rate": "up"}}
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(bad), encoding="utf-8")
-    r = run_cli("experiments.robustness", f"ranges={path}", f"out={tmp_path / 'job'}")
+    r = run_main("experiments.robustness", f"ranges={path}", f"out={tmp_path / 'job'}")
     assert r.returncode == 2 and "outcomes.participation_rate" in r.stderr and len(r.stderr.splitlines()) == 1
     worlds = tmp_path / "w.parquet"
     pd.DataFrame({"community.buildings": [1]}).to_parquet(worlds)
-    r = run_cli("experiments.robustness", f"ranges={design_file}", f"worlds={worlds}", f"out={tmp_path / 'job'}")
+    r = run_main("experiments.robustness", f"ranges={design_file}", f"worlds={worlds}", f"out={tmp_path / 'job'}")
     assert r.returncode == 2 and "community.buildings" in r.stderr and len(r.stderr.splitlines()) == 1
     assert not (tmp_path / "job").exists()
 

@@ -183,6 +183,7 @@ def test_facilities_decay_without_upkeep_and_hold_with_organised_upkeep():
     assert min(d) > 0 and np.mean(d) > 0.15
 
 
+@pytest.mark.slow
 def test_disputes_escalate_without_mediation_and_settle_with_it():
     common = {"projects.dispute_probability": 1.0, "consultation.dispute_prevention": 0.0}
     abandoned = []
@@ -195,6 +196,7 @@ def test_disputes_escalate_without_mediation_and_settle_with_it():
 
 
 # ----------------------------------------------------------------- attitudes
+@pytest.mark.slow
 def test_real_consultation_builds_what_residents_need():
     """Under a projects KPI, a real needs survey (every resident votes, 60% of views adopted) raises the
     need fit of services over the office's own picture (grid workers' visits, complaints)."""
@@ -209,6 +211,7 @@ def test_real_consultation_builds_what_residents_need():
     assert np.mean(real) > np.mean(none) + 0.015
 
 
+@pytest.mark.slow
 def test_sham_consultation_lowers_trust_relative_to_no_consultation():
     def trust(mode):
         rule = {"consultation.mandated": False, "consultation.allowed": False} if mode == "none" else {
@@ -239,6 +242,7 @@ def test_the_ledger_moves_trust_by_what_it_shows():
     assert np.mean(well - closed) > 0 > np.mean(shown_misuse - closed_misuse)
 
 
+@pytest.mark.slow
 def test_incentives_retain_volunteers():
     def retention(on):
         rule = {"incentives.mandated": True} if on else {"incentives.allowed": False}

@@ -7,10 +7,11 @@ import json
 import pandas as pd
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_main
 from tests.test_mesa_api import REQUIRED
 
 
+@pytest.mark.slow
 def test_run_writes_timeseries_summary_and_config_and_ends_with_results_line(tmp_path):
     out = tmp_path / "out"
     r = run_cli("experiments.run", "scenario=top_down", "community=ageing", "seed=4", "steps=30",
@@ -36,6 +37,7 @@ def test_run_writes_timeseries_summary_and_config_and_ends_with_results_line(tmp
 
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prog,keys", [
     ("experiments.run", ["scenario={", "community={", "seed=0", "steps=120", "consultation.adoption_rate=",
                          "hydra/launcher="]),
@@ -49,12 +51,13 @@ def test_run_writes_timeseries_summary_and_config_and_ends_with_results_line(tmp
     ("experiments.odd_tables", ["check=false", "output="]),
 ])
 def test_every_entry_point_lists_its_keys_on_help(prog, keys):
-    r = run_cli(prog, "--help")
+    r = run_main(prog, "--help")
     assert r.returncode == 0, r.stderr
     for k in keys:
         assert k in r.stdout, (k, r.stdout[:2000])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prog,args,fragment", [
     ("experiments.collect", ["colour=blue"], "colour is not an option; allowed: sweep, out"),
     ("experiments.collect", ["sweep=/nowhere/at/all"], "sweep = '/nowhere/at/all' is not a directory"),
@@ -62,6 +65,6 @@ def test_every_entry_point_lists_its_keys_on_help(prog, keys):
     ("experiments.run", ["scenario=nowhere"], "scenario = 'nowhere' is unknown"),
 ])
 def test_a_bad_option_is_one_line_and_exit_2(prog, args, fragment):
-    r = run_cli(prog, *args)
+    r = run_main(prog, *args)
     err = r.stderr.strip()
     assert r.returncode == 2 and len(err.splitlines()) == 1 and fragment in err, err

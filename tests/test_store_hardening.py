@@ -16,10 +16,13 @@ import time
 import pandas as pd
 import pytest
 
-from experiments import compare, engine, io
-from experiments.store import RunFileError, RunStore, model_metrics
+from experiments import compare
+from experiments import runner
+from experiments.runner import RunFileError, RunStore, model_metrics
 from model.params import ConfigError
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, run_main
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_store_hardening")]  # the compare job: one worker
 
 ARGS = ["scenarios=[top_down,co_creation]", "replications=2", "steps=4", "community=demo", "progress=false"]
 
@@ -110,7 +113,7 @@ def test_a_resumed_compare_leaves_no_temporary_file(job, tmp_path):
 def test_a_resumed_sweep_leaves_no_temporary_file_and_its_links_stay(tmp_path):
     args = ["-m", "seed=0,1", "steps=3", "community=demo", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
     for attempt in range(2):
-        r = run_cli("experiments.run", *args)
+        r = run_main("experiments.run", *args)
         assert r.returncode == 0, r.stderr
     assert [p.name for p in (tmp_path / "sweep").rglob("*.tmp")] == []
     linked = sorted((tmp_path / "sweep").glob("*/timeseries.parquet"))
@@ -132,7 +135,7 @@ def test_a_commit_fsyncs_the_file_before_the_rename_and_the_directory_after(tmp_
     monkeypatch.setattr(os, "fsync", lambda fd: (events.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode)
                                                                 else "file"), real_fsync(fd)))
     monkeypatch.setattr(os, "replace", lambda a, b: (events.append("rename"), real_replace(a, b)))
-    io.write_json({"a": 1}, tmp_path / "x.json")
+    runner.write_json({"a": 1}, tmp_path / "x.json")
     assert events == ["file", "rename", "dir"]
     assert (tmp_path / "x.json").read_text() == '{\n  "a": 1\n}\n' and list(tmp_path.glob(".*")) == []
 
@@ -140,11 +143,11 @@ def test_a_commit_fsyncs_the_file_before_the_rename_and_the_directory_after(tmp_
 # ---------------------------------------------------------------------- 4. one writer per job
 HOLDER = textwrap.dedent("""
     import subprocess, sys, time
-    from experiments import io
-    with io.job_lock(sys.argv[1]):
+    from experiments import runner
+    with runner.job_lock(sys.argv[1]):
         child = subprocess.run([sys.executable, "-c",
-                                "import sys; from experiments import io\\n"
-                                "with io.job_lock(sys.argv[1]): print('worker passes')", sys.argv[1]],
+                                "import sys; from experiments import runner\\n"
+                                "with runner.job_lock(sys.argv[1]): print('worker passes')", sys.argv[1]],
                                capture_output=True, text=True)
         print(child.stdout.strip() or child.stderr.strip().splitlines()[-1], flush=True)
         print("locked", flush=True)
@@ -182,12 +185,12 @@ def test_a_second_writer_of_a_job_is_refused_in_one_line_and_writes_nothing(tmp_
 
 
 def test_the_lock_is_re_entrant_in_one_process_and_released_after(tmp_path):
-    with io.job_lock(tmp_path), io.job_lock(tmp_path):
-        assert os.environ[io.LOCK_ENV] == os.path.realpath(tmp_path)
-    assert io.LOCK_ENV not in os.environ
+    with runner.job_lock(tmp_path), runner.job_lock(tmp_path):
+        assert os.environ[runner.LOCK_ENV] == os.path.realpath(tmp_path)
+    assert runner.LOCK_ENV not in os.environ
     proc, _ = _holder(tmp_path, 0)
     proc.wait(timeout=30)
-    with io.job_lock(tmp_path):
+    with runner.job_lock(tmp_path):
         pass
 
 
@@ -195,19 +198,19 @@ def test_the_lock_is_re_entrant_in_one_process_and_released_after(tmp_path):
 def test_an_unreachable_ray_address_is_one_line_within_seconds():
     start = time.monotonic()
     with pytest.raises(ConfigError, match=r"^ray_address: cannot reach the Ray cluster at 127\.0\.0\.1:1 within 10 s"):
-        engine.check_ray_address("127.0.0.1:1")
+        runner.check_ray_address("127.0.0.1:1")
     assert time.monotonic() - start < 2
     with socket.socket() as s:  # a port that answers: passes the check (ray.init then has its own 10 s)
         s.bind(("127.0.0.1", 0))
         s.listen()
-        engine.check_ray_address(f"127.0.0.1:{s.getsockname()[1]}")
-        engine.check_ray_address(f"ray://127.0.0.1:{s.getsockname()[1]}")
+        runner.check_ray_address(f"127.0.0.1:{s.getsockname()[1]}")
+        runner.check_ray_address(f"ray://127.0.0.1:{s.getsockname()[1]}")
 
 
 @pytest.mark.slow
 def test_compare_on_an_unreachable_ray_cluster_exits_2_in_one_line_within_15_s(tmp_path):
     start = time.monotonic()
-    r = run_cli("experiments.compare", *ARGS, "launcher=ray", "ray_address=127.0.0.1:1", f"out={tmp_path / 'j'}",
+    r = run_main("experiments.compare", *ARGS, "launcher=ray", "ray_address=127.0.0.1:1", f"out={tmp_path / 'j'}",
                 timeout=60)
     elapsed = time.monotonic() - start
     assert r.returncode == 2 and elapsed < 15, (elapsed, r.stderr)
@@ -220,16 +223,16 @@ def test_compare_on_an_unreachable_ray_cluster_exits_2_in_one_line_within_15_s(t
 def test_a_second_sweep_into_the_same_sweep_dir_is_refused_in_one_line(tmp_path):
     """Two ``experiments.run -m`` into one ``hydra.sweep.dir``: the second is refused (exit 2, one
     line naming the holder) while the first holds the directory's lock, and writes nothing there."""
-    from experiments import io
+    from experiments import runner
 
     sweep = tmp_path / "sweep"
     sweep.mkdir()
-    with open(sweep / io.LOCK_NAME, "a+", encoding="utf-8") as fh:  # another process's lock, as job_lock writes it
+    with open(sweep / runner.LOCK_NAME, "a+", encoding="utf-8") as fh:  # another process's lock, as job_lock writes it
         fh.write(f"{os.getpid()} 2026-12-01T10:00:00\n")
         fh.flush()
         holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); "
                                    "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
-                                   str(sweep / io.LOCK_NAME)], stdout=subprocess.PIPE, text=True)
+                                   str(sweep / runner.LOCK_NAME)], stdout=subprocess.PIPE, text=True)
         try:
             assert holder.stdout.readline().strip() == "held"
             r = run_cli("experiments.run", "-m", "community=demo", "steps=1", "seed=0,1", f"hydra.sweep.dir={sweep}",

@@ -15,6 +15,8 @@ from model.params import ConfigError
 import scenarios
 from model.streams import STREAMS, Streams, UnregisteredStream, check_registered, resolve_seed, stable_key
 
+pytestmark = pytest.mark.slow
+
 ZERO_CO_EVALUATION = {"co_evaluation.mandated": True, "co_evaluation.staff_hours": 0.0, "co_evaluation.opportunity": 0.0,
                       "co_evaluation.trust_weight": 0.0, "co_evaluation.satisfaction_weight": 0.0,
                       "co_evaluation.third_party_cost": 0.0, "social_orgs.quality_decay": 0.0,

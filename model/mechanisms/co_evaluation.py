@@ -4,8 +4,8 @@ A programme the street office runs. Each month the residents it reaches who took
 suggestions; each suggestion is answered with probability ``r``, the street office's answer rate this month
 (its decision: :class:`agents.government.Government`), and an answer is **followed by action** with
 probability ``a``, the office's adoption of residents' views (an answer that changes nothing is empty,
-形式回应). What the rater sees, ``reply_i``, is 1 for an answer followed by action, ``empty_answer`` for an
-empty one and 0 for none. A rater's memory of being answered moves towards it,
+形式回应). What the rater sees, ``reply_i``, is 1 for an answer followed by action, ``learning.empty_answer`` for
+an empty one and 0 for none. A rater's memory of being answered moves towards it,
 ``answered_i ← answered_i + μ (reply_i − answered_i)`` (``μ`` = ``memory_rate``; ``answered`` starts neutral at
 ½), and shifts every month's targets of trust in government by ``trust_weight · (answered_i − ½)`` and of
 satisfaction by ``satisfaction_weight · (answered_i − ½)``: responses that lead somewhere raise trust,
@@ -37,9 +37,7 @@ class CoEvaluationParams(ProgrammeParams):
                                source="assumption")
     serves: ByKpi = param(ByKpi(0.0, 0.5, 0.3, 0.4), "what the street office expects it to relieve, per KPI term",
                           source="assumption (seed [004]: third-party evaluation raised satisfaction from 65% to 90%)")
-    empty_answer: float = share(
-        0.25, "what an answer not followed by action is worth to the rater (1: an answer acted on, 0: none; ½ is "
-        "neutral)", source="assumption (seed [004]: 形式主义 — replies without change)")
+
     opportunity: float = share(0.1, "opportunity to take part added by rating and suggestions")
     memory_rate: float = share(0.2, "weight of a new response experience in a resident's memory")
     trust_weight: float = param(0.4, "trust target shift per unit of (answered − 0.5)", range=(0.0, 2.0))
@@ -79,7 +77,7 @@ class CoEvaluation(Mechanism):
         u = self.rng.random((2, model.n_residents))
         answered = u[0] < gov.answer_rate
         acted = u[1] < gov.adoption
-        reply = np.where(answered, np.where(acted, 1.0, p.empty_answer), 0.0)
+        reply = np.where(answered, np.where(acted, 1.0, model.config.learning.empty_answer), 0.0)
         self.answered = select(raters, self.answered + p.memory_rate * (reply - self.answered), self.answered)
         feedback.trust_in_government += p.trust_weight * (self.answered - 0.5)
         feedback.satisfaction += p.satisfaction_weight * (self.answered - 0.5)
