@@ -2,9 +2,14 @@
 
 Both implementations (:class:`model.community.CommunityModel` and
 :class:`benchmarks.reference.ReferenceModel`) run the demo community (~300 adults, one
-micro-grid) under ``top_down`` and ``co_creation``, ``REPLICATIONS`` runs each with disjoint
-seeds, for ``MONTHS`` months. They draw random numbers in different orders (the reference,
-resident by resident), so runs differ; their outcome distributions must not:
+micro-grid) under ``top_down`` and ``co_creation``, ``REPLICATIONS`` runs each from the same
+seeds, for ``MONTHS`` months. The same seed gives both the same community (drawn per seed by the
+same functions, :mod:`model.variation`, :mod:`model.population`: the reference re-implements the
+dynamics, not the sampling), so the comparison is of the dynamics alone: with disjoint seeds the
+spread of the communities drawn alone put the two samples' mean trust in government 0.0097 apart
+in month 0 (24 runs). They draw the residents' random numbers in different orders (the reference,
+resident by resident), so runs differ; their outcome distributions must not (the runs of a pair
+are positively correlated, which makes the Welch and KS tests below conservative, never stricter):
 
 - per run, the mean of each outcome over the last 12 months: the two samples' means differ by
   less than the stated tolerance, and neither Welch's t-test nor the two-sample
@@ -14,10 +19,10 @@ resident by resident), so runs differ; their outcome distributions must not:
   a stated tolerance of each other.
 
 The tolerances are a small fraction of the differences between the two scenarios in
-participation, trust in government and satisfaction (``SEPARATED``; the same comparison tells
-them apart), so the test would catch a rule that differs. About 2 minutes on 2 cores (the reference is
-the slow part): ``make test-slow``; ``make test`` runs a small representative (6 replications, 36 months,
-three times the tolerances). ``benchmarks/docking.py`` asks the sharper question
+participation, contribution, trust in neighbours, satisfaction and social capital (``SEPARATED``; the
+same comparison tells them apart), so the test would catch a rule that differs. About 2 minutes on 2 cores
+(the reference is the slow part): ``make test-slow``; ``make test`` runs a small representative (6
+replications, 36 months, three times the tolerances). ``benchmarks/docking.py`` asks the sharper question
 with hundreds of replications (z-scores of the differences; ``docs/performance.md``).
 """
 
@@ -59,7 +64,7 @@ def _runs(implementation: str, scenario: str, first_seed: int) -> dict[str, np.n
 
 @pytest.fixture(scope="module")
 def docked():  # make test-slow: the replicated tests below, on one worker (xdist_group)
-    return {scenario: {"fast": _runs("fast", scenario, 0), "reference": _runs("reference", scenario, 10_000)}
+    return {scenario: {"fast": _runs("fast", scenario, 10_000), "reference": _runs("reference", scenario, 10_000)}
             for scenario in ("top_down", "co_creation")}
 
 
@@ -92,10 +97,16 @@ def test_mean_trajectories_agree(docked, scenario):
                                        f"in month {int(gap.argmax())} (tolerance {tolerance})"
 
 
-SEPARATED = ("participation_rate", "trust_in_government", "satisfaction")
-"""Outcomes on which top-down and co-creation differ by more than three times the docking tolerance
-(with 24 replications of the current core: participation 0.13 vs 0.49, trust in government 0.31 vs
-0.49, satisfaction 0.41 vs 0.61 in the reference)."""
+SEPARATED = ("participation_rate", "mean_contribution", "trust_in_neighbours", "satisfaction", "social_capital")
+"""Outcomes on which top-down and co-creation differ by more than three times the docking tolerance. With main at
+42cb2f8 merged (answers followed by action as often as the office adopts views, ``learning.empty_answer``,
+contractors paid for the upkeep residents do not do), 24 replications, in the reference (the vectorised model's
+within the docking tolerances of them): participation 0.18 vs 0.72, contribution 0.050 vs 0.276, trust in
+neighbours 0.37 vs 0.62, satisfaction 0.50 vs 0.80, social capital 0.27 vs 0.61. Trust in government, left out
+when the programmes of issue 25 (7fdec8c) brought the scenarios within three times its tolerance (0.314 vs 0.334),
+separates them again (0.32 vs 0.42 in the reference, 0.32 vs 0.43 in the vectorised model) but stays out, its
+separation having come and gone with the calibration; its docking tolerance is unchanged, and the Welch and KS
+tests apply to it."""
 
 
 @pytest.mark.replicated
@@ -137,13 +148,28 @@ def test_reference_refuses_mechanisms_it_does_not_implement():
 def test_reference_pays_out_of_the_one_purse_and_follows_the_new_leader():
     """The reference spends out of the one purse (every month: balance ≥ 0 and Σ spending + balance = Σ income,
     to 1e-9 of the income) and its street office is the model's: under ``leader_turnover`` with a tenure of
-    3 months the practices the successor drops stop from month 3, the others go on."""
+    3 months the first leader runs the programmes the co-creation rules mandate (consultation, the open ledger)
+    and the Party mobilises; the successor (month 3) is not bound by the pilot's rules
+    (``government.successor_bound: false``) and its first review keeps only what its KPI values: judged on
+    projects completed alone, and not judged before a year has passed, it values no programme, so from month 3
+    the office runs none, and the Party's remit to mobilise lapses with the pilot at its next quarterly
+    allocation (month 4)."""
     m = ReferenceModel(scenario_name="leader_turnover", community="demo", rng=5, **{"government.tenure_months": 3})
-    dropped = set(m.config.government.successor_drops)
-    for month in range(1, 6):
+    assert not m.config.government.successor_bound
+    mandated = {p.name for p in m.programmes if getattr(m.config, p.name).mandated}
+    assert mandated == {"consultation", "disclosure"}
+    for month in range(1, 7):
         m.step()
         purse = m.purse
         assert purse.balance >= 0
         assert abs(purse.spent_in_all() + purse.balance - purse.received_in_all()) <= 1e-9 * purse.received_in_all()
-        assert dropped.isdisjoint(m.mechanisms) == (month >= 3), month
-    assert {"co_building", "channels"} <= set(m.mechanisms) and m.government.leaders == 2
+        office = {p.name for p in m.programmes if p.office}
+        if month < 3:
+            assert m.government.leaders == 1 and mandated <= office, month
+            assert "mobilisation" in m.mechanisms, month
+        else:
+            assert m.government.leaders == 2 and not m.government.bound, month
+            assert all(v < m.config.government.keep_value for v in m.government.values.values()), month
+            assert not office, (month, office)
+            assert ("mobilisation" in m.mechanisms) == (month < 4), month
+    assert not m.mechanisms  # nobody runs anything: no residents' body has formed in six months
