@@ -6,7 +6,9 @@ default community, seed 1) is compared with the context's own: a parameter that 
 of the contexts below is dead weight, or acts only where the docs say (``INERT``, also listed in
 ``docs/ODD.md`` §3.4.10). The contexts are the scenarios where the parameter's mechanism or rule is in
 force: its own mechanism switched on, then co-creation, top-down, and the settings that expose disputes,
-unsupervised organisations, joint meetings, a new leader and heavy co-building.
+unsupervised organisations, joint meetings, a new leader and heavy co-building, residents' bodies that form and
+dissolve, organisations that fold, an office short of money, and (for what a programme serves) an office judged on
+one KPI term alone.
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ CONTEXTS: tuple[tuple[str, dict], ...] = (
     ("top_down", {"projects.dispute_probability": 1.0, "committee.dispute_settling": 0.0}),
     ("online_only", {}),
     ("party_led", {}),
+    # residents' bodies that form, take over and dissolve within the 48 months
+    ("leader_turnover_handover", {"residents_body.dissolution_share": 0.5}),
+    # organisations that lose their contracts, fold and are replaced at a tender
+    ("top_down", {"variation.enabled": False, "social_orgs.contract_stability": 0.0, "social_orgs.capacity_loss": 0.3}),
+    # an office short of money (projects wait for the purse), one that drops what it values little
+    ("top_down", {"government.budget_per_resident": 1.0}),
+    ("co_creation", {"government.keep_value": 0.07}),
+    # coins that a new leader stops honouring
+    ("leader_turnover", {"government.tenure_months": 24, "incentives.mandated": True}),
 )
 """Where parameters are in force, tried in order until one shows a change."""
 
@@ -56,13 +67,27 @@ ESTATE_CONTEXTS: tuple[tuple[str, dict], ...] = (
     ("no_property_supervision", {"community.lift_share": 0.0, "lifts.affected_consent": False}),
     ("no_property_supervision", {"community.lift_share": 0.0, "resident.owner_share.youth": 0.2,
                                  "resident.owner_share.middle": 0.2, "resident.owner_share.elderly": 0.2}),
+    ("owners_committee", {"property.companies": 1, "community.lift_share": 0.0, "owners_committee.term_months": 6}),
 )
 """Where the estate's parameters are in force (tried first for them): a property company and walk-ups in the
 default community, under each estate rule."""
 
+KPI_TERMS = ("projects_completed", "satisfaction", "participation", "complaints")
+SERVES_CONTEXTS: tuple[tuple[str, dict], ...] = tuple(
+    ("co_creation", {**{f"government.kpi.{k}": float(k == term) for k in KPI_TERMS},
+                     "consultation.mandated": False, "disclosure.mandated": False,
+                     "government.start_value": 0.001, "government.keep_value": 0.0005, "government.new_programmes": 9}) for term in KPI_TERMS) + (
+    ("top_down", {**{f"government.kpi.{k}": float(k == "complaints") for k in KPI_TERMS},  # complaints go on longer
+                  "government.start_value": 0.001, "government.keep_value": 0.0005, "government.new_programmes": 9}),)
+"""Where a programme's ``serves.<term>`` is in force (tried first for them): an office judged on that term alone,
+free to choose every programme and taking up any it values at all, whose quarterly review weighs each programme
+by what it serves of that term (model/programmes.py)."""
+
 INERT: dict[str, str] = {
     "steps": "the run's length: the test runs a fixed number of months",
     "shocks.enabled": "switches on the showcase, which spends nothing while shocks.showcase_share is 0",
+    **{f"mobilisation.serves.{term}": "mobilisation is the Party's, run by participation shortfall, not by the "
+       "office's KPI review" for term in ("projects_completed", "satisfaction", "participation", "complaints")},
 }
 """Keys that change no output in any context, with the reason (also in docs/ODD.md §3.4.10)."""
 
@@ -81,7 +106,8 @@ def far(value, meta) -> list:
         down = max(value // 3, lo if lo is not None else 0)
         return [v for v in (min(new, hi) if hi is not None else new, down) if v != value]
     if meta.get("unit") == "share":
-        return [v for v in ((1.0, 0.0) if value <= 0.5 else (0.0, 1.0)) if v != value]
+        low, high = (lo if lo is not None else 0.0), (hi if hi is not None else 1.0)
+        return [v for v in ((high, low) if value <= (low + high) / 2 else (low, high)) if v != value]
     up = 4 * value if value > 0 else (1.0 if hi is not None and hi <= 10 else 10_000.0)
     if hi is not None:
         up = min(up, hi)
@@ -128,6 +154,8 @@ def test_every_documented_parameter_changes_some_output(section):
             switch = f"{section}.mandated" if section in PROGRAMME_SECTIONS else f"{section}.enabled"
             if key != switch:
                 contexts[:0] = [("co_creation", {switch: True}), ("top_down", {switch: True})]
+        if ".serves." in key:
+            contexts[:0] = SERVES_CONTEXTS
         if section in ESTATE_SECTIONS or key.startswith(ESTATE_KEYS):
             contexts[:0] = ESTATE_CONTEXTS
         if section == "life_course" and key != "life_course.enabled":  # in force with the life course on
@@ -140,7 +168,10 @@ def test_every_documented_parameter_changes_some_output(section):
             if tag not in baselines:
                 baselines[tag] = series(scenario, extra)
             model, base = baselines[tag]
-            for new in far(_value(model.config, key), meta):
+            values = far(_value(model.config, key), meta)
+            if ".serves." in key:  # a weight of what a programme serves: none at all, or all of it
+                values = [v for v in (0.0, 1.0) if v != _value(model.config, key)]
+            for new in values:
                 _, varied = series(scenario, {**extra, key: new})
                 if varied.shape != base.shape or not np.array_equal(varied, base, equal_nan=True):
                     changed = True
