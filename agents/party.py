@@ -76,7 +76,7 @@ class PartyOrganisation(Institution):
             self.settled_until = m.steps + p.settlement_months - 1
         if (m.steps - 1) % 3 == 0:
             if rules and p.mobilisation and p.participation_target > 0:
-                took_part = m.count_by_grid(m.state.participated) / np.maximum(m._grid_size, 1)
+                took_part = m.participants_by_grid() / np.maximum(m._grid_size, 1)
                 shortfall = (p.participation_target - took_part) / p.participation_target
                 self.allocation = np.clip(p.mobilisation_base + p.mobilisation_strength * shortfall, 0.0, 1.0)
             else:

@@ -57,8 +57,7 @@ class ResidentsBody(Institution):
         p, m = self.params, self.model
         if len(self._members) == 0:
             return
-        counts = m.participation_counts.take(self._members)
-        self.core_share = float(np.count_nonzero(counts >= p.core_months)) / len(self._members)
+        self.core_share = float(m.core_activists_by_grid(p.core_months)[self.grid]) / len(self._members)
         u = self.rng.random()  # one number a month, used or not (aligned streams)
         if not self.active:
             if p.allowed and self.core_share >= p.formation_share and u < p.formation_rate + p.guidance:

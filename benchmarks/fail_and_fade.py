@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m benchmarks.fail_and_fade                 # 30 seeds per arm (about 5 minutes on 2 cores)
+    python -m benchmarks.fail_and_fade                 # 30 seeds per arm (540 runs, about 2 minutes on 2 cores)
     python -m benchmarks.fail_and_fade seeds=10 n_jobs=2
 
 Every arm runs the default community for 120 months with the community's uncertain quantities drawn per seed

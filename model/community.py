@@ -205,6 +205,9 @@ class CommunityModel(mesa.Model):
         self._participation_history = np.zeros((HISTORY, self.n_residents), dtype=bool)
         self.participation_counts = np.zeros(self.n_residents, dtype=np.int16)
         """Months of the last ``HISTORY`` (12) in which each resident took part."""
+        self._grid_counts: np.ndarray | None = None
+        self._core_counts: tuple | None = None
+        """Per-grid counts of participants and core activists, kept until participation_changed()."""
         self._fit_offsets = np.arange(self.n_residents) * len(DOMAINS)
         self._service_fit: tuple[np.ndarray, np.ndarray] | None = None
         self._volunteer_counts: list[int] = [int(self.state.volunteer.sum())]
@@ -287,6 +290,22 @@ class CommunityModel(mesa.Model):
     def count_by_grid(self, flags: np.ndarray) -> np.ndarray:
         """Number of residents of each grid whose flag is set (int array of length ``n_grids``)."""
         return np.add.reduceat(flags.view(np.uint8), self._grid_start, dtype=np.int64)
+
+    def participants_by_grid(self) -> np.ndarray:
+        """Residents of each grid who took part last month (counted once a month for every reader)."""
+        if self._grid_counts is None:
+            self._grid_counts = self.count_by_grid(self.state.participated)
+        return self._grid_counts
+
+    def core_activists_by_grid(self, core_months: int) -> np.ndarray:
+        """Residents of each grid who took part in at least ``core_months`` of the last 12 (once a month)."""
+        if self._core_counts is None or self._core_counts[0] != core_months:
+            self._core_counts = (core_months, self.count_by_grid(self.participation_counts >= core_months))
+        return self._core_counts[1]
+
+    def participation_changed(self) -> None:
+        """Forget the per-grid counts: who took part, or the months each took part, changed."""
+        self._grid_counts = self._core_counts = None
 
     def service_fit(self) -> np.ndarray:
         """How well the services of each resident's grid meet the resident's needs:
@@ -522,6 +541,7 @@ class CommunityModel(mesa.Model):
             self._chosen = None
         s.contribution = c
         s.participated = c >= d.participation_threshold
+        self.participation_changed()
         s.contributed_to_project |= s.participated & project_on
         observed, rec.neighbour_participation = self.graph.neighbour_means([c, s.participated], [s.belief, 0.0])
         decisions.update_belief(s.belief, observed, d.belief_learning_rate)
@@ -707,6 +727,7 @@ class CommunityModel(mesa.Model):
         month = self._participation_history[self.steps % HISTORY]  # the month that leaves the window
         self.participation_counts -= month
         self.participation_counts += rec.participated
+        self.participation_changed()
         month[:] = rec.participated
         L = self.config.learning
         self.graph.update_ties(rec.participated, L.tie_growth, L.tie_decay)

@@ -203,6 +203,7 @@ class LifeCourse(StreamOwner):
         m.complainants[rows] = False
         m._participation_history[:, rows] = False
         m.participation_counts[rows] = 0
+        m.participation_changed()
         for mechanism, (attr, value) in NEWCOMER_RESETS.items():
             if mechanism in m.mechanisms and hasattr(m.mechanisms[mechanism], attr):
                 getattr(m.mechanisms[mechanism], attr)[rows] = value

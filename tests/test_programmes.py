@@ -85,17 +85,20 @@ def test_a_residents_body_forms_only_where_a_core_has_held_and_dissolves_when_it
     body = m.bodies.to_list()[0]
     members = body._members
     m.participation_counts[:] = 0
+    m.participation_changed()
     body.step()
     assert not body.active  # nobody has taken part: no core
     p = m.config.residents_body
     core = members[: int(np.ceil(p.formation_share * len(members)))]
     m.participation_counts[core] = p.core_months
+    m.participation_changed()
     body.step()
     assert body.active and body.formed == m.steps
     body.step()
     assert body.capacity == pytest.approx(min(1.0, body.core_share / p.capacity_share))
     m.programmes.set_body("co_evaluation", body.grid, True)
     m.participation_counts[:] = 0  # the core drifts away
+    m.participation_changed()
     body.step()
     assert body.active  # one month below the dissolution share is not yet the end
     body.step()
@@ -107,6 +110,7 @@ def test_a_residents_body_takes_over_a_programme_it_has_run_beside_the_office_lo
                 "residents_body.takeover_months": 3})
     body = m.bodies.to_list()[0]
     m.participation_counts[body._members] = m.config.residents_body.core_months
+    m.participation_changed()
     body.step()
     assert body.active
     m.programmes.set_office("co_management", True)
@@ -127,6 +131,7 @@ def test_a_residents_body_takes_over_a_programme_it_has_run_beside_the_office_lo
 def test_no_residents_body_forms_where_the_rules_do_not_let_residents_organise():
     m = demo(**{"residents_body.allowed": False, "residents_body.formation_rate": 1.0})
     m.participation_counts[:] = 12
+    m.participation_changed()
     for body in m.bodies:
         body.step()
         assert not body.active

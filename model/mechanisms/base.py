@@ -223,10 +223,11 @@ class Mechanism(StreamOwner):
     def uptake(self, model: "CommunityModel") -> float:
         """How well residents take it up this month, as its runner sees it (0–1): by default the share of the
         residents it reached who took part, relative to ``UPTAKE_REFERENCE``."""
-        reached = self.delivery.take(model.structure.grid) > 0
-        if not reached.any():
+        reached = self.delivery > 0  # grids it reaches: the share of their residents who took part
+        residents = float(model._grid_size[reached].sum())
+        if residents <= 0:
             return 0.0
-        return min(1.0, float(model.state.participated[reached].mean()) / UPTAKE_REFERENCE)
+        return min(1.0, float(model.participants_by_grid()[reached].sum()) / residents / UPTAKE_REFERENCE)
 
     def reach(self, model: "CommunityModel") -> np.ndarray:
         """Per resident: the delivery of the resident's grid (0–1)."""
