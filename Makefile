@@ -28,9 +28,9 @@ run: $(STAMP)
 	$(PY) -m analysis.report results=$(RUN_DIR)
 
 # The tests run on every core (pytest-xdist, -n auto). Markers are on the tests (tests/conftest.py):
-# test       every test but the statistical checks over hundreds of runs (TEST_MINUTES on 2 cores)
-# test-fast  the tests not marked slow, for development (TEST_FAST_SECONDS)
-# test-slow  the statistical checks over hundreds of replicated runs (TEST_SLOW_MINUTES); .ci/run runs test and test-slow
+# test       every test but the statistical checks over hundreds of runs (about 10 minutes on 2 cores)
+# test-fast  the tests not marked slow, for development (about 35 s)
+# test-slow  the statistical checks over hundreds of replicated runs (about 2½ minutes); .ci/run runs test and test-slow
 test: $(STAMP)
 	$(PY) -m pytest -q -n auto -m "not replicated"
 

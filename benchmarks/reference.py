@@ -695,6 +695,14 @@ class ReferenceModel(mesa.Model):
         return np.bincount(self.structure.grid, weights=np.asarray(flags, dtype=float),
                            minlength=self.n_grids).round().astype(np.int64)
 
+    def participants_by_grid(self) -> np.ndarray:
+        """Residents of each grid who took part last month (counted afresh at every call)."""
+        return self.count_by_grid(self.state.participated)
+
+    def core_activists_by_grid(self, core_months: int) -> np.ndarray:
+        """Residents of each grid who took part in at least ``core_months`` of the last 12."""
+        return self.count_by_grid(self.participation_counts >= core_months)
+
     def body_capacity(self) -> np.ndarray:
         """Per grid: the capacity of its residents' body (0–1; 0 where none has formed)."""
         return np.array([b.capacity if b.active else 0.0 for b in self.bodies])
