@@ -136,6 +136,7 @@ def test_points_are_worth_what_residents_trust_they_will_get():
     s, n = m.state, m.n_residents
     terms = DecisionTerms(opportunity=np.zeros(n), net_cost=np.full(n, 0.1), engagement_logit=np.zeros(n),
                           norm_pull=np.zeros(n), norm=np.zeros(n), floor=np.zeros(n))
+    m.mechanisms["incentives"].delivery[:] = 1.0  # the rule where the programme reaches everyone
     m.mechanisms["incentives"].contribution_terms(m, None, terms)
     assert terms.net_cost == pytest.approx(0.1 - m.config.incentives.cost_offset * s.trust_in_government)
 

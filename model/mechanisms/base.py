@@ -213,8 +213,9 @@ class Mechanism(StreamOwner):
     def __init__(self, model: "CommunityModel", params) -> None:
         self.model = model
         self.params = params
-        self.delivery = np.ones(model.n_grids)
-        """Share of the programme that reaches each grid this month (0–1; 1 everywhere for a behaviour)."""
+        self.delivery = np.zeros(model.n_grids) if self.programme else np.ones(model.n_grids)
+        """Share of the programme that reaches each grid this month (0–1; nothing before anyone has run it; 1
+        everywhere for a behaviour)."""
 
     def monthly_cost(self, model: "CommunityModel") -> float:
         """Yuan a month it costs the purse at full delivery (the street office's budgeting; 0: none)."""
