@@ -30,7 +30,7 @@ run: $(STAMP)
 # The tests run on every core (pytest-xdist, -n auto). Markers are on the tests (tests/conftest.py):
 # test       every test but the statistical checks over hundreds of runs (about 10 minutes on 2 cores)
 # test-fast  the tests not marked slow, for development (about 35 s)
-# test-slow  the statistical checks over hundreds of replicated runs (about 2½ minutes); .ci/run runs test and test-slow
+# test-slow  the statistical checks over hundreds of replicated runs (about 2 minutes); .ci/run runs test and test-slow
 test: $(STAMP)
 	$(PY) -m pytest -q -n auto -m "not replicated"
 

@@ -37,9 +37,15 @@ import numpy as np
 import pandas as pd
 
 from experiments import api
+from experiments.command_line import Option, parse
 from model.params import InactiveParameterWarning
 
 MONTHS = 120
+PROG = "python -m benchmarks.fail_and_fade"
+OPTIONS = {
+    "seeds": Option(30, int, "seeds per arm (each a different community, paired across arms)", range=(2, 1000)),
+    "n_jobs": Option(-1, int, "parallel runs (-1: every core)", range=(-1, 64), exclude=(0,)),
+}
 PROJECTS_KPI = {"government.kpi.projects_completed": 1.0, "government.kpi.satisfaction": 0.0,
                 "government.kpi.participation": 0.0, "government.kpi.complaints": 0.0}
 
@@ -78,17 +84,8 @@ def show(x: np.ndarray) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore", InactiveParameterWarning)  # the closed ledger's arm unsets a mandate on purpose
-    args = {}
-    for a in (sys.argv[1:] if argv is None else argv):
-        key, _, text = a.partition("=")
-        if key not in ("seeds", "n_jobs") or not text.lstrip("-").isdigit():
-            print(f"error: {a!r}: allowed: seeds=<2 to 1000>, n_jobs=<-1 or 1 to 64>", file=sys.stderr)
-            return 2
-        args[key] = int(text)
-    seeds, n_jobs = range(args.get("seeds", 30)), args.get("n_jobs", -1)
-    if not (2 <= len(seeds) <= 1000 and (n_jobs == -1 or 1 <= n_jobs <= 64)):
-        print("error: seeds must be 2 to 1000 and n_jobs -1 or 1 to 64", file=sys.stderr)
-        return 2
+    opts, _ = parse(sys.argv[1:] if argv is None else list(argv), OPTIONS, PROG, overrides=False)
+    seeds, n_jobs = range(opts["seeds"]), opts["n_jobs"]
     n = len(seeds)
     print(f"Default community, {MONTHS} months, {n} seeds (different communities; paired across arms); "
           "mean ± sd over the seeds of each run's last-12-month mean.\n")

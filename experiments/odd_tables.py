@@ -51,6 +51,8 @@ CORE_SECTIONS = {
     "variation": "How communities differ: the sd of each uncertain quantity, drawn per seed (`variation.*`)",
 }
 COMMUNITY_SECTIONS = ("community", "resident", "projects", "life_course", "property")
+SWITCHES = frozenset(f"{m}.{w}" for m in MECHANISMS for w in ("enabled", "mandated", "allowed"))
+"""The mechanisms' switches, which the scenario table lists in columns of their own."""
 
 
 def _cell(text: object) -> str:
@@ -101,13 +103,14 @@ def parameter_tables() -> str:
     return "\n".join(out)
 
 
-def _changes(data: dict, sections: tuple[str, ...] | None, exclude: tuple[str, ...] = ()) -> list[str]:
+def _changes(data: dict, sections: tuple[str, ...] | None, exclude: tuple[str, ...] = (),
+             skip_keys: frozenset[str] = frozenset()) -> list[str]:
     defaults = flatten(config_mod.to_dict(config_mod.ModelConfig()))
     values = flatten(config_mod.to_dict(config_mod.from_dict(data)))
     keys = [k for k, v in values.items() if defaults.get(k) != v and not k.startswith(("info.", "seed", "steps"))]
     if sections is not None:
         keys = [k for k in keys if k.split(".")[0] in sections]
-    keys = [k for k in keys if k.split(".")[0] not in exclude]
+    keys = [k for k in keys if k.split(".")[0] not in exclude and k not in skip_keys]
     return [f"`{k}` = {_value(values[k])}" for k in keys]
 
 
@@ -129,9 +132,7 @@ def scenario_tables() -> str:
         mandated = [m for m, p in sections.items() if getattr(p, "mandated", False)]
         forbidden = [m for m, p in sections.items() if hasattr(p, "allowed") and not p.allowed]
         on = [m for m, p in sections.items() if getattr(p, "enabled", False)]
-        switches = (".enabled` = ", ".mandated` = ", ".allowed` = ")
-        other = [c for c in _changes(data, None, exclude=COMMUNITY_SECTIONS)
-                 if not any(w in c and c.split("`")[1].split(".")[0] in MECHANISMS for w in switches)]
+        other = _changes(data, None, exclude=COMMUNITY_SECTIONS, skip_keys=SWITCHES)
         out.append(f"| `{name}` | {_cell(cfg.info.scenario_description)} | {', '.join(mandated) or '—'} "
                    f"| {', '.join(forbidden) or '—'} | {', '.join(on) or '—'} "
                    f"| {_cell('; '.join(other)) or '—'} |")
