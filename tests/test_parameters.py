@@ -148,6 +148,8 @@ def test_every_documented_parameter_changes_some_output(section):
     keys = [(k, meta) for k, meta in KEYS if k.split(".")[0] == section]
     inert = []
     for key, meta in keys:
+        if key in INERT:  # documented as changing nothing: no context to search
+            continue
         section = key.split(".")[0]
         contexts = list(CONTEXTS)
         if section in MECHANISMS:  # a programme in force from month 0 (mandated), a behaviour switched on
@@ -178,7 +180,7 @@ def test_every_documented_parameter_changes_some_output(section):
                     break
             if changed:
                 break
-        if not changed and key not in INERT:
+        if not changed:
             inert.append(key)
     assert not inert, f"parameters that change no output in any context: {inert}"
 
